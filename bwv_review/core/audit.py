@@ -1,0 +1,193 @@
+"""Append-only, hash-chained audit log of every change to a case.
+
+Each row records who did what and when, with the full row before and after the change.
+Its ``hash`` is SHA-256 over its own fields and the previous row's hash, so editing,
+deleting or reordering any row breaks the chain. The newest row's sequence number and
+hash are also kept in ``audit_head`` (written in the same transaction), so cutting rows
+off the end is caught too. ``replay`` rebuilds every audited table from the log alone;
+comparing that with the tables as they stand catches rows edited behind the app's back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .timecode import now_iso
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+GENESIS = "0" * 64
+# Tables whose every change is audited and can be rebuilt from the log.
+AUDITED = ("case_info", "exhibit", "category", "annotation")
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def row_hash(row: dict) -> str:
+    fields = [
+        row["seq"],
+        row["at"],
+        row["actor"],
+        row["action"],
+        row["entity"],
+        row["entity_id"],
+        row["before"],
+        row["after"],
+        row["detail"],
+        row["prev_hash"],
+    ]
+    return hashlib.sha256(_canonical(fields).encode("utf-8")).hexdigest()
+
+
+def create_tables(db: Database) -> None:
+    db["audit"].create(
+        {
+            "seq": int,
+            "at": str,
+            "actor": str,
+            "action": str,
+            "entity": str,
+            "entity_id": int,
+            "before": str,
+            "after": str,
+            "detail": str,
+            "prev_hash": str,
+            "hash": str,
+        },
+        pk="seq",
+        not_null={"at", "actor", "action", "prev_hash", "hash"},
+    )
+    db["audit_head"].create({"id": int, "seq": int, "hash": str}, pk="id")
+    db["audit_head"].insert({"id": 1, "seq": 0, "hash": GENESIS})
+
+
+def record(
+    db: Database,
+    actor: str,
+    action: str,
+    entity: str | None = None,
+    entity_id: int | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+    detail: str = "",
+) -> dict:
+    """Append one audit row; the caller holds the write transaction that made the change."""
+    head = db.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+    seq, prev = (head[0], head[1]) if head else (0, GENESIS)
+    row = {
+        "seq": seq + 1,
+        "at": now_iso(),
+        "actor": actor or "unknown",
+        "action": action,
+        "entity": entity,
+        "entity_id": entity_id,
+        "before": None if before is None else _canonical(before),
+        "after": None if after is None else _canonical(after),
+        "detail": detail or "",
+        "prev_hash": prev,
+    }
+    row["hash"] = row_hash(row)
+    db["audit"].insert(row)
+    db.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", [row["seq"], row["hash"]])
+    return row
+
+
+@dataclass
+class Problem:
+    kind: str  # "audit", "record", "footage"
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def check_chain(db: Database) -> list[Problem]:
+    """Every break in the hash chain, and any rows missing from its end."""
+    problems: list[Problem] = []
+    prev = GENESIS
+    expected_seq = 1
+    for row in db.query("SELECT * FROM audit ORDER BY seq"):
+        if row["seq"] != expected_seq:
+            problems.append(
+                Problem("audit", f"Audit rows {expected_seq} to {row['seq'] - 1} are missing.")
+            )
+        if row["prev_hash"] != prev:
+            problems.append(
+                Problem("audit", f"Audit row {row['seq']} does not follow on from the row before it.")
+            )
+        if row_hash(row) != row["hash"]:
+            problems.append(
+                Problem("audit", f"Audit row {row['seq']} ({row['action']}) has been altered.")
+            )
+        prev = row["hash"]
+        expected_seq = row["seq"] + 1
+    head = db.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+    if head is None:
+        problems.append(Problem("audit", "The audit head record is missing."))
+    elif (head[0], head[1]) != (expected_seq - 1, prev):
+        problems.append(
+            Problem(
+                "audit",
+                f"The audit log ends at row {expected_seq - 1} but {head[0]} rows were written: "
+                "rows have been removed or replaced at its end.",
+            )
+        )
+    return problems
+
+
+def replay(db: Database) -> dict[str, dict[int, dict]]:
+    """Every audited table as the log says it should be: {table: {id: row}}."""
+    state: dict[str, dict[int, dict]] = {name: {} for name in AUDITED}
+    for row in db.query(
+        "SELECT entity, entity_id, after FROM audit WHERE entity IS NOT NULL ORDER BY seq"
+    ):
+        table = state.get(row["entity"])
+        if table is None:
+            continue
+        if row["after"] is None:
+            table.pop(row["entity_id"], None)
+        else:
+            table[row["entity_id"]] = json.loads(row["after"])
+    return state
+
+
+def check_records(db: Database) -> list[Problem]:
+    """Rows whose stored values differ from what the audit log says they should be."""
+    problems: list[Problem] = []
+    expected = replay(db)
+    for table in AUDITED:
+        actual = {row["id"]: row for row in db.query(f"SELECT * FROM [{table}]")}
+        label = table.replace("_info", "")
+        for rid, row in actual.items():
+            want = expected[table].get(rid)
+            if want is None:
+                problems.append(
+                    Problem("record", f"{label.capitalize()} {rid} was added outside the app (no audit record).")
+                )
+                continue
+            changed = sorted(k for k in row if k in want and row[k] != want[k])
+            changed += sorted(k for k in row if k not in want and row[k] is not None)
+            if changed:
+                problems.append(
+                    Problem(
+                        "record",
+                        f"{label.capitalize()} {rid} was changed outside the app ({', '.join(changed)}).",
+                    )
+                )
+        for rid in expected[table].keys() - actual.keys():
+            problems.append(
+                Problem("record", f"{label.capitalize()} {rid} was deleted outside the app.")
+            )
+    return problems
+
+
+def head(db: Database) -> tuple[int, str]:
+    """(rows, hash of the newest row): quoted in exports so a later edit can be proven."""
+    row = db.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+    return (row[0], row[1]) if row else (0, GENESIS)

@@ -1,0 +1,72 @@
+"""One ordering of annotations for every front end: the case's chronology.
+
+Annotations on exhibits whose recording start is known come first, in clock order across
+all cameras; annotations on exhibits with no known start follow, by exhibit then file time.
+The table, ``list`` and every export take their order from here so they always agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from .model import Annotation, Category, Exhibit
+from .store import CaseStore
+from .timecode import clock_at, format_instant, local
+
+
+@dataclass
+class Entry:
+    annotation: Annotation
+    exhibit: Exhibit
+    category: Category
+    clock_start: datetime | None  # UTC
+    clock_end: datetime | None
+
+    def as_json(self, tz_name: str | None = None) -> dict:
+        """The annotation as ``list --json`` and the JSON export give it; clock in the case zone."""
+        a = self.annotation
+        start, end = local(self.clock_start, tz_name), local(self.clock_end, tz_name)
+        return {
+            "id": a.id,
+            "exhibit": self.exhibit.ref,
+            "start_ms": a.start_ms,
+            "end_ms": a.end_ms,
+            "category": self.category.slug,
+            "speaker": a.speaker,
+            "text": a.text,
+            "note": a.note,
+            "status": a.status,
+            "reviewer": a.reviewer,
+            "created": a.created,
+            "updated": a.updated,
+            "wall_clock_start": format_instant(start) if start else None,
+            "wall_clock_end": format_instant(end) if end else None,
+        }
+
+
+def sort_key(entry: Entry) -> tuple:
+    a = entry.annotation
+    if entry.clock_start is not None:
+        return (0, entry.clock_start.timestamp(), "", a.start_ms, a.id or 0)
+    return (1, 0.0, entry.exhibit.ref.casefold(), a.start_ms, a.id or 0)
+
+
+def build(store: CaseStore, exhibit_ref: str | None = None) -> list[Entry]:
+    exhibits = {e.id: e for e in store.exhibits()}
+    categories = {c.id: c for c in store.categories()}
+    only = store.exhibit(exhibit_ref).id if exhibit_ref else None
+    entries = []
+    for ann in store.annotations(only):
+        ex = exhibits[ann.exhibit_id]
+        entries.append(
+            Entry(
+                ann,
+                ex,
+                categories[ann.category_id],
+                clock_at(ex.recording_start, ann.start_ms),
+                clock_at(ex.recording_start, ann.end_ms),
+            )
+        )
+    entries.sort(key=sort_key)
+    return entries

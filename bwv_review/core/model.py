@@ -1,0 +1,79 @@
+"""What a case is made of, as plain dataclasses (no Qt, no SQL)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+
+STATUSES = ("draft", "verified", "disputed", "inaudible")
+
+
+@dataclass
+class Case:
+    title: str
+    reference: str = ""
+    created: str = ""
+    reviewers: list[str] = field(default_factory=list)
+    timezone: str = "Europe/London"
+
+
+@dataclass
+class Exhibit:
+    ref: str
+    path: str  # relative to the case file's folder when possible, with "/" separators
+    sha256: str
+    size: int
+    id: int | None = None
+    wearer: str = ""
+    device: str = ""
+    duration_ms: int = 0
+    frame_count: int = 0
+    fps: float = 0.0
+    width: int = 0
+    height: int = 0
+    codec: str = ""
+    has_audio: bool = False
+    creation_time: str | None = None  # from the container, as found there
+    recording_start: str | None = None  # ISO 8601 with offset, when known
+    start_source: str = ""  # "metadata", "typed", "aligned:<ref>"
+    added: str = ""
+    added_by: str = ""
+
+
+@dataclass
+class Category:
+    slug: str
+    name: str
+    colour: str
+    key: str = ""
+    description: str = ""
+    position: int = 0
+    id: int | None = None
+
+
+@dataclass
+class Annotation:
+    exhibit_id: int
+    start_ms: int
+    category_id: int
+    id: int | None = None
+    end_ms: int | None = None
+    speaker: str = ""
+    text: str = ""
+    note: str = ""
+    status: str = "draft"
+    reviewer: str = ""
+    created: str = ""
+    updated: str = ""
+
+
+def to_row(obj) -> dict:
+    """The dataclass as a dict of column values (id left out when unset)."""
+    row = asdict(obj)
+    if row.get("id") is None:
+        row.pop("id", None)
+    return row
+
+
+def from_row(cls, row: dict):
+    names = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in row.items() if k in names})

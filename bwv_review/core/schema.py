@@ -1,0 +1,143 @@
+"""The case-file schema and its migrations.
+
+``PRAGMA user_version`` holds the schema version. Each step below takes a file from
+version N-1 to N inside one transaction and is audited, so a case written by any earlier
+bwv-review opens in this one. Never edit a step that has shipped: add a new one.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from importlib import resources
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from . import audit
+from .model import Category
+
+APPLICATION_ID = 0x42575652  # "BWVR": tells a case file from any other SQLite file
+
+
+def _v1(db: Database) -> None:
+    """The first case format: case, exhibits, categories, annotations, audit log."""
+    db["case_info"].create(
+        {"id": int, "title": str, "reference": str, "created": str, "reviewers": str, "timezone": str},
+        pk="id",
+        not_null={"title"},
+    )
+    db["exhibit"].create(
+        {
+            "id": int,
+            "ref": str,
+            "wearer": str,
+            "device": str,
+            "path": str,
+            "size": int,
+            "sha256": str,
+            "duration_ms": int,
+            "frame_count": int,
+            "fps": float,
+            "width": int,
+            "height": int,
+            "codec": str,
+            "has_audio": int,
+            "creation_time": str,
+            "recording_start": str,
+            "start_source": str,
+            "added": str,
+            "added_by": str,
+        },
+        pk="id",
+        not_null={"ref", "path", "sha256", "size"},
+    )
+    db.execute("CREATE UNIQUE INDEX exhibit_ref ON exhibit(ref COLLATE NOCASE)")
+    db["category"].create(
+        {"id": int, "slug": str, "name": str, "colour": str, "key": str, "description": str, "position": int},
+        pk="id",
+        not_null={"slug", "name"},
+    )
+    db.execute("CREATE UNIQUE INDEX category_slug ON category(slug COLLATE NOCASE)")
+    db["annotation"].create(
+        {
+            "id": int,
+            "exhibit_id": int,
+            "start_ms": int,
+            "end_ms": int,
+            "category_id": int,
+            "speaker": str,
+            "text": str,
+            "note": str,
+            "status": str,
+            "reviewer": str,
+            "created": str,
+            "updated": str,
+        },
+        pk="id",
+        not_null={"exhibit_id", "start_ms", "category_id", "status"},
+        foreign_keys=[("exhibit_id", "exhibit", "id"), ("category_id", "category", "id")],
+    )
+    db.execute("CREATE INDEX annotation_exhibit_start ON annotation(exhibit_id, start_ms)")
+    audit.create_tables(db)
+
+
+def _v2(db: Database) -> None:
+    """Review coverage: which seconds of each exhibit each reviewer has watched, at what speed."""
+    db["coverage"].create(
+        {"exhibit_id": int, "reviewer": str, "second": int, "speed": float, "watched_at": str},
+        pk=("exhibit_id", "reviewer", "second"),
+        foreign_keys=[("exhibit_id", "exhibit", "id")],
+    )
+
+
+STEPS = [_v1, _v2]
+VERSION = len(STEPS)
+
+
+def migrate(db: Database, actor: str) -> None:
+    """Bring a file up to VERSION, one audited transaction per step."""
+    conn = db.conn
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    for number in range(version + 1, VERSION + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            STEPS[number - 1](db)
+            if number == 1:
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            else:
+                audit.record(
+                    db, actor or "bwv-review", "case.migrate", detail=f"case format {number - 1} -> {number}"
+                )
+            conn.execute(f"PRAGMA user_version = {number}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+def backup_before_migration(db: Database, path: Path, version: int) -> Path:
+    """A consistent copy of the case as it was, beside it, before its format is upgraded."""
+    target = path.with_name(f"{path.name}.format{version}.bak")
+    if not target.exists():
+        tmp = target.with_name(target.name + ".tmp")
+        dest = Database(str(tmp))
+        try:
+            db.conn.backup(dest.conn)
+        finally:
+            dest.close()
+        shutil.move(str(tmp), str(target))
+    return target
+
+
+def default_categories() -> list[Category]:
+    data = json.loads(resources.files("bwv_review.resources").joinpath("categories.json").read_text("utf-8"))
+    return [Category(position=i, **item) for i, item in enumerate(data)]
+
+
+def dumps_list(items: list[str]) -> str:
+    return json.dumps(list(items), ensure_ascii=False)
+
+
+def loads_list(text: str | None) -> list[str]:
+    return json.loads(text) if text else []

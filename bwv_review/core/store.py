@@ -1,0 +1,397 @@
+"""One case = one SQLite file, written through sqlite-utils.
+
+Safety rules this module keeps:
+- A file is checked read-only before anything writes to it: not SQLite, not a case file,
+  damaged, or from a newer bwv-review -> refused, bytes untouched.
+- WAL with synchronous=FULL: when a write returns, it is on disk (a crash or kill -9 loses
+  nothing acknowledged). Each user action is one ``BEGIN IMMEDIATE`` transaction that also
+  writes its audit row, so a change and its record land together or not at all.
+- Two writers: a 30 s busy timeout, and IMMEDIATE transactions so a writer waits for the
+  lock instead of failing part-way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+from sqlite_utils import Database
+
+from . import audit, schema
+from .errors import CaseFileError, ReviewError
+from .model import STATUSES, Annotation, Case, Category, Exhibit, from_row, to_row
+from .timecode import format_ms, now_iso
+
+CASE_SUFFIX = ".bwvcase"
+BUSY_TIMEOUT_S = 30.0
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
+    if readonly:
+        uri = path.resolve().as_uri() + "?mode=ro"
+        return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+    return sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+
+
+def _precheck(path: Path) -> int:
+    """Refuse a file we must not touch; return its schema version. Opens read-only."""
+    if not path.exists():
+        raise CaseFileError(f"Case file {path} does not exist.")
+    if not path.is_file():
+        raise CaseFileError(f"{path} is not a file.")
+    try:
+        with path.open("rb") as handle:
+            magic = handle.read(len(_SQLITE_MAGIC))
+    except OSError as exc:
+        raise CaseFileError(f"Case file {path} cannot be read: {exc.strerror}.") from exc
+    if magic != _SQLITE_MAGIC:
+        raise CaseFileError(f"{path} is not a bwv-review case file (it is not an SQLite database).")
+    try:
+        conn = _connect(path, readonly=True)
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if app_id != schema.APPLICATION_ID:
+                raise CaseFileError(f"{path} is an SQLite database but not a bwv-review case file.")
+            if version > schema.VERSION:
+                raise CaseFileError(
+                    f"{path} was written by a newer bwv-review (case format {version}; this "
+                    f"version reads up to {schema.VERSION}). Update bwv-review to open it; "
+                    "the file has not been changed."
+                )
+            check = conn.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise CaseFileError(
+                    f"{path} is damaged ({check}); it has not been changed. Open a backup copy."
+                )
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise CaseFileError(
+            f"{path} is damaged or not a case file ({exc}); it has not been changed."
+        ) from exc
+    return version
+
+
+class CaseStore:
+    """A case file opened for reading and writing (or read-only)."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, readonly: bool):
+        self.path = path
+        self.folder = path.parent
+        self.readonly = readonly
+        self.db = Database(conn)
+
+    # -- opening -------------------------------------------------------------------
+    @classmethod
+    def create(
+        cls,
+        path: Path | str,
+        title: str,
+        reference: str = "",
+        reviewer: str = "",
+        timezone: str = "Europe/London",
+    ) -> CaseStore:
+        path = Path(path)
+        if path.exists():
+            raise CaseFileError(f"{path} already exists; choose another name (nothing was changed).")
+        if not title.strip():
+            raise ReviewError("A case needs a title.")
+        if not path.parent.is_dir():
+            raise CaseFileError(f"Folder {path.parent} does not exist.")
+        tmp = path.with_name(path.name + ".creating")
+        tmp.unlink(missing_ok=True)
+        conn = sqlite3.connect(str(tmp), timeout=BUSY_TIMEOUT_S)
+        try:
+            store = cls(tmp, conn, readonly=False)
+            store._configure()
+            schema.migrate(store.db, actor=reviewer)
+            case = Case(
+                title=title.strip(),
+                reference=reference.strip(),
+                created=now_iso(),
+                reviewers=[reviewer] if reviewer else [],
+                timezone=timezone,
+            )
+            with store.transaction():
+                row = {"id": 1, **to_row(case)}
+                row["reviewers"] = schema.dumps_list(case.reviewers)
+                store.db["case_info"].insert(row)
+                audit.record(store.db, reviewer, "case.create", "case_info", 1, after=store._row("case_info", 1))
+                for cat in schema.default_categories():
+                    store._insert_category(cat, reviewer)
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.close()
+        except BaseException:
+            conn.close()
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(tmp) + suffix).unlink(missing_ok=True)
+            raise
+        os.replace(tmp, path)
+        return cls.open(path)
+
+    @classmethod
+    def open(cls, path: Path | str, readonly: bool = False) -> CaseStore:
+        path = Path(path)
+        version = _precheck(path)
+        if not readonly and not os.access(path, os.W_OK):
+            readonly = True
+        if not readonly and not os.access(path.parent, os.W_OK):
+            readonly = True  # SQLite needs to create the -wal file beside it
+        conn = _connect(path, readonly)
+        store = cls(path, conn, readonly)
+        if readonly:
+            if version < schema.VERSION:
+                conn.close()
+                raise CaseFileError(
+                    f"{path} is in an older case format and is read-only here, so it cannot be "
+                    "upgraded; copy it somewhere writable first."
+                )
+            return store
+        try:
+            store._configure()
+            if version < schema.VERSION:
+                schema.backup_before_migration(store.db, path, version)
+                schema.migrate(store.db, actor="bwv-review")
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            raise CaseFileError(f"Case file {path} cannot be opened for writing: {exc}.") from exc
+        return store
+
+    def _configure(self) -> None:
+        conn = self.db.conn
+        conn.isolation_level = None  # we issue BEGIN IMMEDIATE / COMMIT ourselves
+        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if mode.lower() != "wal":
+            raise CaseFileError(f"Case file {self.path} cannot use write-ahead logging ({mode}).")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    def __enter__(self) -> CaseStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Database]:
+        """One user action: everything inside commits together, with its audit rows."""
+        if self.readonly:
+            raise CaseFileError(f"Case file {self.path} is open read-only; nothing was changed.")
+        conn = self.db.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise CaseFileError(
+                f"Case file {self.path} is busy (another program is writing to it); try again."
+            ) from exc
+        try:
+            yield self.db
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            try:
+                conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                conn.execute("ROLLBACK")
+                raise CaseFileError(f"The change could not be saved: {exc}.") from exc
+
+    def _row(self, table: str, rid: int) -> dict:
+        return dict(self.db[table].get(rid))
+
+    # -- case ----------------------------------------------------------------------
+    def case(self) -> Case:
+        row = dict(self.db["case_info"].get(1))
+        row["reviewers"] = schema.loads_list(row["reviewers"])
+        return from_row(Case, row)
+
+    def update_case(self, actor: str, **changes) -> Case:
+        if "reviewers" in changes:
+            changes["reviewers"] = schema.dumps_list(changes["reviewers"])
+        with self.transaction():
+            before = self._row("case_info", 1)
+            self.db["case_info"].update(1, changes)
+            audit.record(self.db, actor, "case.update", "case_info", 1, before, self._row("case_info", 1))
+        return self.case()
+
+    def add_reviewer(self, name: str) -> None:
+        if name and name not in self.case().reviewers:
+            self.update_case(name, reviewers=[*self.case().reviewers, name])
+
+    # -- exhibits ------------------------------------------------------------------
+    def stored_path(self, footage: Path) -> str:
+        """Relative to the case folder when possible (so a case folder can move), '/' separated."""
+        footage = Path(footage).resolve()
+        try:
+            rel = os.path.relpath(footage, self.folder.resolve())
+        except ValueError:  # another drive on Windows
+            return footage.as_posix()
+        return PurePosixPath(*Path(rel).parts).as_posix()
+
+    def footage_path(self, exhibit: Exhibit) -> Path:
+        """Where an exhibit's file is now, whichever OS wrote the stored path."""
+        stored = exhibit.path
+        parts = PureWindowsPath(stored).parts if "\\" in stored else PurePosixPath(stored).parts
+        candidate = Path(*parts) if parts else Path(stored)
+        if candidate.is_absolute() or PureWindowsPath(stored).is_absolute():
+            return candidate
+        return self.folder / candidate
+
+    def exhibits(self) -> list[Exhibit]:
+        return [self._exhibit(r) for r in self.db.query("SELECT * FROM exhibit ORDER BY ref")]
+
+    def _exhibit(self, row: dict) -> Exhibit:
+        row = dict(row)
+        row["has_audio"] = bool(row["has_audio"])
+        return from_row(Exhibit, row)
+
+    def exhibit(self, ref: str) -> Exhibit:
+        rows = list(self.db.query("SELECT * FROM exhibit WHERE ref = ? COLLATE NOCASE", [ref.strip()]))
+        if not rows:
+            known = ", ".join(e.ref for e in self.exhibits()) or "none yet"
+            raise ReviewError(f"No exhibit {ref!r} in this case (exhibits: {known}).")
+        return self._exhibit(rows[0])
+
+    def exhibit_by_id(self, exhibit_id: int) -> Exhibit:
+        return self._exhibit(self.db["exhibit"].get(exhibit_id))
+
+    def add_exhibit(self, exhibit: Exhibit, actor: str) -> Exhibit:
+        if not exhibit.ref.strip():
+            raise ReviewError("An exhibit needs a reference, such as AB/1.")
+        exhibit.ref = exhibit.ref.strip()
+        with self.transaction():
+            if self.db.execute("SELECT 1 FROM exhibit WHERE ref = ? COLLATE NOCASE", [exhibit.ref]).fetchone():
+                raise ReviewError(f"Exhibit {exhibit.ref} is already in this case.")
+            same = self.db.execute("SELECT ref FROM exhibit WHERE sha256 = ?", [exhibit.sha256]).fetchone()
+            if same:
+                raise ReviewError(
+                    f"This footage is already in the case as exhibit {same[0]} (same SHA-256)."
+                )
+            exhibit.added = exhibit.added or now_iso()
+            exhibit.added_by = exhibit.added_by or actor
+            rid = self.db["exhibit"].insert(to_row(exhibit)).last_pk
+            audit.record(self.db, actor, "exhibit.add", "exhibit", rid, after=self._row("exhibit", rid))
+        return self.exhibit_by_id(rid)
+
+    def update_exhibit(self, ref: str, actor: str, action: str = "exhibit.update", **changes) -> Exhibit:
+        ex = self.exhibit(ref)
+        with self.transaction():
+            before = self._row("exhibit", ex.id)
+            self.db["exhibit"].update(ex.id, changes)
+            audit.record(self.db, actor, action, "exhibit", ex.id, before, self._row("exhibit", ex.id))
+        return self.exhibit_by_id(ex.id)
+
+    # -- categories ----------------------------------------------------------------
+    def categories(self) -> list[Category]:
+        return [from_row(Category, r) for r in self.db.query("SELECT * FROM category ORDER BY position, id")]
+
+    def category(self, slug_or_name: str) -> Category:
+        wanted = slug_or_name.strip().casefold()
+        for cat in self.categories():
+            if wanted in (cat.slug.casefold(), cat.name.casefold()):
+                return cat
+        known = ", ".join(c.slug for c in self.categories())
+        raise ReviewError(f"No category {slug_or_name!r} in this case (categories: {known}).")
+
+    def _insert_category(self, cat: Category, actor: str) -> int:
+        rid = self.db["category"].insert(to_row(cat)).last_pk
+        audit.record(self.db, actor, "category.add", "category", rid, after=self._row("category", rid))
+        return rid
+
+    def add_category(self, cat: Category, actor: str) -> Category:
+        with self.transaction():
+            rid = self._insert_category(cat, actor)
+        return from_row(Category, self._row("category", rid))
+
+    def update_category(self, slug: str, actor: str, **changes) -> Category:
+        cat = self.category(slug)
+        with self.transaction():
+            before = self._row("category", cat.id)
+            self.db["category"].update(cat.id, changes)
+            audit.record(self.db, actor, "category.update", "category", cat.id, before, self._row("category", cat.id))
+        return from_row(Category, self._row("category", cat.id))
+
+    # -- annotations ---------------------------------------------------------------
+    def annotations(self, exhibit_id: int | None = None) -> list[Annotation]:
+        sql = "SELECT * FROM annotation"
+        args: list = []
+        if exhibit_id is not None:
+            sql += " WHERE exhibit_id = ?"
+            args.append(exhibit_id)
+        sql += " ORDER BY exhibit_id, start_ms, id"
+        return [from_row(Annotation, r) for r in self.db.query(sql, args)]
+
+    def annotation(self, annotation_id: int) -> Annotation:
+        row = self.db.execute("SELECT 1 FROM annotation WHERE id = ?", [annotation_id]).fetchone()
+        if row is None:
+            raise ReviewError(f"No annotation {annotation_id} in this case.")
+        return from_row(Annotation, self._row("annotation", annotation_id))
+
+    def _check_annotation(self, ann: Annotation) -> None:
+        ex = self.exhibit_by_id(ann.exhibit_id)
+        if ann.start_ms < 0:
+            raise ReviewError("An annotation cannot start before 00:00:00.000.")
+        if ex.duration_ms and ann.start_ms > ex.duration_ms:
+            raise ReviewError(
+                f"{format_ms(ann.start_ms)} is past the end of exhibit {ex.ref} "
+                f"({format_ms(ex.duration_ms)} long)."
+            )
+        if ann.end_ms is not None:
+            if ann.end_ms < ann.start_ms:
+                raise ReviewError("An annotation cannot end before it starts.")
+            if ex.duration_ms and ann.end_ms > ex.duration_ms:
+                raise ReviewError(
+                    f"End {format_ms(ann.end_ms)} is past the end of exhibit {ex.ref} "
+                    f"({format_ms(ex.duration_ms)} long)."
+                )
+        if ann.status not in STATUSES:
+            raise ReviewError(f"Status {ann.status!r} is not one of {', '.join(STATUSES)}.")
+        if self.db.execute("SELECT 1 FROM category WHERE id = ?", [ann.category_id]).fetchone() is None:
+            raise ReviewError(f"Category {ann.category_id} does not exist.")
+
+    def add_annotation(self, ann: Annotation, actor: str, action: str = "annotation.add") -> Annotation:
+        """Insert (or, for undo of a delete, re-insert with its old id) one annotation."""
+        self._check_annotation(ann)
+        stamp = now_iso()
+        ann.created = ann.created or stamp
+        ann.updated = stamp
+        ann.reviewer = ann.reviewer or actor
+        with self.transaction():
+            rid = self.db["annotation"].insert(to_row(ann)).last_pk
+            audit.record(self.db, actor, action, "annotation", rid, after=self._row("annotation", rid))
+        return self.annotation(rid)
+
+    def update_annotation(self, annotation_id: int, actor: str, action: str = "annotation.update", **changes) -> Annotation:
+        current = self.annotation(annotation_id)
+        for key, value in changes.items():
+            setattr(current, key, value)
+        self._check_annotation(current)
+        changes["updated"] = now_iso()
+        with self.transaction():
+            before = self._row("annotation", annotation_id)
+            self.db["annotation"].update(annotation_id, changes)
+            audit.record(self.db, actor, action, "annotation", annotation_id, before, self._row("annotation", annotation_id))
+        return self.annotation(annotation_id)
+
+    def delete_annotation(self, annotation_id: int, actor: str, action: str = "annotation.delete") -> Annotation:
+        current = self.annotation(annotation_id)
+        with self.transaction():
+            before = self._row("annotation", annotation_id)
+            self.db["annotation"].delete(annotation_id)
+            audit.record(self.db, actor, action, "annotation", annotation_id, before=before)
+        return current
+
+    # -- audit ---------------------------------------------------------------------
+    def audit_rows(self) -> list[dict]:
+        return list(self.db.query("SELECT * FROM audit ORDER BY seq"))
+
+    def audit_head(self) -> tuple[int, str]:
+        return audit.head(self.db)

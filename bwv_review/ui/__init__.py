@@ -1,0 +1,1 @@
+"""The PySide6 front end. Qt lives here and only here."""

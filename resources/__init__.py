@@ -1,0 +1,1 @@
+"""Data files shipped with bwv-review, read through importlib.resources."""
