@@ -395,3 +395,43 @@ class CaseStore:
 
     def audit_head(self) -> tuple[int, str]:
         return audit.head(self.db)
+
+    # -- review coverage -----------------------------------------------------------
+    def record_coverage(self, exhibit_id: int, reviewer: str, seconds: list[int], speed: float) -> None:
+        """Mark whole seconds of an exhibit as watched by ``reviewer`` at ``speed``.
+
+        A second already watched keeps the slowest speed it was watched at (watching at
+        normal speed is what a reviewer must be able to show). Not audited: it records the
+        review, not the evidence.
+        """
+        if not seconds or self.readonly:
+            return
+        stamp = now_iso()
+        with self.transaction():
+            self.db.conn.executemany(
+                "INSERT INTO coverage (exhibit_id, reviewer, second, speed, watched_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (exhibit_id, reviewer, second) DO UPDATE SET "
+                "speed = min(speed, excluded.speed), watched_at = excluded.watched_at",
+                [(exhibit_id, reviewer, int(s), float(speed), stamp) for s in sorted(set(seconds))],
+            )
+
+    def coverage(self, exhibit_id: int, reviewer: str | None = None) -> dict[int, float]:
+        """{second: slowest speed watched} for one reviewer, or for anyone when None."""
+        sql = "SELECT second, min(speed) AS speed FROM coverage WHERE exhibit_id = ?"
+        args: list = [exhibit_id]
+        if reviewer is not None:
+            sql += " AND reviewer = ?"
+            args.append(reviewer)
+        sql += " GROUP BY second"
+        return {row["second"]: row["speed"] for row in self.db.query(sql, args)}
+
+    def speakers(self) -> list[str]:
+        """Speakers used so far in this case, for the editor's list."""
+        rows = self.db.execute(
+            "SELECT DISTINCT speaker FROM annotation WHERE speaker != '' ORDER BY speaker COLLATE NOCASE"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def data_version(self) -> int:
+        """Changes when any connection (another app or the CLI) commits to this file."""
+        return self.db.conn.execute("PRAGMA data_version").fetchone()[0]
