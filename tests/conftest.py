@@ -41,3 +41,18 @@ def footage_copy(clip, tmp_path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(clip.read_bytes())
     return target
+
+
+@pytest.fixture
+def case(footage_copy):
+    """An open case ("Operation Example") beside ``footage_copy``, which is exhibit AB/1."""
+    from bwv_review.core.evidence import import_footage
+    from bwv_review.core.store import CaseStore
+
+    store = CaseStore.create(
+        footage_copy.parent / "op-example.bwvcase", "Operation Example", "IOPC 2019/0001", "Test Reviewer"
+    )
+    import_footage(store, footage_copy, "AB/1", "Test Reviewer", wearer="PC 1234 Smith",
+                   start="2019-07-01T23:34:55+01:00")
+    yield store
+    store.close()

@@ -59,24 +59,23 @@ def _v1(db: Database) -> None:
         not_null={"slug", "name"},
     )
     db.execute("CREATE UNIQUE INDEX category_slug ON category(slug COLLATE NOCASE)")
-    db["annotation"].create(
-        {
-            "id": int,
-            "exhibit_id": int,
-            "start_ms": int,
-            "end_ms": int,
-            "category_id": int,
-            "speaker": str,
-            "text": str,
-            "note": str,
-            "status": str,
-            "reviewer": str,
-            "created": str,
-            "updated": str,
-        },
-        pk="id",
-        not_null={"exhibit_id", "start_ms", "category_id", "status"},
-        foreign_keys=[("exhibit_id", "exhibit", "id"), ("category_id", "category", "id")],
+    # AUTOINCREMENT: an annotation's number is never reused after a delete, so "annotation 12"
+    # in an audit row, an export or a statement always means one thing.
+    db.execute(
+        """CREATE TABLE annotation (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            exhibit_id INTEGER NOT NULL REFERENCES exhibit(id),
+            start_ms INTEGER NOT NULL,
+            end_ms INTEGER,
+            category_id INTEGER NOT NULL REFERENCES category(id),
+            speaker TEXT,
+            text TEXT,
+            note TEXT,
+            status TEXT NOT NULL,
+            reviewer TEXT,
+            created TEXT,
+            updated TEXT
+        )"""
     )
     db.execute("CREATE INDEX annotation_exhibit_start ON annotation(exhibit_id, start_ms)")
     audit.create_tables(db)

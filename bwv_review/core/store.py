@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import stat
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
@@ -131,14 +132,15 @@ class CaseStore:
             for suffix in ("", "-wal", "-shm"):
                 Path(str(tmp) + suffix).unlink(missing_ok=True)
             raise
-        os.replace(tmp, path)
+        tmp.replace(path)
         return cls.open(path)
 
     @classmethod
     def open(cls, path: Path | str, readonly: bool = False) -> CaseStore:
         path = Path(path)
         version = _precheck(path)
-        if not readonly and not os.access(path, os.W_OK):
+        # The read-only flag counts even for an administrator who could write anyway.
+        if not readonly and (not os.access(path, os.W_OK) or not path.stat().st_mode & stat.S_IWRITE):
             readonly = True
         if not readonly and not os.access(path.parent, os.W_OK):
             readonly = True  # SQLite needs to create the -wal file beside it
