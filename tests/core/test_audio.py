@@ -1,0 +1,204 @@
+"""core.audio: sample timing against the first video frame, waveform envelope, cache, speech."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from bwv_review.core import audio
+from bwv_review.core.errors import Cancelled, FootageError
+from tests.footage import write_clip
+
+DATA = Path(__file__).parent.parent / "data"
+RATE = 48000
+
+
+def write_av(
+    path: Path,
+    samples: np.ndarray,
+    rate: int = RATE,
+    audio_start_s: float = 0.0,
+    video_start_s: float = 0.0,
+    video_s: float | None = None,
+    audio_codec: str = "pcm_s16le",
+) -> Path:
+    """A Matroska file with a tiny picture and ``samples`` as its sound, each starting when told."""
+    container = av.open(str(path), "w")
+    video = container.add_stream("libx264", rate=Fraction(25))
+    video.width, video.height, video.pix_fmt = 32, 32, "yuv420p"
+    sound = container.add_stream(audio_codec, rate=rate)
+    sound.layout = "mono"
+    grey = np.full((32, 32, 3), 90, np.uint8)
+    frames = int(round((video_s if video_s is not None else len(samples) / rate) * 25))
+    for i in range(frames):
+        frame = av.VideoFrame.from_ndarray(grey, format="rgb24")
+        frame.pts = i + int(round(video_start_s * 25))
+        frame.time_base = Fraction(1, 25)
+        for packet in video.encode(frame):
+            container.mux(packet)
+    for packet in video.encode():
+        container.mux(packet)
+    size = sound.codec_context.frame_size or 1024
+    fmt = sound.codec_context.format.name
+    offset = int(round(audio_start_s * rate))
+    for start in range(0, len(samples), size):
+        block = samples[start : start + size]
+        data = (block * 32767).astype(np.int16) if fmt.startswith("s16") else block.astype(np.float32)
+        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(data[None, :]), format=fmt, layout="mono")
+        frame.sample_rate = rate
+        frame.pts = start + offset
+        frame.time_base = Fraction(1, rate)
+        for packet in sound.encode(frame):
+            container.mux(packet)
+    for packet in sound.encode():
+        container.mux(packet)
+    container.close()
+    return path
+
+
+def clicks(seconds: float, at: list[float], rate: int = RATE) -> np.ndarray:
+    x = np.zeros(int(seconds * rate), np.float32)
+    for t in at:
+        x[int(t * rate) : int(t * rate) + 48] = 0.9
+    return x
+
+
+def first_click_ms(samples: np.ndarray, rate: int = audio.ANALYSIS_RATE) -> float:
+    return float(np.flatnonzero(np.abs(samples) > 0.3)[0]) * 1000 / rate
+
+
+def decode(path: Path, **kw) -> np.ndarray:
+    return np.concatenate(list(audio.iter_mono(path, **kw)))
+
+
+@pytest.mark.parametrize(
+    ("audio_start", "video_start", "expected_ms"),
+    [(0.0, 0.0, 1500.0), (0.5, 0.0, 2000.0), (0.0, 0.4, 1100.0), (0.3, 1.0, 800.0)],
+)
+def test_sound_is_timed_from_the_first_video_frame(tmp_path, audio_start, video_start, expected_ms):
+    path = write_av(tmp_path / "a.mkv", clicks(4, [1.5]), audio_start_s=audio_start, video_start_s=video_start)
+    samples = decode(path)
+    assert first_click_ms(samples) == pytest.approx(expected_ms, abs=1.0)
+    if audio_start > video_start:  # the sound starts late: silence before it
+        assert not np.any(samples[: int((audio_start - video_start) * 16000) - 1])
+
+
+def test_aac_in_mp4_keeps_time(tmp_path):
+    # write_clip's gated tone switches on at exactly 1.0 s of file time
+    path = write_clip(tmp_path / "t.mp4", frames=75, audio=True, tone_on=[(1.0, 2.0)])
+    samples = decode(path)
+    onset = first_click_ms(samples / np.abs(samples).max())
+    assert onset == pytest.approx(1000.0, abs=25.0)  # AAC smears an onset by a few ms
+
+
+def test_reading_a_window_seeks_and_is_exact(tmp_path):
+    path = write_av(tmp_path / "a.mkv", clicks(12, [7.3, 9.0]))
+    window = audio.read_mono(path, 7000, 8000)
+    assert len(window) == 16000
+    assert first_click_ms(window) == pytest.approx(300.0, abs=1.0)
+    beyond = audio.read_mono(path, 11500, 13000)  # past the end: padded with silence
+    assert len(beyond) == 24000 and not beyond[9000:].any()
+
+
+def test_a_file_with_no_sound_is_a_clear_error(tmp_path):
+    path = write_clip(tmp_path / "silent.mp4", frames=10, audio=False)
+    with pytest.raises(audio.NoSoundError, match="no sound track"):
+        audio.analyse(path, "0" * 64)
+    assert issubclass(audio.NoSoundError, FootageError)
+
+
+def _base_of(samples: np.ndarray) -> np.ndarray:
+    analyser = audio._Analyser()
+    for start in range(0, len(samples), 7777):  # odd chunking must not matter
+        analyser.feed(samples[start : start + 7777])
+    return analyser.finish()[0]
+
+
+def test_envelope_min_max_at_several_zooms():
+    rng = np.random.default_rng(1)
+    samples = (rng.uniform(-1, 1, 16000 * 3) * np.linspace(0.1, 1, 16000 * 3)).astype(np.float32)
+    base = _base_of(samples)
+    assert len(base) == 300
+    for columns, (start, end) in [(300, (0, 3000)), (100, (0, 3000)), (7, (0, 3000)), (40, (1000, 2600))]:
+        mins, maxs = audio.envelope(base, start, end, columns)
+        edges = np.linspace(start, end, columns + 1)
+        for c in range(columns):
+            a, b = int(edges[c] * 16), int(np.ceil(edges[c + 1] / 10) * 160)
+            a = a // 160 * 160
+            assert mins[c] == pytest.approx(samples[a:b].min())
+            assert maxs[c] == pytest.approx(samples[a:b].max())
+    # zoomed past 10 ms a column repeats its block; outside the sound it is 0
+    mins, maxs = audio.envelope(base, 2990, 3010, 20)
+    assert np.all(maxs[:10] == samples[2990 * 16 : 3000 * 16].max())
+    assert not maxs[10:].any() and not mins[10:].any()
+    assert not audio.envelope(base, -500, -100, 4)[1].any()
+
+
+def test_envelope_of_an_hour_is_quick():
+    base = np.zeros((360_000, 2), np.float32)
+    base[::1000, 1] = 1.0
+    mins, maxs = audio.envelope(base, 0, 3_600_000, 1920)
+    assert maxs.max() == 1.0 and len(maxs) == 1920
+
+
+@pytest.fixture
+def speech_clip() -> tuple[Path, dict]:
+    return DATA / "speech_clip.mkv", json.loads((DATA / "speech_clip.json").read_text("utf-8"))
+
+
+def test_analysis_is_cached_and_not_decoded_again(speech_clip, monkeypatch, user_home):
+    path, _ = speech_clip
+    seen = []
+    first = audio.analyse(path, "ab" * 32, progress=lambda d, t: seen.append((d, t)))
+    assert seen[-1][0] == seen[-1][1] == 30000 or seen[-1][0] >= 29990
+    assert first.duration_ms == 30000
+    assert list((user_home / "cache" / "waveform").glob("abab*.npy"))
+
+    def no_decode(*a, **k):
+        raise AssertionError("decoded again")
+
+    monkeypatch.setattr(audio, "iter_mono", no_decode)
+    again = audio.analyse(path, "ab" * 32)
+    np.testing.assert_array_equal(again.base, first.base)
+    np.testing.assert_array_equal(again.features, first.features)
+
+
+def test_cancel_stops_and_caches_nothing(speech_clip, user_home):
+    path, _ = speech_clip
+    with pytest.raises(Cancelled):
+        audio.analyse(path, "cd" * 32, cancel=lambda: True)
+    assert audio.cached_analysis("cd" * 32) is None
+
+
+def test_speech_regions_match_the_labelled_clip(speech_clip):
+    path, meta = speech_clip
+    result = audio.analyse(path, "ef" * 32)
+    regions = result.speech_regions()
+    truth = np.zeros(3000, bool)
+    found = np.zeros(3000, bool)
+    for a, b in meta["speech_ms"]:
+        truth[a // 10 : b // 10] = True
+    for a, b in regions:
+        found[a // 10 : b // 10] = True
+    precision = (truth & found).sum() / found.sum()
+    recall = (truth & found).sum() / truth.sum()
+    assert precision > 0.9 and recall > 0.85, (precision, recall, regions)
+    assert len(regions) == len(meta["speech_ms"])
+    for a, b in meta["not_speech_ms"].values():  # alarm, wind, knocks
+        assert not found[a // 10 : b // 10].any()
+
+
+def test_next_and_previous_region():
+    regions = [(1000, 2000), (5000, 6000), (9000, 9500)]
+    assert audio.next_region(regions, 0) == (1000, 2000)
+    assert audio.next_region(regions, 1000) == (5000, 6000)
+    assert audio.next_region(regions, 9000) is None
+    assert audio.previous_region(regions, 5200) == (1000, 2000)  # just after a start: the one before
+    assert audio.previous_region(regions, 7000) == (5000, 6000)
+    assert audio.previous_region(regions, 1200) is None
+    assert audio.speech_regions(np.zeros((0, audio.BAND0 + audio.NBANDS))) == []
