@@ -1,0 +1,96 @@
+"""Case-file figures: commit one annotation with its audit row; SHA-256 vs sha256sum.
+
+python benchmarks/case_bench.py [--hash-mb 1024]
+Each figure is a ratio against a reference measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bwv_review.core.integrity import sha256_file  # noqa: E402
+from bwv_review.core.model import Annotation, Exhibit  # noqa: E402
+from bwv_review.core.store import CaseStore  # noqa: E402
+
+
+def _pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+def annotation_commit(work: Path, n: int = 500) -> list[dict]:
+    store = CaseStore.create(work / "bench.bwvcase", "Bench")
+    ex = store.add_exhibit(Exhibit(ref="AB/1", path="x.mp4", sha256="0" * 64, size=1, duration_ms=3_600_000), "b")
+    cat = store.category("disclosure")
+    times = []
+    for i in range(n):
+        t = time.perf_counter()
+        store.add_annotation(Annotation(exhibit_id=ex.id, category_id=cat.id, start_ms=i, text=f"quote {i}"), "b")
+        times.append(time.perf_counter() - t)
+    store.close()
+    # Reference: a bare sqlite3 insert + commit in WAL/FULL on the same disk.
+    conn = sqlite3.connect(work / "bare.db", isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("CREATE TABLE a (id INTEGER PRIMARY KEY, start_ms INT, text TEXT)")
+    ref = []
+    for i in range(n):
+        t = time.perf_counter()
+        conn.execute("BEGIN")
+        conn.execute("INSERT INTO a (start_ms, text) VALUES (?, ?)", (i, f"quote {i}"))
+        conn.execute("COMMIT")
+        ref.append(time.perf_counter() - t)
+    conn.close()
+    med, p99, ref_med = statistics.median(times), _pct(times, 0.99), statistics.median(ref)
+    return [
+        {"name": "commit one annotation with audit, median", "value": round(med / ref_med, 2), "unit": "x bare insert",
+         "reference": f"bare sqlite3 insert+commit {ref_med * 1000:.2f} ms", "target": "<= 3x",
+         "met": med / ref_med <= 3, "absolute_ms": round(med * 1000, 2)},
+        {"name": "commit one annotation with audit, p99", "value": round(p99 * 1000, 2), "unit": "ms",
+         "reference": "-", "target": "<= 10 ms", "met": p99 * 1000 <= 10},
+    ]
+
+
+def hashing(work: Path, megabytes: int) -> list[dict]:
+    path = work / "big.bin"
+    block = bytes(range(256)) * 4096
+    with path.open("wb") as handle:
+        for _ in range(megabytes):
+            handle.write(block)
+    subprocess.run(["sha256sum", str(path)], capture_output=True, check=True)  # warm the page cache
+    t = time.perf_counter()
+    ref = subprocess.run(["sha256sum", str(path)], capture_output=True, text=True, check=True).stdout.split()[0]
+    ref_s = time.perf_counter() - t
+    t = time.perf_counter()
+    ours = sha256_file(path)
+    ours_s = time.perf_counter() - t
+    assert ours == ref
+    path.unlink()
+    ratio = ref_s / ours_s  # throughput ratio: ours / sha256sum
+    return [{"name": f"SHA-256 of a {megabytes} MB file", "value": round(ratio, 2), "unit": "x sha256sum throughput",
+             "reference": f"sha256sum {megabytes / ref_s:.0f} MB/s", "target": ">= 0.9x", "met": ratio >= 0.9,
+             "absolute": f"{megabytes / ours_s:.0f} MB/s"}]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--hash-mb", type=int, default=1024)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        figures = annotation_commit(Path(tmp)) + hashing(Path(tmp), args.hash_mb)
+    print(json.dumps({"figures": figures}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
