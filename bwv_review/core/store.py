@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from sqlite_utils import Database
 
-from . import audit, schema
+from . import audit, backup, schema
 from .errors import CaseFileError, ReviewError
 from .model import STATUSES, Annotation, Case, Category, Exhibit, from_row, to_row
 from .timecode import format_ms, now_iso
@@ -156,6 +156,7 @@ class CaseStore:
             return store
         try:
             store._configure()
+            backup.daily_backup(conn, path)
             if version < schema.VERSION:
                 schema.backup_before_migration(store.db, path, version)
                 schema.migrate(store.db, actor="bwv-review")
