@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ReviewError
@@ -66,6 +67,7 @@ def zone(name: str | None) -> ZoneInfo:
         raise ReviewError(f"Time zone {name!r} is not known (try Europe/London or UTC).") from exc
 
 
+@lru_cache(maxsize=256)  # the same few recording starts are parsed for every mark
 def parse_instant(text: str) -> datetime:
     """An ISO 8601 instant that says its offset (``2019-07-01T23:34:55+01:00`` or ``...Z``)."""
     raw = str(text).strip()
