@@ -1,0 +1,222 @@
+"""The editor for the selected mark: category, speaker, verbatim words, note, status, times.
+
+The editor never writes to the case itself: it says what changed (``editRequested``) and
+the window turns that into an undoable command. Words are committed when the reviewer
+presses Enter (Shift+Enter for a new line) or leaves the field, and the text is kept
+exactly as typed: no trimming, no "smart" quotes.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QStackedLayout,
+    QWidget,
+)
+
+from ...core.errors import ReviewError
+from ...core.model import STATUSES, Annotation, Category
+from ...core.timecode import format_ms, parse_time
+
+
+class VerbatimEdit(QPlainTextEdit):
+    """Multi-line words; Enter confirms, Shift+Enter breaks the line, Esc hands back to the video."""
+
+    confirmed = Signal()
+    escaped = Signal()
+    left = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt name
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (
+            event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+        ):
+            self.confirmed.emit()
+            return
+        super().keyPressEvent(event)
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802
+        super().focusOutEvent(event)
+        self.left.emit()
+
+
+class AnnotationEditor(QWidget):
+    editRequested = Signal(int, dict)  # annotation id, {field: new value}
+    setStartToCurrent = Signal(int)
+    setEndToCurrent = Signal(int)
+    deleteRequested = Signal(int)
+    confirmed = Signal()  # Enter in the words: back to the video
+    escaped = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.annotation: Annotation | None = None
+        self._loading = False
+        self._stack = QStackedLayout(self)
+        self.empty = QLabel("No mark selected.\n\nPress 1-9 while watching to mark a moment,\n"
+                            "or select a row in the table to edit it.")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self._stack.addWidget(self.empty)
+        form_host = QWidget()
+        form = QFormLayout(form_host)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+
+        self.category = QComboBox()
+        self.category.setToolTip("What kind of moment this is (keys 1-9 mark these while watching)")
+        self.speaker = QComboBox()
+        self.speaker.setEditable(True)
+        self.speaker.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.speaker.setToolTip("Who is speaking: pick one used before in this case or type a new name")
+        self.speaker.lineEdit().setPlaceholderText("e.g. the woman, PC Smith")
+        self.text = VerbatimEdit()
+        self.text.setPlaceholderText("Type the words exactly as said. Enter saves, Shift+Enter adds a line.")
+        self.text.setToolTip("Verbatim words, kept exactly as typed. Enter saves and returns to the video")
+        self.text.setTabChangesFocus(True)
+        self.note = QLineEdit()
+        self.note.setPlaceholderText("Reviewer's note (not part of the quote)")
+        self.note.setToolTip("Your own note: context, doubts, what to check")
+        self.status = QComboBox()
+        self.status.addItems(STATUSES)
+        self.status.setToolTip("draft: not yet checked; verified: checked against the sound; "
+                               "disputed: contested; inaudible: words cannot be made out")
+        self.start = QLineEdit()
+        self.start.setToolTip("Start, as file time HH:MM:SS.mmm (press I to set it from the video)")
+        self.end = QLineEdit()
+        self.end.setPlaceholderText("no end (a moment)")
+        self.end.setToolTip("End, as file time HH:MM:SS.mmm; leave empty for a moment (press O to set)")
+        self.start_now = QPushButton("Set to current position")
+        self.start_now.setToolTip("Start this mark at the video's current position (I)")
+        self.end_now = QPushButton("Set to current position")
+        self.end_now.setToolTip("End this mark at the video's current position (O)")
+        self.delete = QPushButton("Delete mark")
+        self.delete.setToolTip("Delete this mark (it can be undone with Ctrl+Z; the audit log keeps it)")
+        self.problem = QLabel()
+        self.problem.setStyleSheet("color: #c0392b;")
+        self.problem.setWordWrap(True)
+        self.problem.hide()
+
+        form.addRow("Category", self.category)
+        form.addRow("Speaker", self.speaker)
+        form.addRow("Words", self.text)
+        form.addRow("Note", self.note)
+        form.addRow("Status", self.status)
+        form.addRow("Start", _row(self.start, self.start_now))
+        form.addRow("End", _row(self.end, self.end_now))
+        form.addRow("", self.problem)
+        form.addRow("", self.delete)
+        self._stack.addWidget(form_host)
+
+        self.category.activated.connect(lambda _i: self._emit("category_id", self.category.currentData()))
+        self.status.activated.connect(lambda _i: self._emit("status", self.status.currentText()))
+        self.speaker.activated.connect(lambda _i: self._emit("speaker", self.speaker.currentText()))
+        self.speaker.lineEdit().editingFinished.connect(lambda: self._emit("speaker", self.speaker.currentText()))
+        self.note.editingFinished.connect(lambda: self._emit("note", self.note.text()))
+        self.text.confirmed.connect(self._confirm_text)
+        self.text.left.connect(self._commit_text)
+        self.start.editingFinished.connect(lambda: self._emit_time("start_ms", self.start.text()))
+        self.end.editingFinished.connect(lambda: self._emit_time("end_ms", self.end.text()))
+        self.start_now.clicked.connect(lambda: self.annotation and self.setStartToCurrent.emit(self.annotation.id))
+        self.end_now.clicked.connect(lambda: self.annotation and self.setEndToCurrent.emit(self.annotation.id))
+        self.delete.clicked.connect(lambda: self.annotation and self.deleteRequested.emit(self.annotation.id))
+        for field in (self.text, self.note, self.start, self.end, self.speaker.lineEdit()):
+            field.installEventFilter(self)
+        self.set_annotation(None)
+
+    # -- content ----------------------------------------------------------------------
+    def set_categories(self, categories: list[Category]) -> None:
+        self._loading = True
+        self.category.clear()
+        for cat in categories:
+            label = f"{cat.key}  {cat.name}" if cat.key else cat.name
+            self.category.addItem(label, cat.id)
+            self.category.setItemData(self.category.count() - 1, cat.description, Qt.ItemDataRole.ToolTipRole)
+        self._loading = False
+
+    def set_speakers(self, speakers: list[str]) -> None:
+        current = self.speaker.currentText()
+        self._loading = True
+        self.speaker.clear()
+        self.speaker.addItems(speakers)
+        self.speaker.setEditText(current)
+        self._loading = False
+
+    def set_annotation(self, ann: Annotation | None) -> None:
+        """Show a mark (or the empty state); does not write anything."""
+        self.annotation = ann
+        self.problem.hide()
+        if ann is None:
+            self._stack.setCurrentIndex(0)
+            return
+        self._stack.setCurrentIndex(1)
+        self._loading = True
+        self.category.setCurrentIndex(max(0, self.category.findData(ann.category_id)))
+        self.speaker.setEditText(ann.speaker)
+        if self.text.toPlainText() != ann.text:
+            self.text.setPlainText(ann.text)
+        self.note.setText(ann.note)
+        self.status.setCurrentText(ann.status)
+        self.start.setText(format_ms(ann.start_ms))
+        self.end.setText(format_ms(ann.end_ms))
+        self._loading = False
+        self.setEnabled(True)
+
+    def show_problem(self, sentence: str) -> None:
+        self.problem.setText(sentence)
+        self.problem.show()
+
+    def focus_text(self) -> None:
+        self.text.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.text.moveCursor(self.text.textCursor().MoveOperation.End)
+
+    # -- emitting edits -----------------------------------------------------------------
+    def _emit(self, field: str, value) -> None:
+        if self._loading or self.annotation is None or value is None:
+            return
+        if getattr(self.annotation, field) != value:
+            self.editRequested.emit(self.annotation.id, {field: value})
+
+    def _emit_time(self, field: str, text: str) -> None:
+        if self._loading or self.annotation is None:
+            return
+        try:
+            value = None if (field == "end_ms" and not text.strip()) else parse_time(text)
+        except ReviewError as exc:
+            self.show_problem(str(exc))
+            return
+        self.problem.hide()
+        if getattr(self.annotation, field) != value:
+            self.editRequested.emit(self.annotation.id, {field: value})
+
+    def _commit_text(self) -> None:
+        self._emit("text", self.text.toPlainText())
+
+    def _confirm_text(self) -> None:
+        self._commit_text()
+        self.confirmed.emit()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Escape:
+            if watched is self.text:
+                self._commit_text()
+            elif watched is self.note:
+                self._emit("note", self.note.text())
+            self.escaped.emit()
+            return True
+        return super().eventFilter(watched, event)
+
+
+def _row(*widgets) -> QWidget:
+    host = QWidget()
+    layout = QHBoxLayout(host)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for w in widgets:
+        layout.addWidget(w)
+    return host

@@ -1,0 +1,112 @@
+"""Long work off the GUI thread: one QObject worker per task, moved to its own QThread.
+
+A task is a plain function ``fn(progress, cancelled)`` from the core (hashing, thumbnail
+decoding, checking footage). ``Task`` reports progress and the result through queued
+signals, so widgets are only ever touched on the GUI thread. ``TaskPool`` keeps every
+thread it started and joins them on shutdown, so nothing is left running when the window
+closes (tests fail on stray threads).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from ..core.errors import Cancelled, ReviewError
+
+log = logging.getLogger(__name__)
+
+
+class Task(QObject):
+    """Runs ``fn(progress, cancelled)`` once on its thread and reports how it went."""
+
+    progress = Signal(int, int)  # done, total
+    succeeded = Signal(object)
+    failed = Signal(str)  # a sentence for the reviewer
+    cancelled = Signal()
+    done = Signal()  # always last, whatever happened
+
+    def __init__(self, fn: Callable, name: str = "task"):
+        super().__init__()
+        self.fn = fn
+        self.name = name
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def is_cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            result = self.fn(self._report, self.is_cancelled)
+        except Cancelled:
+            self.cancelled.emit()
+        except ReviewError as exc:
+            self.failed.emit(str(exc))
+        except Exception as exc:  # noqa: BLE001 - a bug in a worker must reach the reviewer, not vanish
+            log.exception("%s failed", self.name)
+            self.failed.emit(f"{self.name} failed unexpectedly: {exc}")
+        else:
+            if self.is_cancelled():
+                self.cancelled.emit()
+            else:
+                self.succeeded.emit(result)
+        finally:
+            self.done.emit()
+
+    def _report(self, done: int, total: int) -> None:
+        if self.is_cancelled():
+            raise Cancelled("Cancelled.")
+        # Totals can pass 2**31 for big files: report in KiB to stay inside a Qt int.
+        self.progress.emit(int(done // 1024), int(total // 1024))
+
+
+class TaskPool(QObject):
+    """Starts tasks on their own threads and can join them all."""
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._running: dict[Task, QThread] = {}
+
+    def start(self, task: Task) -> Task:
+        thread = QThread()
+        thread.setObjectName(task.name)
+        task.moveToThread(thread)
+        thread.started.connect(task.run)
+        # Queued to this (GUI-thread) object, so the thread is joined from outside itself.
+        task.done.connect(self._on_done)
+        self._running[task] = thread
+        thread.start()
+        return task
+
+    @Slot()
+    def _on_done(self) -> None:
+        task = self.sender()
+        thread = self._running.pop(task, None)
+        if thread is not None:
+            thread.quit()
+            thread.wait()
+            task.deleteLater()
+            thread.deleteLater()
+
+    def running(self) -> int:
+        return len(self._running)
+
+    def cancel_all(self) -> None:
+        for task in list(self._running):
+            task.cancel()
+
+    def shutdown(self, timeout_ms: int = 10_000) -> None:
+        """Cancel everything and wait for every thread to end (on window close)."""
+        self.cancel_all()
+        for task, thread in list(self._running.items()):
+            thread.quit()
+            if not thread.wait(timeout_ms):
+                log.error("thread %s did not stop in time", task.name)
+            self._running.pop(task, None)

@@ -1,0 +1,28 @@
+"""Fixtures shared by the GUI tests (player, timeline, workspace). Add, do not rewrite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bwv_review.core.evidence import import_footage
+from bwv_review.core.store import CaseStore
+
+
+@pytest.fixture
+def review_case(footage_copy) -> Path:
+    """A case with one exhibit (AB/1, the 2 s test clip, known recording start); closed again."""
+    case_path = footage_copy.parent / "Operation Example.bwvcase"
+    with CaseStore.create(case_path, "Operation Example", "IOPC 2019/0001", reviewer="Test Reviewer") as store:
+        import_footage(store, footage_copy, "AB/1", "Test Reviewer", wearer="PC Able",
+                       start="2019-07-01T23:34:55+01:00")
+    return case_path
+
+
+@pytest.fixture
+def review_store(review_case):
+    """The same case, open for writing."""
+    store = CaseStore.open(review_case)
+    yield store
+    store.close()
