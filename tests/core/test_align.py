@@ -1,0 +1,127 @@
+"""core.align: offsets between two recordings of one scene, and refusing ones that share nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bwv_review.core import align, audio
+from bwv_review.core.errors import Cancelled, ReviewError
+from tests.core.test_audio import write_av
+from tests.data.make_speech_clip import speak
+
+RATE = 48000
+WORDS = [
+    "Police. Open the door please.",
+    "Where is he now? Tell me what happened.",
+    "He hit me with the phone and then he left.",
+    "Stay there. Put your hands where I can see them.",
+    "Can you give me your name and date of birth?",
+    "Right, I am going to check the back garden.",
+]
+OTHER_WORDS = [
+    "I did not see anything, I was asleep upstairs.",
+    "The car was parked outside the shop all evening.",
+    "Nobody came to the house today, I promise.",
+]
+
+
+def scene(seconds: float, words: list[str], seed: int) -> np.ndarray:
+    """Speech with pauses, a few knocks, over a quiet hum and hiss: what both cameras hear."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * RATE)
+    t = np.arange(n) / RATE
+    x = (0.003 * rng.standard_normal(n) + 0.004 * np.sin(2 * np.pi * 50 * t)).astype(np.float32)
+    at = 0.4
+    voices = ["en-gb", "en-gb+f3", "en-us"]
+    for i in range(40):
+        speech = speak(words[i % len(words)], voices[i % 3], RATE) * 0.6
+        start = int(at * RATE)
+        if start + len(speech) > n:
+            break
+        x[start : start + len(speech)] += speech
+        at += len(speech) / RATE + rng.uniform(0.4, 2.5)
+        knock = int((at - 0.3) * RATE)
+        if i % 3 == 1 and knock + 2400 < n:
+            x[knock : knock + 2400] += 0.3 * np.exp(-np.arange(2400) / 400) * rng.standard_normal(2400)
+    return x
+
+
+def camera(x: np.ndarray, gain_db: float, noise: float, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return (x * 10 ** (gain_db / 20) + noise * rng.standard_normal(len(x))).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory) -> tuple[Path, np.ndarray]:
+    folder = tmp_path_factory.mktemp("align")
+    x = scene(50, WORDS, seed=1)
+    return folder, x
+
+
+def cut(x: np.ndarray, start_s: float, end_s: float) -> np.ndarray:
+    return x[int(round(start_s * RATE)) : int(round(end_s * RATE))]
+
+
+CASES = {
+    # name: (REF span s, REF2 span s, REF gain dB, REF noise, codecs)
+    "ref starts later, quieter, noisier": ((5.0173, 40.0), (0.0, 50.0), -12, 0.01, ("aac", "libopus")),
+    "ref starts earlier": ((0.0, 30.0), (7.2561, 50.0), -6, 0.02, ("libopus", "aac")),
+    "ref is a short part of ref2": ((21.3337, 36.0), (0.0, 50.0), -12, 0.005, ("aac", "aac")),
+    "heavy noise on ref": ((3.0, 45.0), (0.0, 44.0), -12, 0.05, ("aac", "pcm_s16le")),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_known_offsets_are_recovered_within_a_few_ms(shared, name):
+    folder, x = shared
+    ref_span, ref2_span, gain, noise, (codec, codec2) = CASES[name]
+    key = list(CASES).index(name) + 10
+    ref = write_av(folder / f"{key}-ref.mkv", camera(cut(x, *ref_span), gain, noise, 2), audio_codec=codec)
+    ref2 = write_av(folder / f"{key}-ref2.mkv", camera(cut(x, *ref2_span), 0, 0.004, 3), audio_codec=codec2)
+    expected_ms = (ref_span[0] - ref2_span[0]) * 1000
+    result = align.align_files(ref, f"{key:064d}", ref2, f"{key + 1:064d}")
+    assert result.offset_ms == pytest.approx(expected_ms, abs=5.0), result
+    assert result.refined and result.confidence >= align.MIN_CONFIDENCE
+    assert abs(result.coarse_ms - expected_ms) < 40.0  # the envelope step alone is within a frame
+
+
+def test_unrelated_recordings_are_refused(shared):
+    folder, x = shared
+    ref = write_av(folder / "u-ref.mkv", camera(cut(x, 0, 40), -6, 0.01, 4), audio_codec="aac")
+    other = write_av(folder / "u-other.mkv", camera(scene(40, OTHER_WORDS, seed=9), 0, 0.01, 5))
+    with pytest.raises(ReviewError, match="do not share enough sound"):
+        align.align_files(other, "1" * 64, ref, "2" * 64)
+    # asked to, it still reports its (low) confidence rather than an error
+    weak = align.align_files(other, "1" * 64, ref, "2" * 64, min_confidence=0.0)
+    assert weak.confidence < align.MIN_CONFIDENCE
+
+
+def test_the_coarse_answer_needs_no_decoding(shared, monkeypatch):
+    folder, x = shared
+    ref = write_av(folder / "c-ref.mkv", camera(cut(x, 10, 30), -3, 0.005, 6))
+    ref2 = write_av(folder / "c-ref2.mkv", camera(cut(x, 0, 50), 0, 0.005, 7))
+    a, b = audio.analyse(ref, "3" * 64), audio.analyse(ref2, "4" * 64)
+
+    def no_decode(*args, **kwargs):
+        raise AssertionError("decoded")
+
+    monkeypatch.setattr(audio, "iter_mono", no_decode)
+    coarse = align.coarse_alignment(a, b)
+    assert coarse.offset_ms == pytest.approx(10000, abs=10)
+    assert "+00:00:10.0" in coarse.describe()
+
+
+def test_cancel_stops_alignment(shared):
+    folder, x = shared
+    ref = write_av(folder / "k-ref.mkv", cut(x, 0, 20))
+    with pytest.raises(Cancelled):
+        align.align_files(ref, "5" * 64, ref, "6" * 64, cancel=lambda: True)
+
+
+def test_start_from_is_exact_across_a_clock_change():
+    # REF2 started a minute before the spring change in the UK; REF 90.5 s later (after it)
+    assert align.start_from("2019-03-31T00:59:00Z", 90_500) == "2019-03-31T01:00:30.500+00:00"
+    assert align.start_from("2019-03-31T01:59:00+01:00", -1_000) == "2019-03-31T00:58:59.000+00:00"
