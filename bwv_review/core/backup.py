@@ -36,6 +36,7 @@ def daily_backup(conn: sqlite3.Connection, case_path: Path, today: date | None =
     try:
         folder.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(target.name + ".tmp")
+        tmp.unlink(missing_ok=True)  # left by a crash part-way through an earlier attempt
         dest = sqlite3.connect(tmp)
         try:
             conn.backup(dest)

@@ -120,6 +120,7 @@ def backup_before_migration(db: Database, path: Path, version: int) -> Path:
     target = path.with_name(f"{path.name}.format{version}.bak")
     if not target.exists():
         tmp = target.with_name(target.name + ".tmp")
+        tmp.unlink(missing_ok=True)  # left by a crash part-way through an earlier attempt
         dest = Database(str(tmp))
         try:
             db.conn.backup(dest.conn)
