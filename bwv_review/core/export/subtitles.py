@@ -1,0 +1,68 @@
+"""The log as subtitles (SRT, WebVTT): one cue per annotation, in file time, so it replays
+next to the footage in VLC or mpv. Point annotations last ``DEFAULT_POINT_MS``.
+
+Subtitles are for watching, not the record: a blank line inside a quote would end the cue,
+so blank lines are folded (the CSV/JSON/statement keep the words exactly).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import srt
+
+from ..chronology import Entry
+from .report import DEFAULT_POINT_MS, Report
+
+
+def cue_span(entry: Entry, duration_ms: int = 0) -> tuple[int, int]:
+    a = entry.annotation
+    end = a.end_ms if a.end_ms is not None and a.end_ms > a.start_ms else a.start_ms + DEFAULT_POINT_MS
+    return a.start_ms, end
+
+
+def cue_text(entry: Entry) -> str:
+    a = entry.annotation
+    label = entry.category.name
+    if a.status != "verified":
+        label += f", {a.status.upper()}"
+    head = f"[{label}]"
+    if a.speaker:
+        head += f" {a.speaker}:"
+    body = a.text.replace("\r\n", "\n").replace("\r", "\n")
+    body = re.sub(r"\n\s*\n+", "\n", body).strip("\n")
+    return f"{head} {body}" if body else head
+
+
+def render_srt(report: Report, exhibit_id: int) -> bytes:
+    subs = []
+    for i, entry in enumerate(report.entries_for(exhibit_id), start=1):
+        start, end = cue_span(entry)
+        subs.append(srt.Subtitle(i, timedelta(milliseconds=start), timedelta(milliseconds=end), cue_text(entry)))
+    return srt.compose(subs, reindex=False).encode("utf-8")
+
+
+def _vtt_time(ms: int) -> str:
+    hours, rem = divmod(ms, 3_600_000)
+    minutes, rem = divmod(rem, 60_000)
+    seconds, millis = divmod(rem, 1000)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
+
+
+def _vtt_escape(text: str) -> str:
+    # Cue text is markup: & < > must be escaped; that also rules out a stray "-->".
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def render_vtt(report: Report, exhibit_id: int) -> bytes:
+    rec = next(r for r in report.exhibits if r.exhibit.id == exhibit_id)
+    title = f"{rec.exhibit.ref} {rec.file_name}".replace("-->", "- ->").replace("\n", " ")
+    lines = [f"WEBVTT - {title}", ""]
+    for entry in report.entries_for(exhibit_id):
+        start, end = cue_span(entry)
+        lines.append(f"annotation-{entry.annotation.id}")
+        lines.append(f"{_vtt_time(start)} --> {_vtt_time(end)}")
+        lines.append(_vtt_escape(cue_text(entry)))
+        lines.append("")
+    return "\n".join(lines).encode("utf-8")
