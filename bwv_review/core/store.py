@@ -78,6 +78,17 @@ def _precheck(path: Path) -> int:
     return version
 
 
+def _why(exc: sqlite3.Error) -> str:
+    text = str(exc)
+    if "full" in text:
+        return "the disk is full"
+    if "locked" in text or "busy" in text:
+        return "another program is holding the case file"
+    if "readonly" in text or "read-only" in text:
+        return "the case file cannot be written"
+    return text
+
+
 class CaseStore:
     """A case file opened for reading and writing (or read-only)."""
 
@@ -192,20 +203,22 @@ class CaseStore:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise CaseFileError(
-                f"Case file {self.path} is busy (another program is writing to it); try again."
-            ) from exc
+            raise CaseFileError(f"Case file {self.path} cannot be written now ({_why(exc)}); try again.") from exc
         try:
             yield self.db
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise CaseFileError(f"The change could not be saved ({_why(exc)}); nothing was changed.") from exc
         except BaseException:
-            conn.execute("ROLLBACK")
+            self._rollback()
             raise
-        else:
-            try:
-                conn.execute("COMMIT")
-            except sqlite3.OperationalError as exc:
+
+    def _rollback(self) -> None:
+        conn = self.db.conn
+        if conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):  # SQLite rolls back itself if this fails
                 conn.execute("ROLLBACK")
-                raise CaseFileError(f"The change could not be saved: {exc}.") from exc
 
     def _row(self, table: str, rid: int) -> dict:
         return dict(self.db[table].get(rid))
