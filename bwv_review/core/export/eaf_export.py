@@ -18,7 +18,7 @@ from pympi import Elan
 
 from ..store import CaseStore
 from ..timecode import format_instant
-from .report import DEFAULT_POINT_MS, Report
+from .report import DEFAULT_POINT_MS, Report, cell_text
 
 TEXT_TYPE = "bwv-words"
 CHILD_TYPES = {  # linguistic type -> tier name suffix
@@ -96,23 +96,23 @@ def build_eaf(report: Report, exhibit_id: int, tiers: str = "speaker",
     tier_end: dict[str, int] = {}  # ELAN tiers may not overlap: later ones go to "name (2)"
     for entry in entries:
         a = entry.annotation
-        base = entry.category.name if tiers == "category" else (a.speaker.strip() or NO_SPEAKER)
+        base = cell_text(entry.category.name if tiers == "category" else (a.speaker.strip() or NO_SPEAKER))
         tier, n = base, 1
         while tier_end.get(tier, -1) > a.start_ms:
             n += 1
             tier = f"{base} ({n})"
         if tier not in eaf.tiers:
             part = a.speaker.strip() or None if tiers == "speaker" else None
-            eaf.add_tier(tier, ling=TEXT_TYPE, part=part)
+            eaf.add_tier(tier, ling=TEXT_TYPE, part=part and cell_text(part))
         end = _end_ms(a)
         tier_end[tier] = end
-        eaf.add_annotation(tier, int(a.start_ms), int(end), a.text)
+        eaf.add_annotation(tier, int(a.start_ms), int(end), cell_text(a.text))
         parent_id = f"a{eaf.maxaid}"
         values = {
             "category": entry.category.slug,
-            "speaker": a.speaker,
+            "speaker": cell_text(a.speaker),
             "status": a.status,
-            "note": a.note,
+            "note": cell_text(a.note),
             "point": _point_value(a),
         }
         for kind, value in values.items():

@@ -18,6 +18,7 @@ from .report import (
     date_heading,
     detail_line,
     exhibit_rows,
+    printable,
     provenance_text,
     statement_parts,
     unverified_mark,
@@ -42,7 +43,7 @@ th { background: #eee; }
 
 
 def _e(text: str) -> str:
-    return escape(text or "", quote=True)
+    return escape(printable(text), quote=True)
 
 
 def render_html(report: Report) -> bytes:

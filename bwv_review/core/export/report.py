@@ -320,11 +320,18 @@ def provenance_text(report: Report) -> str:
     return f"Generated {report.generated_text} by bwv-review {report.tool_version}."
 
 
-_CONTROL = {c: 0x2400 + c for c in range(32) if chr(c) not in "\n\t"}
-_CONTROL[0x7F] = 0x2421
+_PICTURES = {c: 0x2400 + c for c in range(32)} | {0x7F: 0x2421}
+_CONTROL = {c: p for c, p in _PICTURES.items() if chr(c) not in "\n\t"}
+_CONTROL_KEEP_CR = {c: p for c, p in _PICTURES.items() if chr(c) not in "\n\t\r"}
 
 
 def printable(text: str) -> str:
     """Text for a document format: line breaks as LF, other control characters shown as
     their visible symbols (U+2400...) instead of being dropped or breaking the file."""
     return (text or "").replace("\r\n", "\n").translate(_CONTROL)
+
+
+def cell_text(text: str) -> str:
+    """Text for a spreadsheet or XML cell: tab, LF and CR kept exactly; NUL and the other
+    control characters (which XML and Excel refuse) shown as their visible symbols."""
+    return (text or "").translate(_CONTROL_KEEP_CR)

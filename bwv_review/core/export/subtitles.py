@@ -13,7 +13,7 @@ from datetime import timedelta
 import srt
 
 from ..chronology import Entry
-from .report import DEFAULT_POINT_MS, Report
+from .report import DEFAULT_POINT_MS, Report, printable
 
 
 def cue_span(entry: Entry, duration_ms: int = 0) -> tuple[int, int]:
@@ -29,8 +29,8 @@ def cue_text(entry: Entry) -> str:
         label += f", {a.status.upper()}"
     head = f"[{label}]"
     if a.speaker:
-        head += f" {a.speaker}:"
-    body = a.text.replace("\r\n", "\n").replace("\r", "\n")
+        head += f" {printable(a.speaker)}:"
+    body = printable(a.text).replace("\r", "\n")
     body = re.sub(r"\n\s*\n+", "\n", body).strip("\n")
     return f"{head} {body}" if body else head
 

@@ -20,7 +20,7 @@ from openpyxl.writer.excel import ExcelWriter
 from ..chronology import Entry
 from ..timecode import format_instant, format_ms, local
 from .files import reproducible_zip
-from .report import Report
+from .report import Report, cell_text
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -49,6 +49,7 @@ HEADERS = [name for name, _ in COLUMNS]
 
 def neutralise(value: str) -> str:
     """Prefix an apostrophe when the text (past any apostrophes) starts like a formula."""
+    value = cell_text(value)
     if value and value.lstrip("'")[:1] in DANGEROUS:
         return "'" + value
     return value

@@ -50,3 +50,18 @@ def out_dir(tmp_path):
     path = tmp_path / "out"
     path.mkdir()
     return path
+
+
+@pytest.fixture(scope="session")
+def other_clip(tmp_path_factory):
+    """Different footage (3 s) for a second exhibit, e.g. CD/1."""
+    from tests.footage import write_clip
+
+    return write_clip(tmp_path_factory.mktemp("footage-b") / "CD-1 clip.mp4", frames=75, fps=25, audio=True)
+
+
+@pytest.fixture
+def second_exhibit(case, other_clip, tmp_path):
+    target = tmp_path / "case" / "CD-1 clip.mp4"
+    target.write_bytes(other_clip.read_bytes())
+    return import_footage(case, target, "CD/1", "Test Reviewer", wearer="PC 456 Smith")
