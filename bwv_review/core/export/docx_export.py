@@ -19,6 +19,7 @@ from .files import reproducible_zip
 from .report import (
     Report,
     audit_text,
+    clock_lines,
     clock_text,
     date_heading,
     detail_line,
@@ -45,6 +46,8 @@ def render_docx(report: Report) -> bytes:
         _para(doc, warning, bold=True, colour=RED)
     doc.add_heading("Exhibits viewed", level=2)
     _exhibits(doc, report)
+    for line in clock_lines(report):
+        _para(doc, line, size=9, colour=GREY)
     doc.add_heading("Chronology", level=2)
     _narrative(doc, report)
     doc.add_heading("Log", level=2)
@@ -67,13 +70,18 @@ def _page(doc, report: Report) -> None:
     normal = doc.styles["Normal"]
     normal.font.name = "Arial"
     normal.font.size = Pt(11)
+    for level in (1, 2, 3):  # a statement, not a brochure: black headings
+        doc.styles[f"Heading {level}"].font.color.rgb = RGBColor(0, 0, 0)
     footer = section.footer.paragraphs[0]
-    footer.text = printable(f"{report.case.reference} · generated {report.generated_text} · page ")
+    doc.styles["Footer"].font.size = Pt(8)  # the page number field takes the style's size
+    run = footer.add_run(printable(f"{report.case.reference} · generated {report.generated_text} · page "))
+    run.font.size = Pt(8)
     _page_field(footer)
 
 
 def _page_field(paragraph) -> None:
     run = paragraph.add_run()
+    run.font.size = Pt(8)
     for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
         if kind:
             el = OxmlElement("w:fldChar")
@@ -109,21 +117,38 @@ def _table(doc, headers: list[str], rows: list[list[str]], widths: list[float], 
         for cell, text in zip(cells, row, strict=True):
             run = cell.paragraphs[0].add_run(printable(text))
             run.font.size = Pt(size)
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Cm(width)  # the grid, which LibreOffice follows
     for row in table.rows:
         for cell, width in zip(row.cells, widths, strict=True):
-            cell.width = Cm(width)
+            cell.width = Cm(width)  # the cells, which Word follows
     return table
 
 
 def _exhibits(doc, report: Report) -> None:
-    rows = [list(r) for r in exhibit_rows(report)]
-    table = _table(doc, ["Exhibit", "Wearer", "File", "Duration", "SHA-256", "Re-verified at export"],
-                   rows, [1.6, 2.4, 3.0, 2.0, 4.5, 3.5])
-    for rec, row in zip(report.exhibits, table.rows[1:], strict=True):
-        if rec.check != "verified":
-            for run in row.cells[5].paragraphs[0].runs:
+    """One row per exhibit, then its SHA-256 unbroken on a full-width row (so it can be
+    searched for and copied whole)."""
+    widths = [1.6, 3.0, 4.6, 2.2, 5.6]
+    table = _table(doc, ["Exhibit", "Wearer", "File", "Duration", "Re-verified at export"], [], widths)
+    for rec, (ref, wearer, name, duration, sha, check) in zip(report.exhibits, exhibit_rows(report), strict=True):
+        cells = table.add_row().cells
+        for cell, text in zip(cells, (ref, wearer, name, duration, check), strict=True):
+            run = cell.paragraphs[0].add_run(printable(text))
+            run.font.size = Pt(8)
+            if text is check and rec.check != "verified":
                 run.bold = True
                 run.font.color.rgb = RED
+        merged = table.add_row().cells
+        cell = merged[0].merge(merged[-1])
+        label = cell.paragraphs[0].add_run("SHA-256 ")
+        label.font.size = Pt(8)
+        value = cell.paragraphs[0].add_run(sha)
+        value.font.name = "Courier New"
+        value.font.size = Pt(8)
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=False):
+            cell.width = Cm(width)
 
 
 def _narrative(doc, report: Report) -> None:
@@ -172,11 +197,11 @@ def _log(doc, report: Report) -> None:
     rows = []
     for entry in report.statement_entries:
         a = entry.annotation
-        span = format_ms(a.start_ms) + (f"–{format_ms(a.end_ms)}" if a.end_ms is not None else "")
+        span = format_ms(a.start_ms) + (f"\n–{format_ms(a.end_ms)}" if a.end_ms is not None else "")
         rows.append([clock_text(entry, tz) or "", entry.exhibit.ref, span, entry.category.name,
                      a.speaker, a.text, a.status])
     _table(doc, ["Clock", "Exhibit", "File time", "Category", "Speaker", "Words", "Status"],
-           rows, [1.6, 1.5, 2.6, 2.2, 2.2, 5.5, 1.4])
+           rows, [1.5, 1.6, 2.2, 2.2, 2.3, 5.8, 1.4])
 
 
 def _properties(doc, report: Report, title: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import os
 import re
-import tempfile
+import secrets
 import unicodedata
 import zipfile
 from datetime import datetime
@@ -63,8 +63,10 @@ def atomic_write(target: Path, data: bytes, force: bool = False) -> Path:
     """Write ``data`` to ``target`` via a temporary file in the same folder, then rename."""
     target = Path(target)
     check_writable([target], force)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name[:40]}.", suffix=".part", dir=target.parent)
-    tmp = Path(tmp_name)
+    # Not mkstemp: its 0600 would make the export unreadable to colleagues; os.open with
+    # 0666 lets the user's umask decide, as for any file they save.
+    tmp = target.with_name(f".{target.name[:40]}.{secrets.token_hex(6)}.part")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

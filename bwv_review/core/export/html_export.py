@@ -14,6 +14,7 @@ from ..timecode import format_ms
 from .report import (
     Report,
     audit_text,
+    clock_lines,
     clock_text,
     date_heading,
     detail_line,
@@ -82,16 +83,18 @@ def render_html(report: Report) -> bytes:
 
 def _exhibits(report: Report) -> list[str]:
     out = ["<h2>Exhibits viewed</h2>", "<table>",
-           "<tr><th>Exhibit</th><th>Wearer</th><th>File</th><th>Duration</th><th>SHA-256</th>"
+           "<tr><th>Exhibit</th><th>Wearer</th><th>File</th><th>Duration</th>"
            "<th>Re-verified at export</th></tr>"]
     for rec, row in zip(report.exhibits, exhibit_rows(report), strict=True):
         ref, wearer, name, duration, sha, check = row
         cls = "" if rec.check == "verified" else ' class="bad"'
         out.append(
             f"<tr><td>{_e(ref)}</td><td>{_e(wearer)}</td><td>{_e(name)}</td><td>{_e(duration)}</td>"
-            f'<td class="hash">{_e(sha)}</td><td{cls}>{_e(check)}</td></tr>'
+            f"<td{cls}>{_e(check)}</td></tr>"
+            f'<tr><td colspan="5">SHA-256 <span class="hash">{_e(sha)}</span></td></tr>'
         )
     out.append("</table>")
+    out += [f'<p class="meta">{_e(line)}</p>' for line in clock_lines(report)]
     return out
 
 

@@ -25,6 +25,7 @@ from ..timecode import format_ms
 from .report import (
     Report,
     audit_text,
+    clock_lines,
     clock_text,
     date_heading,
     detail_line,
@@ -74,7 +75,6 @@ def _styles() -> dict[str, ParagraphStyle]:
                                   spaceBefore=6, spaceAfter=10),
         "unverified": ParagraphStyle("unverified", base, fontName=bold, fontSize=9, textColor=RED),
         "cell": ParagraphStyle("cell", base, fontSize=7.5, leading=9.5, spaceAfter=0),
-        "hash": ParagraphStyle("hash", base, fontName="Courier", fontSize=7, leading=9, spaceAfter=0),
         "cellbold": ParagraphStyle("cellbold", base, fontName=bold, fontSize=7.5, leading=9.5, spaceAfter=0),
     }
 
@@ -112,6 +112,8 @@ def render_pdf(report: Report) -> bytes:
     story += [Paragraph(_m(w), st["warning"]) for w in report.warnings]
     story.append(Paragraph("Exhibits viewed", st["h2"]))
     story.append(_exhibits(report, st))
+    story.append(Spacer(1, 4))
+    story += [Paragraph(_m(line), st["meta"]) for line in clock_lines(report)]
     story.append(Paragraph("Chronology", st["h2"]))
     story += _narrative(report, st)
     story.append(Paragraph("Log", st["h2"]))
@@ -155,15 +157,19 @@ def _grid(data, widths, header_rows: int = 1) -> Table:
 
 
 def _exhibits(report: Report, st) -> Table:
-    head = ["Exhibit", "Wearer", "File", "Duration", "SHA-256", "Re-verified at export"]
+    """One row per exhibit, then its SHA-256 unbroken on a full-width row."""
+    head = ["Exhibit", "Wearer", "File", "Duration", "Re-verified at export"]
     data = [[Paragraph(h, st["cellbold"]) for h in head]]
-    for rec, row in zip(report.exhibits, exhibit_rows(report), strict=True):
-        cells = [Paragraph(_m(v), st["cell"]) for v in row[:4]]
-        cells.append(Paragraph(_m(row[4][:32]) + "<br/>" + _m(row[4][32:]), st["hash"]))
+    spans = []
+    for rec, (ref, wearer, name, duration, sha, check) in zip(report.exhibits, exhibit_rows(report), strict=True):
         style = st["cell"] if rec.check == "verified" else ParagraphStyle("bad", st["cellbold"], textColor=RED)
-        cells.append(Paragraph(_m(row[5]), style))
-        data.append(cells)
-    return _grid(data, [1.4, 2.3, 2.9, 2.0, 4.8, 3.6])
+        data.append([Paragraph(_m(v), st["cell"]) for v in (ref, wearer, name, duration)]
+                    + [Paragraph(_m(check), style)])
+        data.append([Paragraph("SHA-256 " + f'<font name="Courier">{_m(sha)}</font>', st["cell"]), "", "", "", ""])
+        spans.append(("SPAN", (0, len(data) - 1), (-1, len(data) - 1)))
+    table = _grid(data, [1.6, 3.0, 4.6, 2.2, 5.6])
+    table.setStyle(TableStyle(spans))
+    return table
 
 
 def _narrative(report: Report, st) -> list:
@@ -203,7 +209,7 @@ def _log(report: Report, st) -> Table:
     data = [[Paragraph(h, st["cellbold"]) for h in head]]
     for entry in report.statement_entries:
         a = entry.annotation
-        span = format_ms(a.start_ms) + (f"\n– {format_ms(a.end_ms)}" if a.end_ms is not None else "")
+        span = format_ms(a.start_ms) + (f"\n–{format_ms(a.end_ms)}" if a.end_ms is not None else "")
         row = [clock_text(entry, tz) or "", entry.exhibit.ref, span, entry.category.name, a.speaker, a.text, a.status]
         data.append([Paragraph(_m(v), st["cell"]) for v in row])
-    return _grid(data, [1.4, 1.3, 2.2, 2.2, 2.3, 6.2, 1.4])
+    return _grid(data, [1.4, 1.3, 2.4, 2.2, 2.3, 6.0, 1.4])

@@ -22,7 +22,7 @@ from ..evidence import check_footage
 from ..integrity import Progress
 from ..model import STATUSES, Case, Category, Exhibit
 from ..store import CaseStore
-from ..timecode import format_instant, format_ms, local
+from ..timecode import clock_at, format_instant, format_ms, local
 
 DEFAULT_POINT_MS = 2000  # how long a point annotation lasts as a subtitle cue or ELAN annotation
 
@@ -307,6 +307,30 @@ def exhibit_rows(report: Report) -> list[tuple[str, str, str, str, str, str]]:
         )
         for r in report.exhibits
     ]
+
+
+def _source_text(source: str) -> str:
+    if source == "metadata":
+        return "from the camera's metadata"
+    if source == "typed":
+        return "entered by the reviewer"
+    if source.startswith("aligned:"):
+        return f"aligned to {source.split(':', 1)[1]} by their shared sound"
+    return source or "source not recorded"
+
+
+def clock_lines(report: Report) -> list[str]:
+    """Where each exhibit's clock comes from: a reader must know what a clock time rests on."""
+    lines = []
+    for rec in report.exhibits:
+        ex = rec.exhibit
+        start = local(clock_at(ex.recording_start, 0), report.tz)
+        if start is None:
+            lines.append(f"{ex.ref}: recording start not known; its times are file times only.")
+            continue
+        stamp = start.strftime("%Y-%m-%d %H:%M:%S.") + f"{start.microsecond // 1000:03d} {start.tzname()}"
+        lines.append(f"{ex.ref} starts {stamp} ({_source_text(ex.start_source)}).")
+    return lines
 
 
 def audit_text(report: Report) -> str:

@@ -155,7 +155,7 @@ def test_docx_statement_wording_verbatim_and_hashes(case, out_dir):
     assert "=cmd|' /C calc'!A0" in text  # quoted exactly; a document never runs it
     assert "שלום עולם — مرحبا" in text and "e\u0301 combining" in text
     cells = [c.text for t in doc.tables for r in t.rows for c in r.cells]
-    assert case.exhibits()[0].sha256 in cells
+    assert "SHA-256 " + case.exhibits()[0].sha256 in cells
     assert "SHA-256 re-verified at export time: matches" in cells
     rows, head = case.audit_head()
     assert head in text and f"{rows} entries" in text
