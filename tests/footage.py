@@ -8,6 +8,7 @@ switches on and off at known times so sound-dependent code has something to find
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -56,8 +57,13 @@ def write_clip(
     audio: bool = False,
     audio_codec: str = "aac",
     tone_on: list[tuple[float, float]] | None = None,
+    rotation: int = 0,
 ) -> Path:
-    """Encode a clip; ``frame_times`` (seconds) gives variable frame rate footage."""
+    """Encode a clip; ``frame_times`` (seconds) gives variable frame rate footage.
+
+    ``rotation`` sets the container's display matrix: degrees counter-clockwise, as
+    PyAV's ``set_display_rotation`` and ``VideoFrame.rotation`` count them.
+    """
     path = Path(path)
     width, height = size
     container = av.open(str(path), "w")
@@ -66,8 +72,12 @@ def write_clip(
     stream.width, stream.height = width, height
     stream.pix_fmt = "yuvj420p" if codec == "mjpeg" else "yuv420p"
     stream.codec_context.gop_size = gop
-    if codec in ("libx264", "libx265"):
+    if codec in ("libx264", "libx265", "mpeg4"):
         stream.codec_context.max_b_frames = bframes
+    if codec == "libx265":
+        stream.codec_context.options = {"x265-params": "log-level=error"}
+    if rotation:
+        stream.set_display_rotation(rotation)
     if frame_times is not None:
         stream.codec_context.time_base = Fraction(1, 1000)
     astream = None
@@ -93,6 +103,35 @@ def write_clip(
     return path
 
 
+def cut_copy(source: Path, target: Path, start_s: float) -> Path:
+    """Copy ``source`` from ``start_s`` without re-encoding, as ``ffmpeg -ss -c copy`` does.
+
+    The copy starts at the keyframe before ``start_s``; the packets before the cut keep
+    negative timestamps, so the MP4/MOV muxer writes an edit list that tells players (and
+    the demuxer, which flags them "discard") to decode but never show them.
+    """
+    src = av.open(str(source))
+    dst = av.open(str(target), "w")
+    try:
+        stream = src.streams.video[0]
+        out = dst.add_stream_from_template(stream)
+        cut = int(round(start_s / stream.time_base))
+        decode_order = [p for p in src.demux(stream) if p.size]  # MP4/MOV: dts always set
+        keys = [p for p in decode_order if p.is_keyframe and p.pts <= cut]
+        first_dts = keys[-1].dts if keys else decode_order[0].dts
+        for packet in decode_order:
+            if packet.dts < first_dts:
+                continue
+            packet.pts -= cut
+            packet.dts -= cut
+            packet.stream = out
+            dst.mux(packet)
+    finally:
+        dst.close()
+        src.close()
+    return Path(target)
+
+
 def _write_tone(container, stream, duration: float, tone_on: list[tuple[float, float]]) -> None:
     rate = stream.codec_context.sample_rate
     t = np.arange(int(duration * rate)) / rate
@@ -115,3 +154,78 @@ def _write_tone(container, stream, duration: float, tone_on: list[tuple[float, f
             container.mux(packet)
     for packet in stream.encode():
         container.mux(packet)
+
+
+# -- one clip per format the footage engine promises to decode exactly -------------------
+FORMAT_SIZE = (160, 120)
+# Irregular gaps (ms), as a phone or a body-worn camera under load produces them.
+VFR_GAPS = [33, 40, 20, 100, 33, 67, 17, 50, 33, 250, 33, 25]
+VFR_TIMES = [sum(VFR_GAPS[k % len(VFR_GAPS)] for k in range(i)) / 1000 for i in range(90)]
+
+
+@dataclass
+class Format:
+    """How to make one test clip, and the truth about it."""
+
+    kwargs: dict
+    cut_s: float | None = None  # then cut there without re-encoding (MP4 edit list)
+
+    @property
+    def first_drawn(self) -> int:
+        """The index drawn into the first frame a player shows."""
+        if self.cut_s is None:
+            return 0
+        return int(round(self.cut_s * float(Fraction(self.kwargs["fps"]))))
+
+    def times_ms(self) -> list[float]:
+        """The time of every frame the encoder was told, from the first frame shown."""
+        frames = self.kwargs["frames"]
+        if "frame_times" in self.kwargs:
+            return [t * 1000 for t in self.kwargs["frame_times"][:frames]]
+        step = 1000 / Fraction(self.kwargs["fps"])
+        return [float(i * step) for i in range(frames - self.first_drawn)]
+
+
+FORMATS: dict[str, Format] = {
+    "h264-gop250-bframes.mp4": Format(dict(frames=300, fps=30, gop=250, bframes=3)),
+    "h264-29.97.mkv": Format(dict(frames=90, fps=Fraction(30000, 1001), gop=30, bframes=2)),
+    "h264-25.mov": Format(dict(frames=75, fps=25, gop=25, bframes=2)),
+    "h264-bframes.avi": Format(dict(frames=75, fps=25, gop=25, bframes=2)),
+    "hevc-29.97.mp4": Format(dict(codec="libx265", frames=90, fps=Fraction(30000, 1001), gop=30, bframes=2)),
+    "vp9.webm": Format(dict(codec="libvpx-vp9", frames=90, fps=30, gop=30)),
+    "mjpeg.avi": Format(dict(codec="mjpeg", frames=50, fps=25)),
+    "mpeg4-bframes.avi": Format(dict(codec="mpeg4", frames=75, fps=25, gop=25, bframes=2)),
+    "vfr.mp4": Format(dict(frames=90, fps=30, frame_times=VFR_TIMES, gop=30)),
+    "vfr.mkv": Format(dict(frames=90, fps=30, frame_times=VFR_TIMES, gop=30)),
+    "edit-list-cut.mp4": Format(dict(frames=90, fps=30, gop=30, bframes=2), cut_s=1.3),
+}
+
+
+def make_format(folder: Path, name: str) -> Path:
+    """The clip ``FORMATS[name]`` in ``folder`` (made once)."""
+    spec = FORMATS[name]
+    target = Path(folder) / name
+    if target.exists():
+        return target
+    kwargs = dict(spec.kwargs, size=FORMAT_SIZE)
+    if spec.cut_s is None:
+        return write_clip(target, **kwargs)
+    source = write_clip(Path(folder) / f"uncut-{name}", **kwargs)
+    return cut_copy(source, target, spec.cut_s)
+
+
+def decode_all(path: Path, thumb: int = 1, keep=None) -> tuple[list[float], dict[int, np.ndarray]]:
+    """A bare PyAV decode in order: every frame's time (ms from the first, by its pts), and
+    the pictures of the frames in ``keep`` (all when None), every ``thumb``-th pixel."""
+    times, pictures = [], {}
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        first = None
+        for n, frame in enumerate(container.decode(stream)):
+            pts = frame.pts if frame.pts is not None else 0
+            first = pts if first is None else first
+            times.append(float((pts - first) * stream.time_base * 1000))
+            if keep is None or n in keep:
+                pictures[n] = frame.to_ndarray(format="rgb24")[::thumb, ::thumb].copy()
+    return times, pictures

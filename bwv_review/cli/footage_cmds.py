@@ -1,15 +1,18 @@
-"""Subcommands about footage files themselves: info (and still, in the footage engine)."""
+"""Subcommands about footage files themselves: info, and still (one exact frame as PNG)."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
 
+from ..core.errors import ReviewError
 from ..core.integrity import sha256_file
-from ..core.media import probe
-from ..core.timecode import format_ms
-from .common import StderrProgress
+from ..core.media import VideoSource, probe
+from ..core.stills import Caption, burn_in, shown_ms, write_png
+from ..core.timecode import clock_at, format_ms, local, parse_time
+from .common import StderrProgress, open_case
 
 
 def register(sub) -> None:
@@ -17,6 +20,36 @@ def register(sub) -> None:
     p.add_argument("footage")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser(
+        "still",
+        help="write the exact frame at a time (or frame number) as PNG",
+        description="Write the frame shown at a file time (the last frame that starts at or "
+        "before it) or a frame number, exactly, as a PNG picture.",
+    )
+    p.add_argument("footage")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--at", metavar="TIME", help="file time: HH:MM:SS.mmm, MM:SS.mmm or seconds")
+    where.add_argument("--frame", metavar="N", type=_frame_number, help="frame number, 0 = the first frame")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.png")
+    p.add_argument("--force", action="store_true", help="replace OUT.png if it exists")
+    p.add_argument("--burn-in", action="store_true",
+                   help="add a margin below the picture with file time and frame number "
+                   "(and exhibit and clock time, given --case and --exhibit)")
+    p.add_argument("--case", metavar="CASE", help="the case file the footage is an exhibit in")
+    p.add_argument("--exhibit", metavar="REF", help="exhibit reference in --case")
+    p.set_defaults(func=cmd_still)
+
+
+def _frame_number(text: str) -> int:
+    # argparse turns ArgumentTypeError into its usual one-line message and exit code 2.
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number (0 = the first frame)") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative; the first frame is 0")
+    return value
 
 
 def cmd_info(args) -> int:
@@ -39,4 +72,47 @@ def cmd_info(args) -> int:
     ]
     for label, value in rows:
         print(f"{label + ':':<10} {value}")
+    return 0
+
+
+def cmd_still(args) -> int:
+    path = Path(args.footage)
+    target = Path(args.output)
+    if target.exists() and not args.force:  # say so before any decoding
+        raise ReviewError(f"{target} already exists; choose another name or use --force to replace it.")
+    if bool(args.case) != bool(args.exhibit):
+        raise ReviewError("Give --case and --exhibit together (the exhibit is looked up in the case).")
+    exhibit, zone_name, sha256 = None, None, None
+    if args.case:
+        with open_case(args.case, readonly=True) as store:
+            exhibit = store.exhibit(args.exhibit)
+            zone_name = store.case().timezone
+        sha256 = sha256_file(path, progress=StderrProgress(f"Checking {path.name}"))
+        if sha256 != exhibit.sha256:
+            raise ReviewError(
+                f"{path.name} is not exhibit {exhibit.ref}: its SHA-256 differs from the one "
+                "recorded when the exhibit was added, so no still was written."
+            )
+    with VideoSource(path, sha256=sha256) as source:
+        info = source.info
+        if args.at is not None:
+            at = parse_time(args.at)
+            if at > info.duration_ms:
+                raise ReviewError(
+                    f"Time {format_ms(at)} is past the end of {path.name} "
+                    f"(it lasts {format_ms(info.duration_ms)})."
+                )
+            frame = source.frame_at(at)
+        else:
+            frame = source.frame(args.frame)
+    image = frame.image
+    if args.burn_in:
+        shown = shown_ms(frame.time_ms)
+        clock = None
+        if exhibit is not None:
+            clock = local(clock_at(exhibit.recording_start, shown), zone_name)
+        caption = Caption(frame.time_ms, frame.index, exhibit.ref if exhibit else None, clock)
+        image = burn_in(image, caption.lines())
+    write_png(image, target, overwrite=args.force)
+    print(f"{target}: frame {frame.index} at {format_ms(shown_ms(frame.time_ms))} of {path.name}")
     return 0

@@ -1,154 +1,325 @@
-"""Footage metadata and the frame-time index.
+"""Exact frames from one footage file: ``VideoSource`` over a single cv2.VideoCapture.
 
-``probe`` reads a file's container with PyAV without decoding more than one frame: the
-presentation time of every video frame comes from the demuxer's packet timestamps (sorted,
-since B-frames arrive out of order; packets the container's edit list discards are left
-out). That gives the exact frame count and the exact duration on variable-frame-rate
-footage, where ``frame_index / fps`` and cv2's CAP_PROP_FRAME_COUNT are both wrong.
-Time 0 is the presentation time of the first decoded video frame.
+Which frame is shown at time T is decided by the frame-time index (``frame_index.probe``:
+PyAV packet timestamps, sorted): the last frame whose presentation time is <= T, time 0
+being the first decoded frame. cv2 only supplies pictures, and every picture it hands over
+is identified by its own decoder timestamp (CAP_PROP_POS_MSEC), matched against the index.
+
+Why not just trust cv2's seeking: cv2 turns a time or frame number into a frame number
+with ``fps`` (av_guess_frame_rate), seeks 16 such "frames" earlier and then *counts* grabs
+until it believes it has arrived. On constant-rate files that is exact; on
+variable-frame-rate footage (most phones, many body-worn cameras) the count drifts, so it
+stops early or late, and near the end it may refuse to read at all (its frame number runs
+past ``nb_frames``); its CAP_PROP_FRAME_COUNT is duration * fps. So here a seek is only a
+way to get *at or before* the wanted frame: the landing frame is identified by its
+timestamp; if it is past the target, we seek further back (finally to the start, which is
+always exact) and read forward, grabbing without converting until the wanted frames.
+
+Recent frames are kept in a byte-bounded LRU cache. A step back that misses decodes from
+the keyframe (or a cache-sized chunk before the wanted frame) and keeps every picture it
+passes, so the next steps back cost nothing.
 """
 
 from __future__ import annotations
 
+import logging
 import os
-from dataclasses import asdict, dataclass, field
-from fractions import Fraction
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 
-import av
+import cv2
+import numpy as np
 
 from .errors import FootageError
+from .frame_index import FrameIndex, MediaInfo, load_info, probe
 
-MAX_PIXELS = 16384 * 16384  # anything larger is not real footage, and would exhaust memory
+__all__ = ["Frame", "FrameIndex", "MediaInfo", "VideoSource", "load_info", "probe"]
 
+log = logging.getLogger(__name__)
 
-@dataclass
-class FrameIndex:
-    """Presentation time (ms from the first frame, float) and keyframe flag of every frame."""
+DEFAULT_CACHE_BYTES = 200 * 1024 * 1024
+MAX_FILL = 60  # frames kept from one backward decode, at most
+# Reading forward through this many frames more than a seek would decode is still cheaper
+# than the seek (cv2 pre-rolls 16 frames before the target).
+FORWARD_SLACK = 32
+CALIBRATION_FRAMES = 8
 
-    times_ms: list[float] = field(default_factory=list)
-    keyframes: list[bool] = field(default_factory=list)
-    # Seconds in the stream's own clock of frame 0, to translate decoder times back.
-    origin_s: float = 0.0
-
-
-@dataclass
-class MediaInfo:
-    path: str
-    duration_ms: int
-    frame_count: int
-    fps: float
-    width: int  # as displayed, after rotation
-    height: int
-    codec: str
-    has_audio: bool
-    creation_time: str | None
-    rotation: int = 0
-    index: FrameIndex | None = field(default=None, repr=False)
-
-    def as_json(self) -> dict:
-        data = asdict(self)
-        data.pop("index", None)
-        return data
+_ROTATE = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
 
 
-def _open(path: Path) -> av.container.InputContainer:
-    if not path.exists():
-        raise FootageError(f"Footage {path} was not found.")
-    if not path.is_file():
-        raise FootageError(f"{path} is not a file.")
-    if path.stat().st_size == 0:
-        raise FootageError(f"{path} is empty (0 bytes); it is not footage.")
-    try:
-        return av.open(os.fspath(path), metadata_errors="replace")
-    except av.error.FFmpegError as exc:
-        raise FootageError(f"{path.name} is not a video file that can be read ({_reason(exc)}).") from exc
+@dataclass(frozen=True)
+class Frame:
+    index: int  # 0 = first decoded frame
+    time_ms: float  # presentation time from the first frame (the frame-time index)
+    image: np.ndarray  # RGB, H x W x 3 uint8, C-contiguous, rotated for display; read-only
 
 
-def _reason(exc: Exception) -> str:
-    text = getattr(exc, "strerror", None) or str(exc)
-    return text.strip().rstrip(".").lower() or "unknown error"
+class FrameCache:
+    """Least-recently-used decoded frames, bounded by the bytes of their pictures."""
+
+    def __init__(self, max_bytes: int = DEFAULT_CACHE_BYTES):
+        self.max_bytes = max(0, int(max_bytes))
+        self._frames: OrderedDict[int, Frame] = OrderedDict()
+        self.bytes = 0
+        self.hits = 0
+        self.misses = 0
+
+    def __contains__(self, index: int) -> bool:
+        return index in self._frames
+
+    def __len__(self) -> int:
+        return len(self._frames)
+
+    def get(self, index: int) -> Frame | None:
+        frame = self._frames.get(index)
+        if frame is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self._frames.move_to_end(index)
+        return frame
+
+    def put(self, frame: Frame) -> None:
+        old = self._frames.pop(frame.index, None)
+        if old is not None:
+            self.bytes -= old.image.nbytes
+        if frame.image.nbytes > self.max_bytes:
+            return
+        self._frames[frame.index] = frame
+        self.bytes += frame.image.nbytes
+        while self.bytes > self.max_bytes:
+            _, dropped = self._frames.popitem(last=False)
+            self.bytes -= dropped.image.nbytes
+
+    def capacity(self, frame_bytes: int) -> int:
+        return self.max_bytes // max(1, frame_bytes)
+
+    def clear(self) -> None:
+        self._frames.clear()
+        self.bytes = 0
 
 
-def probe(path: Path | str) -> MediaInfo:
-    """Metadata and frame index of one footage file; FootageError if it is not usable video."""
-    path = Path(path)
-    container = _open(path)
-    try:
-        if not container.streams.video:
-            raise FootageError(f"{path.name} has no video track (audio only or not footage).")
-        stream = container.streams.video[0]
-        ctx = stream.codec_context
-        if not ctx.width or not ctx.height:
-            raise FootageError(f"{path.name} has a video track with no picture size.")
-        if ctx.width * ctx.height > MAX_PIXELS:
-            raise FootageError(f"{path.name} claims an impossible picture size {ctx.width}x{ctx.height}.")
-        index, rotation = _index(container, stream, path)
-        has_audio = bool(container.streams.audio)
-        creation = container.metadata.get("creation_time") or stream.metadata.get("creation_time")
-    except av.error.FFmpegError as exc:
-        raise FootageError(f"{path.name} cannot be read as video ({_reason(exc)}).") from exc
-    finally:
-        container.close()
-    times = index.times_ms
-    step = _typical_step(times)
-    duration = times[-1] + step if times else 0.0
-    fps = 1000.0 / step if step else float(stream.average_rate or 0)
-    width, height = (ctx.height, ctx.width) if rotation % 180 else (ctx.width, ctx.height)
-    return MediaInfo(
-        path=str(path),
-        duration_ms=int(round(duration)),
-        frame_count=len(times),
-        fps=round(len(times) / (duration / 1000.0), 3) if duration else round(fps, 3),
-        width=width,
-        height=height,
-        codec=ctx.name,
-        has_audio=has_audio,
-        creation_time=creation,
-        rotation=rotation,
-        index=index,
-    )
+class VideoSource:
+    """One footage file: metadata, exact frames by time or number, sequential reading.
 
+    Thread-safe (one lock around every seek and read); opens the file on first use.
+    ``sha256``, when known, lets the frame-time index come from the user's cache.
+    """
 
-def _typical_step(times: list[float]) -> float:
-    if len(times) < 2:
-        return 0.0
-    steps = sorted(b - a for a, b in zip(times, times[1:], strict=False))
-    return steps[len(steps) // 2]
+    def __init__(self, path: Path | str, sha256: str | None = None, cache_bytes: int = DEFAULT_CACHE_BYTES):
+        self.path = Path(path)
+        self.sha256 = sha256
+        self._lock = threading.RLock()
+        self._info: MediaInfo | None = None
+        self._cap: cv2.VideoCapture | None = None
+        self._next: int | None = None  # the frame cv2's next grab returns, when known
+        self._last = -1  # the frame handed out last (next_frame continues from it)
+        self.cache = FrameCache(cache_bytes)
+        self.seeks = 0  # cv2 seeks made (tests and benchmarks read these counters)
+        self.grabs = 0  # frames decoded by cv2
+        self.converted = 0  # frames converted to RGB pictures
 
+    # -- public API ----------------------------------------------------------------------
+    @property
+    def info(self) -> MediaInfo:
+        with self._lock:
+            if self._info is None:
+                self._info = load_info(self.path, self.sha256)
+            return self._info
 
-def _index(container, stream, path: Path) -> tuple[FrameIndex, int]:
-    """Demux every video packet for its timestamp, and decode just the first frame."""
-    base = Fraction(stream.time_base) if stream.time_base else Fraction(1, 90000)
-    stamps: list[tuple[int, bool]] = []
-    rotation = 0
-    first_frame = None
-    for packet in container.demux(stream):
-        if packet.size == 0 or packet.is_discard:
-            continue
-        pts = packet.pts if packet.pts is not None else packet.dts
-        if pts is None:
-            continue
-        stamps.append((pts, bool(packet.is_keyframe)))
-        if first_frame is None:
-            try:
-                for frame in packet.decode():
-                    first_frame = frame
-                    break
-            except av.error.FFmpegError:
-                pass
-    if not stamps:
-        raise FootageError(f"{path.name} has no video frames.")
-    if first_frame is None:
-        raise FootageError(f"{path.name} has video frames that cannot be decoded.")
-    rotation = int(getattr(first_frame, "rotation", 0) or 0) % 360
-    stamps.sort()
-    # Duplicate timestamps (broken muxers) would map two frames to one time: keep one.
-    unique: list[tuple[int, bool]] = []
-    for pts, key in stamps:
-        if unique and unique[-1][0] == pts:
-            continue
-        unique.append((pts, key))
-    origin = unique[0][0]
-    times = [float((pts - origin) * base * 1000) for pts, _ in unique]
-    return FrameIndex(times, [k for _, k in unique], float(origin * base)), (-rotation) % 360
+    @property
+    def index(self) -> FrameIndex:
+        index = self.info.index
+        assert index is not None
+        return index
+
+    def frame_at(self, ms: float) -> Frame:
+        """The frame on screen at ``ms``: the last one whose time is <= ms (clamped to the file)."""
+        with self._lock:
+            return self._get(self.index.at(float(ms)))
+
+    def frame(self, index: int) -> Frame:
+        """Frame number ``index`` (0 = the first decoded frame)."""
+        with self._lock:
+            count = self.info.frame_count
+            if not 0 <= int(index) < count:
+                raise FootageError(
+                    f"{self.path.name} has frames 0 to {count - 1}; there is no frame {index}."
+                )
+            return self._get(int(index))
+
+    def next_frame(self) -> Frame | None:
+        """The frame after the one handed out last (the first, to begin with); None at the end."""
+        with self._lock:
+            following = self._last + 1
+            if following >= self.info.frame_count:
+                return None
+            return self._get(following)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._cap is not None:
+                self._cap.release()
+            self._cap = None
+            self._next = None
+            self.cache.clear()
+
+    def __enter__(self) -> VideoSource:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- deciding what to decode ---------------------------------------------------------
+    def _get(self, i: int) -> Frame:
+        frame = self.cache.get(i)
+        if frame is None:
+            first = i
+            if 0 < self._last - i <= MAX_FILL:  # stepping back: keep the run up to i
+                info = self.info
+                fill = min(MAX_FILL, max(1, self.cache.capacity(info.width * info.height * 3) // 2))
+                first = max(i - fill + 1, self.index.keyframe_before(i), 0)
+            frame = self._decode(i, first)
+        self._last = i
+        return frame
+
+    def _decode(self, i: int, first: int) -> Frame:
+        """Decode up to frame ``i``, keeping the pictures of frames ``first``..``i``."""
+        cap = self._capture()
+        current = None  # the frame cv2 holds, grabbed but not yet converted
+        if not self._forward_is_cheaper(first):
+            current = self._seek(first)
+        rewound = False
+        while True:
+            if current is None:
+                current = self._grab(cap)
+            if current is None or current > i:
+                # The decoder ended early or skipped the frame (cv2's counting after a seek on
+                # variable-rate footage can do both): reading from the start is always exact.
+                if rewound:
+                    raise FootageError(
+                        f"Frame {i} of {self.path.name} could not be decoded; the file may be damaged."
+                    )
+                self._rewind()
+                rewound, current = True, None
+                continue
+            if current >= first:
+                frame = self._retrieve(cap, current)
+                self.cache.put(frame)
+                if current == i:
+                    return frame
+            current = None
+
+    def _forward_is_cheaper(self, first: int) -> bool:
+        here = self._next
+        if here is None or here > first:
+            return False
+        key = self.index.keyframe_before(first)
+        return key <= here or first - here <= first - key + FORWARD_SLACK
+
+    def _seek(self, first: int) -> int | None:
+        """Put cv2 at or before ``first``; returns the frame it now holds (None: none yet)."""
+        times = self.index.times_ms
+        for target in self._seek_targets(first):
+            if target == 0 or not self._times_trusted:
+                break
+            self.seeks += 1
+            self._cap.set(cv2.CAP_PROP_POS_MSEC, times[target] - self._cv2_offset_ms())
+            self._next = None
+            landed = self._grab(self._cap)
+            if landed is not None and landed <= first:
+                return landed
+            log.debug("seek for frame %d of %s landed at %s", first, self.path.name, landed)
+        self._rewind()
+        return None
+
+    def _seek_targets(self, first: int) -> list[int]:
+        """The frame itself (exact for constant-rate files), then ever further back."""
+        index = self.index
+        targets = [first]
+        span = max(1000.0, 2 * (index.times_ms[first] - index.times_ms[index.keyframe_before(first)]))
+        for n in range(3):
+            earlier = index.at(index.times_ms[first] - span * 2**n)
+            if earlier < targets[-1]:
+                targets.append(earlier)
+        return targets
+
+    # -- talking to cv2 ------------------------------------------------------------------
+    def _capture(self) -> cv2.VideoCapture:
+        if self._cap is None:
+            info = self.info  # a clear sentence for files that are not video, before cv2
+            if not self.path.is_file():
+                raise FootageError(f"Footage {self.path} was not found.")
+            cap = cv2.VideoCapture(os.fspath(self.path), cv2.CAP_FFMPEG)
+            if not cap.isOpened():
+                raise FootageError(f"{self.path.name} could not be opened for decoding.")
+            # Rotation is applied here from the probed display matrix, one source of truth
+            # for the picture and the width/height that info reports.
+            cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 0)
+            self._cap = cap
+            self._rotation = _ROTATE.get(info.rotation)
+            self._calibrate(cap)
+        return self._cap
+
+    def _calibrate(self, cap: cv2.VideoCapture) -> None:
+        """Learn how cv2's frame times relate to the index, from the first frames.
+
+        cv2 counts from the stream's start_time and, where the container has no real
+        presentation times (AVI with B-frames), reports the decoder's guess, which runs a
+        constant few frames late. Either way the first frames, read in order from the start,
+        show the offset; if they disagree with each other, cv2's times cannot identify
+        frames and every seek becomes a rewind to the start (slow, still exact).
+        """
+        times = self.index.times_ms
+        offsets = []
+        for j in range(min(CALIBRATION_FRAMES, len(times))):
+            if not cap.grab():
+                break
+            self.grabs += 1
+            offsets.append(times[j] - cap.get(cv2.CAP_PROP_POS_MSEC))
+        cap.set(cv2.CAP_PROP_POS_FRAMES, 0)  # back to the start, ready to play
+        self._next = 0
+        self._offset_ms = sorted(offsets)[len(offsets) // 2] if offsets else 0.0
+        agree = sum(abs(d - self._offset_ms) <= 0.5 for d in offsets)
+        self._times_trusted = agree >= len(offsets) - 1
+        if not self._times_trusted:
+            log.info("%s: decoder times disagree with the index; seeking by rewinding", self.path.name)
+
+    def _cv2_offset_ms(self) -> float:
+        """Index time minus cv2's time (cv2 counts from the stream start, we from frame 0)."""
+        return self._offset_ms
+
+    def _rewind(self) -> None:
+        self.seeks += 1
+        self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)  # seeks to the start without decoding
+        self._next = 0
+
+    def _grab(self, cap: cv2.VideoCapture) -> int | None:
+        """Decode the next frame; its number (by its timestamp, else by counting) or None."""
+        if not cap.grab():
+            self._next = None
+            return None
+        self.grabs += 1
+        found = None
+        if self._times_trusted:
+            found = self.index.match(cap.get(cv2.CAP_PROP_POS_MSEC) + self._cv2_offset_ms())
+        if found is None:
+            found = self._next  # a frame without a usable timestamp: count on
+        elif self._next is not None and found != self._next:
+            log.debug("%s: expected frame %d, decoder says %d", self.path.name, self._next, found)
+        self._next = None if found is None else found + 1
+        return found
+
+    def _retrieve(self, cap: cv2.VideoCapture, index: int) -> Frame:
+        ok, bgr = cap.retrieve()
+        if not ok or bgr is None or bgr.ndim != 3:
+            raise FootageError(f"Frame {index} of {self.path.name} could not be converted to a picture.")
+        self.converted += 1
+        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        if self._rotation is not None:
+            rgb = cv2.rotate(rgb, self._rotation)
+        rgb = np.ascontiguousarray(rgb)
+        rgb.flags.writeable = False  # shared with the cache: callers copy before drawing
+        return Frame(index, self.index.times_ms[index], rgb)
