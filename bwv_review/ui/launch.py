@@ -1,10 +1,74 @@
-"""Start the reviewer's window (placeholder until the workspace lands)."""
+"""Start the reviewer's window: ``bwv-review gui [CASE] [--sample]`` and ``python main.py [CASE]``."""
 
 from __future__ import annotations
 
+import argparse
+import logging
+import sys
+import traceback
+
+log = logging.getLogger(__name__)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="bwv-review gui", description="Open the reviewer's window.")
+    parser.add_argument("case", nargs="?", help="a .bwvcase file to open")
+    parser.add_argument("--sample", action="store_true", help="open the sample case")
+    parser.add_argument("--readonly", action="store_true", help="open the case read-only")
+    return parser.parse_args(argv)
+
+
+def install_excepthook(app) -> None:
+    """An unexpected error is logged and shown, instead of killing the window silently.
+
+    Everything already done is already in the case file, so the reviewer can carry on or
+    restart without losing work.
+    """
+    from PySide6.QtWidgets import QMessageBox
+
+    def hook(kind, value, tb) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            app.quit()
+            return
+        log.error("unexpected error\n%s", "".join(traceback.format_exception(kind, value, tb)))
+        box = QMessageBox(QMessageBox.Icon.Critical, "bwv-review: unexpected error",
+                          f"Something went wrong that bwv-review did not expect: {value}\n\n"
+                          "Everything saved so far is safe in the case file. The details are in the log "
+                          "file; please send it to whoever supports bwv-review.",
+                          QMessageBox.StandardButton.Ok, app.activeWindow())
+        box.setDetailedText("".join(traceback.format_exception(kind, value, tb)))
+        box.open()
+        hook.boxes.append(box)
+
+    hook.boxes = []
+    sys.excepthook = hook
+
+
+def make_app(argv0: str = "bwv-review"):
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([argv0])
+    app.setApplicationName("bwv-review")
+    app.setOrganizationName("bwv-review")
+    app.setApplicationDisplayName("bwv-review")
+    app.setStyle("Fusion")  # the same look on every platform (and under Xvfb)
+    return app
+
 
 def run_gui(argv: list[str]) -> int:
-    import sys
+    args = parse_args(argv)
+    from .main_window import MainWindow
+    from .settings import Settings
+    from .theme import apply_theme
 
-    print("bwv-review: the reviewer's window is not built yet; use the command line (bwv-review -h).", file=sys.stderr)
-    return 2
+    app = make_app()
+    install_excepthook(app)
+    settings = Settings()
+    apply_theme(app, settings.theme)
+    window = MainWindow(settings)
+    window.show()
+    if args.case:
+        window.open_case(args.case, readonly=args.readonly)
+    elif args.sample:
+        window.open_sample()
+    return app.exec()

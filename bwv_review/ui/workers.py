@@ -1,10 +1,10 @@
 """Long work off the GUI thread: one QObject worker per task, moved to its own QThread.
 
-A task is a plain function ``fn(progress, cancelled)`` from the core (hashing, thumbnail
-decoding, checking footage). ``Task`` reports progress and the result through queued
-signals, so widgets are only ever touched on the GUI thread. ``TaskPool`` keeps every
-thread it started and joins them on shutdown, so nothing is left running when the window
-closes (tests fail on stray threads).
+A task is a plain function ``fn(progress, cancelled)`` from the core (hashing, a still,
+checking footage). ``Task`` is the GUI-side handle: it lives on the GUI thread, so
+anything connected to its signals (even a lambda) runs on the GUI thread. The worker it
+drives lives on the task's thread and only emits. ``TaskPool`` keeps every thread it
+started and joins them on shutdown (tests fail on threads left running).
 """
 
 from __future__ import annotations
@@ -20,31 +20,23 @@ from ..core.errors import Cancelled, ReviewError
 log = logging.getLogger(__name__)
 
 
-class Task(QObject):
-    """Runs ``fn(progress, cancelled)`` once on its thread and reports how it went."""
-
-    progress = Signal(int, int)  # done, total
+class _Worker(QObject):
+    progress = Signal(int, int)
     succeeded = Signal(object)
-    failed = Signal(str)  # a sentence for the reviewer
+    failed = Signal(str)
     cancelled = Signal()
-    done = Signal()  # always last, whatever happened
+    done = Signal()
 
-    def __init__(self, fn: Callable, name: str = "task"):
+    def __init__(self, fn: Callable, name: str, cancel: threading.Event):
         super().__init__()
         self.fn = fn
         self.name = name
-        self._cancel = threading.Event()
-
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    def is_cancelled(self) -> bool:
-        return self._cancel.is_set()
+        self._cancel = cancel
 
     @Slot()
     def run(self) -> None:
         try:
-            result = self.fn(self._report, self.is_cancelled)
+            result = self.fn(self._report, self._cancel.is_set)
         except Cancelled:
             self.cancelled.emit()
         except ReviewError as exc:
@@ -53,7 +45,7 @@ class Task(QObject):
             log.exception("%s failed", self.name)
             self.failed.emit(f"{self.name} failed unexpectedly: {exc}")
         else:
-            if self.is_cancelled():
+            if self._cancel.is_set():
                 self.cancelled.emit()
             else:
                 self.succeeded.emit(result)
@@ -61,10 +53,34 @@ class Task(QObject):
             self.done.emit()
 
     def _report(self, done: int, total: int) -> None:
-        if self.is_cancelled():
+        if self._cancel.is_set():
             raise Cancelled("Cancelled.")
-        # Totals can pass 2**31 for big files: report in KiB to stay inside a Qt int.
+        # Totals pass 2**31 for big files: report in KiB to stay inside a Qt int.
         self.progress.emit(int(done // 1024), int(total // 1024))
+
+
+class Task(QObject):
+    """Runs ``fn(progress, cancelled)`` once on its own thread; signals arrive on the GUI thread."""
+
+    progress = Signal(int, int)  # done, total (KiB)
+    succeeded = Signal(object)
+    failed = Signal(str)  # a sentence for the reviewer
+    cancelled = Signal()
+    done = Signal()  # always last, whatever happened
+
+    def __init__(self, fn: Callable, name: str = "task"):
+        super().__init__()
+        self.name = name
+        self._cancel = threading.Event()
+        self.worker = _Worker(fn, name, self._cancel)
+        for signal in ("progress", "succeeded", "failed", "cancelled", "done"):
+            getattr(self.worker, signal).connect(getattr(self, signal))
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def is_cancelled(self) -> bool:
+        return self._cancel.is_set()
 
 
 class TaskPool(QObject):
@@ -77,10 +93,9 @@ class TaskPool(QObject):
     def start(self, task: Task) -> Task:
         thread = QThread()
         thread.setObjectName(task.name)
-        task.moveToThread(thread)
-        thread.started.connect(task.run)
-        # Queued to this (GUI-thread) object, so the thread is joined from outside itself.
-        task.done.connect(self._on_done)
+        task.worker.moveToThread(thread)
+        thread.started.connect(task.worker.run)
+        task.done.connect(self._on_done)  # on the GUI thread, so the join is from outside
         self._running[task] = thread
         thread.start()
         return task
@@ -92,7 +107,7 @@ class TaskPool(QObject):
         if thread is not None:
             thread.quit()
             thread.wait()
-            task.deleteLater()
+            task.worker.deleteLater()
             thread.deleteLater()
 
     def running(self) -> int:

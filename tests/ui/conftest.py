@@ -26,3 +26,12 @@ def review_store(review_case):
     store = CaseStore.open(review_case)
     yield store
     store.close()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def signal_refcount_guard():
+    """PySide6 6.12.0's emit() drops a reference to True each time; guard before any test
+    emits (see bwv_review/ui/player/signal_guard.py), or the run aborts at exit."""
+    from bwv_review.ui.player.signal_guard import guard_signal_refcounts
+
+    guard_signal_refcounts()

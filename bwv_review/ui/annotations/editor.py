@@ -8,6 +8,8 @@ exactly as typed: no trimming, no "smart" quotes.
 
 from __future__ import annotations
 
+import dataclasses
+
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -48,7 +50,7 @@ class VerbatimEdit(QPlainTextEdit):
 
 
 class AnnotationEditor(QWidget):
-    editRequested = Signal(int, dict)  # annotation id, {field: new value}
+    editRequested = Signal(int, object)  # annotation id, {field: new value}
     setStartToCurrent = Signal(int)
     setEndToCurrent = Signal(int)
     deleteRequested = Signal(int)
@@ -181,6 +183,8 @@ class AnnotationEditor(QWidget):
         if self._loading or self.annotation is None or value is None:
             return
         if getattr(self.annotation, field) != value:
+            # Remember it as sent, so leaving the field after Enter does not send it twice.
+            self.annotation = dataclasses.replace(self.annotation, **{field: value})
             self.editRequested.emit(self.annotation.id, {field: value})
 
     def _emit_time(self, field: str, text: str) -> None:
@@ -193,6 +197,7 @@ class AnnotationEditor(QWidget):
             return
         self.problem.hide()
         if getattr(self.annotation, field) != value:
+            self.annotation = dataclasses.replace(self.annotation, **{field: value})
             self.editRequested.emit(self.annotation.id, {field: value})
 
     def _commit_text(self) -> None:

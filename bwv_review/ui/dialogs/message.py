@@ -1,0 +1,44 @@
+"""A sentence for the reviewer in a small window-modal dialog that never blocks the event loop.
+
+Used instead of QMessageBox so the video's clock and workers keep running while it is
+shown. Its size is set from its contents once, rather than by the layout constraining
+the window, which also keeps headless test platforms (offscreen) quiet.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QStyle,
+    QVBoxLayout,
+)
+
+
+class SentenceDialog(QDialog):
+    def __init__(self, title: str, sentence: str, parent=None, icon=QStyle.StandardPixmap.SP_MessageBoxWarning):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        picture = QLabel()
+        picture.setPixmap(self.style().standardIcon(icon).pixmap(40, 40))
+        picture.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.text = QLabel(sentence)
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.text.setMinimumWidth(380)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
+        buttons.accepted.connect(self.accept)
+        row = QHBoxLayout()
+        row.addWidget(picture)
+        row.addWidget(self.text, 1)
+        layout = QVBoxLayout(self)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        layout.addLayout(row)
+        layout.addWidget(buttons)
+        self.resize(max(440, self.sizeHint().width()), self.sizeHint().height() + 8)

@@ -1,0 +1,498 @@
+"""The reviewer's window. Thin: it builds the docks, menus and actions and wires signals.
+
+What happens to the case lives in ReviewSession (ui.review); long footage work in
+FootageFlow (ui.footage_flow); keys in ui.keyboard; models in ui.annotations/ui.exhibits.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QLayout,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.errors import ReviewError
+from ..core.store import CaseStore
+from . import sample
+from .annotations.editor import AnnotationEditor
+from .annotations.panel import AnnotationPanel
+from .dialogs.case import NewCaseDialog
+from .dialogs.keyboard_sheet import KeyboardSheet
+from .dialogs.message import SentenceDialog
+from .dialogs.settings import SettingsDialog
+from .exhibits import ExhibitsPanel
+from .export_hook import run_export
+from .footage_flow import FootageFlow, is_footage
+from .keyboard import BINDINGS, ListKeys, sequences
+from .placeholders import timeline_classes
+from .player.widget import PlayerWidget
+from .review import ReviewSession
+from .settings import Settings
+from .start_page import StartPage
+from .theme import apply_theme
+from .workers import TaskPool
+
+log = logging.getLogger(__name__)
+APP_TITLE = "bwv-review"
+WINDOW_ONLY = {"toggle_play_and_focus_video", "go_to_time", "focus_search", "export", "add_footage", "close",
+               "undo", "redo", "delete_selected", "mark", "set_start_here", "set_end_here"}
+
+
+class MainWindow(QMainWindow):
+    caseOpened = Signal(object)  # ReviewSession or None
+
+    def __init__(self, settings: Settings | None = None):
+        super().__init__()
+        self.settings = settings or Settings()
+        self.session: ReviewSession | None = None
+        self.last_error = ""
+        self._boxes: list[SentenceDialog] = []
+        self.setWindowTitle(APP_TITLE)
+        self.setAcceptDrops(True)
+        self.pool = TaskPool(self)
+        self.flow = FootageFlow(self.pool, self, self)
+        timeline_cls, self.marker_cls = timeline_classes()
+        self.player = PlayerWidget()
+        self.player.setToolTip("The footage. Space plays and pauses; Help > Keyboard lists every key")
+        self.timeline = timeline_cls()
+        self.editor = AnnotationEditor()
+        self.start_page = StartPage()
+        self.banner = QLabel()
+        self.banner.setStyleSheet("background:#fff3cd; color:#5c4400; padding:6px; border-bottom:1px solid #e0c97f;")
+        self.banner.setWordWrap(True)
+        self.banner.hide()
+        review = QWidget()
+        layout = QVBoxLayout(review)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.player, 1)
+        layout.addWidget(self.timeline)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.start_page)
+        self.stack.addWidget(review)
+        self.setCentralWidget(self.stack)
+        self.exhibits_dock = self._dock("Exhibits", "exhibits", Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.marks_dock = self._dock("Marks", "marks", Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.editor_dock = self._dock("Selected mark", "editor", Qt.DockWidgetArea.RightDockWidgetArea)
+        self.editor_dock.setWidget(self.editor)
+        self.panel: AnnotationPanel | None = None
+        self.exhibits_panel: ExhibitsPanel | None = None
+        self._list_keys = ListKeys(self)
+        self.actions_by_name: dict[str, QAction] = {}
+        self._build_menus()
+        self._wire_static()
+        self.reviewer_label = QLabel()
+        self.statusBar().addPermanentWidget(self.reviewer_label)
+        self._show_start()
+        # The window's minimum is set here rather than by its layout constraining the
+        # platform window (which the offscreen test platform cannot do, and warns about).
+        self.layout().setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self.setMinimumSize(960, 600)
+        geometry, state = self.settings.window_state()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 900)
+        if state is not None:
+            self.restoreState(state)
+        self.player.rewind_on_pause_ms = int(self.settings.rewind_on_pause_s * 1000)
+
+    # -- building --------------------------------------------------------------------------------
+    def _dock(self, title: str, name: str, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{name}")  # saveState/restoreState find docks by name
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _action(self, text: str, slot, shortcut: str | None = None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setStatusTip(tip or text)
+        action.setToolTip(tip or text)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        for b in BINDINGS:
+            action = QAction(b.label, self)
+            action.setShortcuts(sequences(b))
+            action.setStatusTip(b.label)
+            action.triggered.connect(functools.partial(self._run_binding, b.name, b.arg))
+            self.addAction(action)
+            self.actions_by_name.setdefault(b.name if b.arg is None else f"{b.name}:{b.arg}", action)
+            self.actions_by_name.setdefault(b.name, action)
+        by_group: dict[str, list[QAction]] = {}
+        for b in BINDINGS:
+            key = b.name if b.arg is None else f"{b.name}:{b.arg}"
+            act = self.actions_by_name[key]
+            if act not in by_group.setdefault(b.group, []):
+                by_group[b.group].append(act)
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        file.addAction(self._action("New case…", self.new_case, "Ctrl+N", "Create a new case file"))
+        file.addAction(self._action("Open case…", self.choose_case, "Ctrl+O", "Open a .bwvcase file"))
+        self.recent_menu = file.addMenu("Open recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        file.addAction(self._action("Open the sample case", self.open_sample, tip="Open the worked example case"))
+        file.addSeparator()
+        for name in ("add_footage", "export"):
+            file.addAction(self.actions_by_name[name])
+        self.close_case_action = self._action("Close case", self.close_case, "Ctrl+W", "Close this case (everything is already saved)")
+        file.addAction(self.close_case_action)
+        file.addSeparator()
+        file.addAction(self.actions_by_name["close"])
+        edit = bar.addMenu("&Edit")
+        for name in ("undo", "redo", "delete_selected", "focus_search"):
+            edit.addAction(self.actions_by_name[name])
+        edit.addSeparator()
+        edit.addAction(self._action("Settings…", self.edit_settings, "Ctrl+,", "Reviewer name, reaction lag, rewind, speed, theme"))
+        playback = bar.addMenu("&Playback")
+        playback.addActions(by_group["Playback"])
+        mark = bar.addMenu("&Mark")
+        mark.addActions(by_group["Marking"])
+        view = bar.addMenu("&View")
+        for dock in (self.exhibits_dock, self.marks_dock, self.editor_dock):
+            view.addAction(dock.toggleViewAction())
+        helpm = bar.addMenu("&Help")
+        helpm.addAction(self._action("Keyboard", self.show_keyboard, "F1", "Every key, on one sheet"))
+
+    def _wire_static(self) -> None:
+        sp = self.start_page
+        sp.newRequested.connect(self.new_case)
+        sp.openRequested.connect(self.choose_case)
+        sp.sampleRequested.connect(self.open_sample)
+        sp.recentRequested.connect(self.open_case)
+        self.player.notice.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.player.errorOccurred.connect(self.show_error)
+        self.flow.error.connect(self.show_error)
+        self.flow.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.flow.added.connect(self._footage_added)
+        self.flow.relinked.connect(lambda _ex: self.session and self.session.reload())
+        ed = self.editor
+        ed.editRequested.connect(lambda aid, changes: self.session and self.session.edit(aid, changes))
+        ed.setStartToCurrent.connect(lambda aid: self.session and self.session.set_start_here(aid))
+        ed.setEndToCurrent.connect(lambda aid: self.session and self.session.set_end_here(aid))
+        ed.deleteRequested.connect(lambda aid: self.session and self.session.delete(aid))
+        ed.confirmed.connect(self._words_confirmed)
+        ed.escaped.connect(self.toggle_play_and_focus_video)
+
+    # -- cases -------------------------------------------------------------------------------------
+    def open_case(self, path, readonly: bool = False) -> bool:
+        try:
+            store = CaseStore.open(Path(path), readonly=readonly)
+        except ReviewError as exc:
+            self.show_error(str(exc))
+            return False
+        self.close_case()
+        if not self.ensure_reviewer():
+            store.close()
+            return False
+        if not store.readonly:
+            try:
+                store.add_reviewer(self.settings.reviewer)
+            except ReviewError as exc:
+                log.warning("reviewer not recorded on the case: %s", exc)
+        self.settings.add_recent_case(str(Path(path).resolve()))
+        self.session = session = ReviewSession(store, self.settings, self.player, self.timeline, self.marker_cls, self)
+        self.panel = AnnotationPanel(session.annotations)
+        self.exhibits_panel = ExhibitsPanel(session.exhibits)
+        self.marks_dock.setWidget(self.panel)
+        self.exhibits_dock.setWidget(self.exhibits_panel)
+        self.panel.table.installEventFilter(self._list_keys)
+        self.exhibits_panel.view.installEventFilter(self._list_keys)
+        self._wire_session(session)
+        self.editor.set_categories(store.categories())
+        self.editor.set_speakers(store.speakers())
+        self.editor.set_annotation(None)
+        self.panel.refresh_choices()
+        self.flow.store, self.flow.actor = store, session.actor
+        self.flow.check_all(store.exhibits())
+        case = store.case()
+        ref = f" ({case.reference})" if case.reference else ""
+        self.setWindowTitle(f"{case.title}{ref} — {APP_TITLE}")
+        self.banner.setText("Read-only: this case file cannot be changed here (it was opened read-only, or the file "
+                            "or its folder is not writable). You can watch and search; marks cannot be added or edited.")
+        self.banner.setVisible(store.readonly)
+        self.reviewer_label.setText(f"Reviewer: {self.settings.reviewer}  ·  "
+                                    + ("read-only" if store.readonly else "every change is saved at once"))
+        self.stack.setCurrentIndex(1)
+        for dock in (self.exhibits_dock, self.marks_dock, self.editor_dock):
+            dock.show()
+        exhibits = store.exhibits()
+        if exhibits:
+            session.open_exhibit(exhibits[0])
+            self.exhibits_panel.select(exhibits[0].id)
+        self.player.setFocus()
+        self.caseOpened.emit(session)
+        return True
+
+    def _wire_session(self, session: ReviewSession) -> None:
+        session.error.connect(self.show_error)
+        session.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        session.caseChanged.connect(self._case_changed)
+        session.undo.indexChanged.connect(self._refresh_editor)
+        self.panel.selected.connect(self._selected)
+        self.panel.activated.connect(lambda ann: (session.go_to(ann), self.player.setFocus()))
+        ep = self.exhibits_panel
+        ep.openRequested.connect(session.open_exhibit)
+        ep.addRequested.connect(self.add_footage)
+        ep.relinkRequested.connect(self.relink)
+        self.flow.checked.connect(session.exhibits.set_status)
+        self.flow.thumbnail.connect(session.exhibits.set_thumbnail)
+        for name, signal in (("undo", session.undo.canUndoChanged), ("redo", session.undo.canRedoChanged)):
+            action = self.actions_by_name[name]
+            action.setEnabled(False)
+            signal.connect(action.setEnabled)
+
+    def close_case(self) -> None:
+        session, self.session = self.session, None
+        if session is None:
+            return
+        for signal in (self.flow.checked, self.flow.thumbnail):
+            signal.disconnect()
+        session.close()
+        self.pool.cancel_all()
+        self.player.unload()
+        self.editor.set_annotation(None)
+        for dock in (self.marks_dock, self.exhibits_dock):
+            widget = dock.widget()
+            dock.setWidget(QWidget())
+            if widget is not None:
+                widget.deleteLater()
+        self.panel = self.exhibits_panel = None
+        session.store.close()
+        session.deleteLater()
+        self.caseOpened.emit(None)
+        self._show_start()
+
+    def _show_start(self) -> None:
+        self.setWindowTitle(APP_TITLE)
+        self.start_page.set_recent(self.settings.recent_cases())
+        self.stack.setCurrentIndex(0)
+        self.banner.hide()
+        self.reviewer_label.setText(f"Reviewer: {self.settings.reviewer or 'not set'}")
+        for dock in (self.exhibits_dock, self.marks_dock, self.editor_dock):
+            dock.hide()
+
+    def choose_case(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open case", str(Path.home()), "bwv-review cases (*.bwvcase);;All files (*)")
+        if path:
+            self.open_case(path)
+
+    def new_case(self) -> None:
+        if not self.ensure_reviewer():
+            return
+        dialog = NewCaseDialog(Path.home(), self)
+        if dialog.exec() != NewCaseDialog.DialogCode.Accepted:
+            return
+        try:
+            store = CaseStore.create(dialog.case_path(), dialog.title.text(), dialog.reference.text(),
+                                     reviewer=self.settings.reviewer)
+        except ReviewError as exc:
+            self.show_error(str(exc))
+            return
+        path = store.path
+        store.close()
+        self.open_case(path)
+
+    def open_sample(self) -> None:
+        try:
+            path = sample.open_sample()
+        except ReviewError as exc:
+            self.show_error(str(exc))
+            return
+        self.open_case(path)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.settings.recent_cases():
+            self.recent_menu.addAction(path, functools.partial(self.open_case, path))
+        if self.recent_menu.isEmpty():
+            self.recent_menu.addAction("No recent cases").setEnabled(False)
+
+    def ensure_reviewer(self) -> bool:
+        """Ask for the reviewer's name once; it goes into the audit log with every change."""
+        if self.settings.reviewer:
+            return True
+        name, ok = QInputDialog.getText(self, "Who is reviewing?", "Your name, as it should appear in the audit log:")
+        if ok and name.strip():
+            self.settings.reviewer = name
+            return True
+        return False
+
+    # -- bindings ------------------------------------------------------------------------------------
+    def _run_binding(self, name: str, arg) -> None:
+        if name in WINDOW_ONLY:
+            handler = getattr(self, name)
+            handler() if arg is None else handler(arg)
+            return
+        if self.session is None:
+            self.statusBar().showMessage("Open a case first.", 4000)
+            return
+        handler = getattr(self.session, name)
+        handler() if arg is None else handler(arg)
+
+    def toggle_play_and_focus_video(self) -> None:
+        focus = self.focusWidget()
+        if focus is not None and focus is not self.player:
+            focus.clearFocus()  # commits a field being edited (editingFinished / focus out)
+        self.player.setFocus()
+        self.player.toggle_play()
+
+    def mark(self, key: int) -> None:
+        if self.session is None:
+            return
+        ann = self.session.mark(key)
+        if ann is None:
+            return
+        self.session.selected = ann
+        if self.panel is not None and not self.panel.select_annotation(ann.id):
+            self.editor.set_annotation(ann)
+        self.editor.focus_text()
+
+    def _words_confirmed(self) -> None:
+        self.player.setFocus()
+        if self.session is not None:
+            self.session.words_confirmed()
+
+    def _selected(self, ann) -> None:
+        if self.session is not None:
+            self.session.selected = ann
+        self.editor.set_annotation(ann)
+
+    def _refresh_editor(self, *args) -> None:
+        if self.session is None:
+            return
+        sel = self.session.selected
+        current = self.session.annotations.annotation_by_id(sel.id) if sel is not None else None
+        self.session.selected = current
+        if current is None or not self.editor.text.hasFocus():
+            self.editor.set_annotation(current)
+        self.editor.set_speakers(self.session.store.speakers())
+        if self.panel is not None:
+            self.panel.refresh_choices()
+
+    def _case_changed(self) -> None:
+        self.editor.set_categories(self.session.store.categories())
+        self._refresh_editor()
+
+    def undo(self) -> None:
+        if self.session is not None:
+            self.session.undo.undo()
+
+    def redo(self) -> None:
+        if self.session is not None:
+            self.session.undo.redo()
+
+    def delete_selected(self) -> None:
+        if self.session is not None:
+            self.session.delete()
+
+    def set_start_here(self) -> None:
+        if self.session is not None:
+            self.session.set_start_here()
+
+    def set_end_here(self) -> None:
+        if self.session is not None:
+            self.session.set_end_here()
+
+    def go_to_time(self) -> None:
+        self.player.focus_goto()
+
+    def focus_search(self) -> None:
+        if self.panel is not None:
+            self.marks_dock.show()
+            self.panel.search.setFocus()
+            self.panel.search.selectAll()
+
+    def export(self) -> None:
+        if self.session is None:
+            self.statusBar().showMessage("Open a case first.", 4000)
+            return
+        run_export(self, self.session.store)
+
+    def add_footage(self) -> None:
+        if self.session is None:
+            self.show_error("Open or create a case before adding footage.")
+            return
+        paths, _ = QFileDialog.getOpenFileNames(self, "Add footage", str(self.session.store.folder),
+                                                "Video (*.mp4 *.mov *.avi *.mkv *.m4v *.mts *.wmv *.3gp *.webm *.mpg);;All files (*)")
+        self.flow.add_files([Path(p) for p in paths])
+
+    def relink(self, exhibit) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, f"Find the footage of exhibit {exhibit.ref}", str(self.session.store.folder))
+        if path:
+            self.flow.relink(exhibit, Path(path))
+
+    def _footage_added(self, exhibit) -> None:
+        if self.session is None:
+            return
+        self.session.reload()
+        self.flow.check_all(self.session.store.exhibits())
+        if self.session.exhibit is None:
+            self.session.open_exhibit(self.session.store.exhibit_by_id(exhibit.id))
+
+    # -- dialogs -------------------------------------------------------------------------------------
+    def show_error(self, sentence: str) -> None:
+        """A sentence in a dialog that does not block the event loop (the video keeps its clock)."""
+        log.warning("shown to reviewer: %s", sentence)
+        self.last_error = sentence
+        box = SentenceDialog(APP_TITLE, sentence, self)
+        box.finished.connect(lambda _r, b=box: self._boxes.remove(b) if b in self._boxes else None)
+        self._boxes.append(box)
+        box.open()
+
+    def edit_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self)
+        if dialog.exec() == SettingsDialog.DialogCode.Accepted:
+            from PySide6.QtWidgets import QApplication
+
+            apply_theme(QApplication.instance(), self.settings.theme)
+            self.player.rewind_on_pause_ms = int(self.settings.rewind_on_pause_s * 1000)
+            self.reviewer_label.setText(f"Reviewer: {self.settings.reviewer}")
+
+    def show_keyboard(self) -> None:
+        self._sheet = KeyboardSheet(self)
+        self._sheet.open()
+
+    # -- window events ---------------------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        urls = [u.toLocalFile() for u in event.mimeData().urls()]
+        if urls and all(is_footage(Path(u)) or u.endswith(".bwvcase") for u in urls):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls()]
+        cases = [p for p in paths if p.suffix == ".bwvcase"]
+        if cases:
+            self.open_case(cases[0])
+        else:
+            self.flow.add_files([p for p in paths if is_footage(p)])
+        event.acceptProposedAction()
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.settings.save_window_state(self.saveGeometry(), self.saveState())
+        self.close_case()
+        self.player.shutdown()
+        self.pool.shutdown()
+        for box in list(self._boxes):
+            box.close()
+        super().closeEvent(event)

@@ -1,0 +1,289 @@
+"""The review session: one open case, its exhibit in the player, and every reviewer action.
+
+The window builds the widgets; this object wires them to the case. Every change to the
+evidence goes through a QUndoCommand (ui.commands) on ``self.undo``, which saves and
+audits it at once. Another program changing the case file (the CLI, a second window) is
+noticed by polling ``store.data_version()`` and the views reload.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QUndoStack
+
+from ..core.model import Annotation, Exhibit
+from ..core.store import CaseStore
+from ..core.timecode import format_ms
+from . import commands
+from .annotations.model import AnnotationTableModel
+from .coverage import CoverageRecorder
+from .exhibits import ExhibitsModel
+from .keyboard import SPEEDS
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+POLL_MS = 1000
+
+
+class ReviewSession(QObject):
+    message = Signal(str)  # for the status bar
+    error = Signal(str)  # a sentence for a dialog
+    exhibitOpened = Signal(object)  # Exhibit or None
+    caseChanged = Signal()  # reloaded after another program wrote to the case
+
+    def __init__(self, store: CaseStore, settings: Settings, player, timeline, marker_cls, parent=None):
+        super().__init__(parent)
+        self.store = store
+        self.settings = settings
+        self.player = player
+        self.timeline = timeline
+        self.marker_cls = marker_cls
+        self.undo = QUndoStack(self)
+        self.annotations = AnnotationTableModel(store, self)
+        self.exhibits = ExhibitsModel(self)
+        self.exhibits.set_exhibits(store.exhibits(), store.case().timezone)
+        self.exhibit: Exhibit | None = None
+        self.ctx = commands.StoreContext(store, self.actor, self._applied, self.error.emit)
+        self.coverage = CoverageRecorder(store, self.actor, self)
+        self.coverage.changed.connect(self._coverage_changed)
+        self.selected: Annotation | None = None
+        self.resume_after_words = False
+        self._version = store.data_version()
+        self._poll = QTimer(self, interval=POLL_MS)
+        self._poll.timeout.connect(self.poll)
+        self._poll.start()
+        self._markers_due = QTimer(self, singleShot=True, interval=0)
+        self._markers_due.timeout.connect(self.update_markers)
+        for signal in (self.annotations.modelReset, self.annotations.rowsInserted,
+                       self.annotations.rowsRemoved, self.annotations.dataChanged):
+            signal.connect(lambda *a: self._markers_due.start())
+        player.watched.connect(self.coverage.on_watched)
+        player.positionChanged.connect(timeline.set_position)
+        timeline.seekRequested.connect(player.seek)
+        timeline.markerClicked.connect(self.go_to_annotation_id)
+        timeline.intervalEdited.connect(self._interval_edited)
+        player.rewind_on_pause_ms = int(settings.rewind_on_pause_s * 1000)
+        for ex in self.exhibits.exhibits:
+            self.exhibits.set_coverage(ex.id, self.coverage.current(ex.id))
+
+    def actor(self) -> str:
+        return self.settings.reviewer or "unknown reviewer"
+
+    @property
+    def readonly(self) -> bool:
+        return self.store.readonly
+
+    def close(self) -> None:
+        self._poll.stop()
+        self.coverage.flush()
+        self.coverage.set_exhibit(None)
+
+    # -- exhibits ----------------------------------------------------------------------------
+    def open_exhibit(self, exhibit: Exhibit | None) -> None:
+        if exhibit is not None and self.exhibit is not None and exhibit.id == self.exhibit.id:
+            return
+        self.coverage.set_exhibit(exhibit.id if exhibit else None)
+        self.exhibit = exhibit
+        if exhibit is None:
+            self.player.unload()
+            self.timeline.set_duration(0)
+            self.exhibitOpened.emit(None)
+            return
+        path = self.store.footage_path(exhibit)
+        if not path.is_file():
+            self.error.emit(f"Footage for exhibit {exhibit.ref} is missing (expected at {path}). "
+                            "Use Relink in the exhibits panel to point at the file.")
+        tz = self.store.case().timezone
+        self.player.load(path, sha256=exhibit.sha256, exhibit_ref=exhibit.ref,
+                         recording_start=exhibit.recording_start, timezone=tz)
+        self.player.set_speed(self.settings.default_speed)
+        self.timeline.set_duration(exhibit.duration_ms)
+        if exhibit.has_audio and path.is_file():
+            self.timeline.load_audio(path, exhibit.sha256)
+        self.timeline.set_coverage(self.coverage.current(exhibit.id))
+        self.update_markers()
+        self.exhibitOpened.emit(exhibit)
+        self.message.emit(f"Exhibit {exhibit.ref} open. Space plays; 1-9 marks a moment.")
+
+    def update_markers(self) -> None:
+        if self.exhibit is None:
+            self.timeline.set_markers([])
+            return
+        cats = self.annotations.categories
+        markers = []
+        for a in self.annotations.annotations_for(self.exhibit.id):
+            cat = cats.get(a.category_id)
+            label = a.text or (cat.name if cat else "")
+            markers.append(self.marker_cls(a.id, a.start_ms, a.end_ms, cat.colour if cat else "#7f7f7f", label[:60]))
+        self.timeline.set_markers(markers)
+
+    def _coverage_changed(self, exhibit_id: int, seconds: dict) -> None:
+        self.exhibits.set_coverage(exhibit_id, seconds)
+        if self.exhibit is not None and exhibit_id == self.exhibit.id:
+            self.timeline.set_coverage(seconds)
+
+    # -- playback --------------------------------------------------------------------------------
+    def toggle_play(self) -> None:
+        self.player.toggle_play()
+
+    def skip(self, ms: int) -> None:
+        self.player.skip(ms)
+
+    def step(self, frames: int) -> None:
+        self.player.step(frames)
+
+    def speed_step(self, direction: int) -> None:
+        now = self.player.speed()
+        if direction > 0:
+            faster = [s for s in SPEEDS if s > now + 1e-6]
+            target = faster[0] if faster else SPEEDS[-1]
+        else:
+            slower = [s for s in SPEEDS if s < now - 1e-6]
+            target = slower[-1] if slower else SPEEDS[0]
+        self.player.set_speed(target)
+        self.message.emit(f"Speed {target:g}×")
+
+    def reset_speed(self) -> None:
+        self.player.set_speed(self.settings.default_speed)
+        self.message.emit(f"Speed {self.settings.default_speed:g}×")
+
+    def speech_region(self, direction: int) -> None:
+        regions = sorted(self._speech_regions())
+        if not regions:
+            self.message.emit("No speech found in this exhibit yet (the sound is still being read, or it is silent).")
+            return
+        now = self.player.position_ms()
+        starts = [int(r[0]) for r in regions]
+        if direction > 0:
+            i = bisect.bisect_right(starts, now + 50)
+            target = starts[i] if i < len(starts) else None
+        else:
+            i = bisect.bisect_left(starts, now - 250)  # a little back, so P twice walks back
+            target = starts[i - 1] if i > 0 else None
+        if target is None:
+            self.message.emit("No more speech in that direction.")
+            return
+        self.player.seek(target)
+
+    def _speech_regions(self) -> list:
+        getter = getattr(self.timeline, "speech_regions", None)
+        regions = getter() if callable(getter) else getter
+        return list(regions or getattr(self.timeline, "regions", []) or [])
+
+    # -- marking -----------------------------------------------------------------------------------
+    def mark(self, key: int) -> Annotation | None:
+        """Mark the category bound to ``key`` here; the reviewer then types the words."""
+        if self.exhibit is None:
+            self.message.emit("Open an exhibit first (double-click it in the exhibits panel).")
+            return None
+        if self.readonly:
+            self.error.emit("This case is open read-only; marks cannot be added.")
+            return None
+        cat = next((c for c in self.annotations.categories.values() if c.key == str(key)), None)
+        if cat is None:
+            self.message.emit(f"No category is bound to key {key}.")
+            return None
+        playing = self.player.is_playing()
+        at = self.player.position_ms()
+        if playing:  # the key comes a moment after the words: step back by the reaction lag
+            at -= int(self.settings.reaction_lag_ms * self.player.speed())
+            self.player.pause()
+        at = max(0, min(at, self.exhibit.duration_ms))
+        log.info("mark %s at %d ms on %s (playing=%s)", cat.slug, at, self.exhibit.ref, playing)
+        command = commands.AddAnnotation(self.ctx, Annotation(exhibit_id=self.exhibit.id, start_ms=at,
+                                                              category_id=cat.id), label=f"Mark {cat.name}")
+        self.undo.push(command)
+        if command.annotation_id is None:
+            return None
+        self.resume_after_words = playing
+        self.message.emit(f"{cat.name} marked at {format_ms(command.annotation.start_ms)}. Type the words, then Enter.")
+        return command.annotation
+
+    def words_confirmed(self) -> None:
+        """Enter in the words: back to the video, playing again if it was."""
+        if self.resume_after_words:
+            self.resume_after_words = False
+            self.player.play()
+
+    def edit(self, annotation_id: int, changes: dict) -> None:
+        if self.readonly:
+            self.error.emit("This case is open read-only; nothing was changed.")
+            return
+        fields = ", ".join(changes)
+        self.undo.push(commands.EditAnnotation(self.ctx, annotation_id, changes, label=f"Edit {fields}"))
+
+    def set_start_here(self, annotation_id: int | None = None) -> None:
+        ann = self._target(annotation_id)
+        if ann is not None:
+            self.undo.push(commands.set_start(self.ctx, ann, self.player.position_ms()))
+
+    def set_end_here(self, annotation_id: int | None = None) -> None:
+        ann = self._target(annotation_id)
+        if ann is None:
+            return
+        at = self.player.position_ms()
+        if at < ann.start_ms:
+            self.error.emit("The end would come before the start; move to a later point first.")
+            return
+        self.undo.push(commands.set_end(self.ctx, ann, at))
+
+    def _interval_edited(self, annotation_id: int, start_ms: int, end_ms: int) -> None:
+        ann = self.annotations.annotation_by_id(annotation_id)
+        if ann is not None and not self.readonly:
+            self.undo.push(commands.set_interval(self.ctx, ann, start_ms, end_ms))
+
+    def delete(self, annotation_id: int | None = None) -> None:
+        ann = self._target(annotation_id)
+        if ann is not None:
+            self.undo.push(commands.DeleteAnnotation(self.ctx, ann.id))
+
+    def _target(self, annotation_id: int | None) -> Annotation | None:
+        if self.readonly:
+            self.error.emit("This case is open read-only; nothing was changed.")
+            return None
+        ann = self.annotations.annotation_by_id(annotation_id) if annotation_id else self.selected
+        if ann is None:
+            self.message.emit("Select a mark first (click it in the table).")
+        return ann
+
+    def _applied(self, annotation_id: int, annotation: Annotation | None) -> None:
+        self.annotations.apply(annotation_id, annotation)
+        if self.selected is not None and self.selected.id == annotation_id:
+            self.selected = annotation
+
+    # -- going to a mark ---------------------------------------------------------------------------
+    def go_to_annotation_id(self, annotation_id: int) -> None:
+        ann = self.annotations.annotation_by_id(annotation_id)
+        if ann is not None:
+            self.go_to(ann)
+
+    def go_to(self, ann: Annotation) -> None:
+        if self.exhibit is None or self.exhibit.id != ann.exhibit_id:
+            self.open_exhibit(self.annotations.exhibits.get(ann.exhibit_id) or self.store.exhibit_by_id(ann.exhibit_id))
+        self.player.seek(ann.start_ms)
+
+    # -- another program wrote to the case -----------------------------------------------------------
+    def poll(self) -> None:
+        try:
+            version = self.store.data_version()
+        except Exception:  # noqa: BLE001 - a vanished file is reported when it is next written
+            return
+        if version == self._version:
+            return
+        self._version = version
+        self.reload()
+
+    def reload(self) -> None:
+        self.coverage.flush()
+        self.annotations.reload()
+        self.exhibits.set_exhibits(self.store.exhibits(), self.store.case().timezone)
+        for ex in self.exhibits.exhibits:
+            self.exhibits.set_coverage(ex.id, self.coverage.current(ex.id))
+        if self.selected is not None:
+            self.selected = self.annotations.annotation_by_id(self.selected.id)
+        self.caseChanged.emit()
+        self.message.emit("The case file was changed by another program; the view is up to date.")
+
