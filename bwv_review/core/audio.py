@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,12 +133,15 @@ def iter_mono(
         seek_s = origin + start_ms / 1000 - 1.0
         if start_ms > 0 and seek_s > 0:
             container.seek(int(seek_s / astream.time_base), stream=astream, backward=True)
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
-        pos = None  # output-sample position (file time) of the next resampled sample
+        resampler = None
+        native = 0  # the track's own sample rate
+        pos = 0  # output-sample position (file time) of the next resampled sample
         in_next = None  # stream seconds where the next decoded frame should start
         emitted = first
         pending: list[np.ndarray] = []
         pending_len = 0
+        batch: list[np.ndarray] = []  # native-rate mono, resampled half a second at a time
+        batch_len = 0
         chunk = int(chunk_s * rate)
 
         def place(block: np.ndarray, at: int) -> None:
@@ -156,37 +160,55 @@ def iter_mono(
             pending_len += len(block)
             emitted += len(block)
 
+        def push(final: bool = False) -> None:
+            # One resampler call per half second, not per codec frame: the call is what costs.
+            nonlocal pos, batch_len
+            outs = []
+            batch_len = 0
+            if batch:
+                frame = av.AudioFrame.from_ndarray(_take(batch)[None, :], format="flt", layout="mono")
+                frame.sample_rate = native
+                outs += resampler.resample(frame)
+            if final:
+                outs += resampler.resample(None)
+            for out in outs:
+                data = out.to_ndarray().reshape(-1)
+                place(data, pos)
+                pos += len(data)
+
         def frames():
             try:
                 for packet in container.demux(astream):
                     yield from packet.decode()
             except av.error.FFmpegError as exc:  # damaged tail: keep what decoded
                 log.warning("%s: sound decoding stopped early (%s)", path.name, exc)
-            yield None  # flush the resampler
 
         for frame in frames():
-            if frame is not None:
-                t = frame.time
-                if pos is None:
-                    pos = int(round(((t if t is not None else origin) - origin) * rate))
-                elif t is not None and in_next is not None and t - in_next > GAP_S:
-                    pos += int(round((t - in_next) * rate))
+            t = frame.time
+            if resampler is None or frame.sample_rate != native:
+                if resampler is not None:
+                    push(final=True)
+                native = frame.sample_rate
+                resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
                 if t is not None:
-                    in_next = t + frame.samples / frame.sample_rate
-                elif in_next is not None:
-                    in_next += frame.samples / frame.sample_rate
-                frame.pts = None  # we keep time ourselves; lets the resampler ignore jumps
-            for out in resampler.resample(frame):
-                data = out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
-                place(data, pos)
-                pos += len(data)
-            if last is not None and emitted >= last:
-                break
-            if pending_len >= chunk:
-                yield _take(pending)
-                pending_len = 0
-                _report(progress, cancel, emitted, rate, total_ms)
-        if last is not None and emitted < last and pos is not None:
+                    pos = int(round((t - origin) * rate))
+            elif t is not None and in_next is not None and t - in_next > GAP_S:
+                batch.append(np.zeros(int(round((t - in_next) * native)), np.float32))
+                batch_len += len(batch[-1])
+            in_next = (t if t is not None else in_next or 0.0) + frame.samples / native
+            batch.append(_mono(frame))
+            batch_len += frame.samples
+            if batch_len >= native // 2:
+                push()
+                if last is not None and emitted >= last:
+                    break
+                if pending_len >= chunk:
+                    yield _take(pending)
+                    pending_len = 0
+                    _report(progress, cancel, emitted, rate, total_ms)
+        if resampler is not None:
+            push(final=True)
+        if last is not None and emitted < last and resampler is not None:
             place(np.zeros(0, np.float32), last)  # file ended early: silence to the end asked
         if pending_len:
             yield _take(pending)
@@ -195,6 +217,31 @@ def iter_mono(
         raise FootageError(f"The sound in {path.name} cannot be read ({exc}).") from exc
     finally:
         container.close()
+
+
+_SAMPLE_TYPES = {"u8": np.uint8, "s16": np.int16, "s32": np.int32, "s64": np.int64, "flt": np.float32, "dbl": np.float64}
+
+
+def _mono(frame) -> np.ndarray:
+    """A decoded frame as mono float32 at its own rate (channels averaged).
+
+    Read straight from the planes: AudioFrame.to_ndarray stacks planes and costs as much
+    as decoding does.
+    """
+    fmt = frame.format
+    dtype = _SAMPLE_TYPES[fmt.name.rstrip("p")]
+    n, channels = frame.samples, max(1, frame.layout.nb_channels)
+    if fmt.is_planar:
+        data = np.stack([np.frombuffer(p, dtype, count=n) for p in frame.planes[:channels]])
+    else:
+        data = np.frombuffer(frame.planes[0], dtype, count=n * channels).reshape(n, channels).T
+    if dtype is np.uint8:
+        data = (data.astype(np.float32) - 128) / 128
+    elif data.dtype.kind == "i":
+        data = data.astype(np.float32) / float(np.iinfo(dtype).max + 1)
+    else:
+        data = data.astype(np.float32)  # a copy: the frame's buffer is reused by the decoder
+    return data.mean(axis=0, dtype=np.float32) if len(data) > 1 else data[0]
 
 
 def _take(pending: list[np.ndarray]) -> np.ndarray:
@@ -357,7 +404,8 @@ def cached_analysis(sha256: str) -> SoundAnalysis | None:
 
 
 def _save(path: Path, array: np.ndarray) -> None:
-    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    # pid and thread: a GUI worker and a CLI run may write the same entry at once
+    tmp = path.with_name(path.name + f".{os.getpid()}.{threading.get_ident()}.tmp")
     with tmp.open("wb") as handle:
         np.save(handle, array)
     tmp.replace(path)

@@ -26,15 +26,16 @@ def write_av(
     video_start_s: float = 0.0,
     video_s: float | None = None,
     audio_codec: str = "pcm_s16le",
+    layout: str = "mono",
 ) -> Path:
     """A Matroska file with a tiny picture and ``samples`` as its sound, each starting when told."""
     container = av.open(str(path), "w")
     video = container.add_stream("libx264", rate=Fraction(25))
     video.width, video.height, video.pix_fmt = 32, 32, "yuv420p"
     sound = container.add_stream(audio_codec, rate=rate)
-    sound.layout = "mono"
+    sound.layout = layout
     grey = np.full((32, 32, 3), 90, np.uint8)
-    frames = int(round((video_s if video_s is not None else len(samples) / rate) * 25))
+    frames = int(round((video_s if video_s is not None else samples.shape[-1] / rate) * 25))
     for i in range(frames):
         frame = av.VideoFrame.from_ndarray(grey, format="rgb24")
         frame.pts = i + int(round(video_start_s * 25))
@@ -46,10 +47,13 @@ def write_av(
     size = sound.codec_context.frame_size or 1024
     fmt = sound.codec_context.format.name
     offset = int(round(audio_start_s * rate))
-    for start in range(0, len(samples), size):
-        block = samples[start : start + size]
+    samples = samples if samples.ndim == 2 else samples[None, :]  # (channels, n)
+    for start in range(0, samples.shape[1], size):
+        block = samples[:, start : start + size]
         data = (block * 32767).astype(np.int16) if fmt.startswith("s16") else block.astype(np.float32)
-        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(data[None, :]), format=fmt, layout="mono")
+        if not sound.codec_context.format.is_planar:
+            data = data.T.reshape(1, -1)  # packed: channels interleaved
+        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(data), format=fmt, layout=layout)
         frame.sample_rate = rate
         frame.pts = start + offset
         frame.time_base = Fraction(1, rate)
@@ -86,6 +90,26 @@ def test_sound_is_timed_from_the_first_video_frame(tmp_path, audio_start, video_
     assert first_click_ms(samples) == pytest.approx(expected_ms, abs=1.0)
     if audio_start > video_start:  # the sound starts late: silence before it
         assert not np.any(samples[: int((audio_start - video_start) * 16000) - 1])
+
+
+@pytest.mark.parametrize("codec", ["pcm_s16le", "pcm_f32le", "aac"])
+def test_channels_are_mixed_to_mono(tmp_path, codec):
+    left = clicks(3, [1.25])
+    path = write_av(tmp_path / "st.mkv", np.stack([left, np.zeros_like(left)]), audio_codec=codec, layout="stereo")
+    samples = decode(path)
+    assert len(samples) == pytest.approx(48000, abs=1024 * 16000 // RATE + 1)
+    assert np.abs(samples).max() == pytest.approx(0.45, abs=0.1)  # half the click: one of two channels
+    assert first_click_ms(samples * 2) == pytest.approx(1250.0, abs=2.0 if codec.startswith("pcm") else 25.0)
+
+
+@pytest.mark.parametrize(
+    ("name", "duration_ms", "peak"),
+    [("cockatoo.mp4", 14000, 0.0), ("realshort.mp4", 1200, 0.08)],  # cockatoo's MP3 track is silent
+)
+def test_real_camera_files(name, duration_ms, peak):
+    samples = decode(DATA / name)
+    assert len(samples) / 16 == pytest.approx(duration_ms, rel=0.1)
+    assert np.abs(samples).max() == pytest.approx(peak, abs=0.02)
 
 
 def test_aac_in_mp4_keeps_time(tmp_path):

@@ -1,0 +1,246 @@
+"""Figures for the sound engine: waveform time, alignment time and error, speech precision/recall.
+
+    python benchmarks/audio_bench.py [--work /tmp/bwv-audio-bench] [--skip-hour] [--skip-align]
+
+Each figure is put beside a reference measured in the same run on the same machine:
+the waveform of a 1-hour file against ``ffmpeg -i F -map 0:a -f null -`` (decoding its
+sound and nothing else). Test files are generated once into --work (not the repository):
+a 1-hour 48 kHz mono AAC file (pink noise under a tiny picture), and two 30-minute recordings of one generated scene that start 123.457 s
+apart, the later one 12 dB quieter with its own noise. Needs ffmpeg and espeak-ng.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import wave
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bwv_review.core import align, audio  # noqa: E402
+from tests.data.make_speech_clip import audible_span  # noqa: E402
+
+RATE = 16000
+VOCAB = (
+    "police open the door where is he now tell me what happened he hit me with the phone "
+    "stay there hands where I can see them your name and date of birth check the back garden "
+    "she said he left ten minutes ago nobody else is in the house calm down please step outside "
+    "I need you to listen the car was parked by the shop we are going to arrest you"
+).split()
+
+
+def utterance(rng: np.random.Generator, rate: int = RATE) -> np.ndarray:
+    """A fresh sentence in a random voice, speed and pitch: no two alike, as in real life."""
+    words = " ".join(rng.choice(VOCAB, size=int(rng.integers(3, 12))))
+    voice = ["en-gb", "en-gb+f3", "en-us", "en-gb-scotland", "en-gb+m4"][int(rng.integers(5))]
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "s.wav"
+        subprocess.run(
+            ["espeak-ng", "-v", voice, "-s", str(int(rng.integers(120, 190))), "-p",
+             str(int(rng.integers(25, 75))), "-w", str(out), words],
+            check=True,
+        )
+        with wave.open(str(out)) as wav:
+            src = wav.getframerate()
+            data = np.frombuffer(wav.readframes(wav.getnframes()), np.int16).astype(np.float32)
+    t = np.arange(int(len(data) * rate / src)) / rate
+    speech = np.interp(t, np.arange(len(data)) / src, data)
+    return (0.4 * speech / max(1.0, np.abs(speech).max())).astype(np.float32)
+
+
+def scene(seconds: float, seed: int, rate: int = RATE, busy: float = 0.6):
+    """Speech at random times over a hum, with knocks; returns samples and speech labels (ms)."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * rate)
+    t = np.arange(n, dtype=np.float32) / rate
+    x = (0.003 * np.sin(2 * np.pi * 50 * t)).astype(np.float32)
+    labels = []
+    at = rng.uniform(0.2, 1.5)
+    while at < seconds:
+        speech = utterance(rng, rate)
+        start = int(at * rate)
+        if start + len(speech) >= n:
+            break
+        x[start : start + len(speech)] += speech * rng.uniform(0.3, 1.0)
+        a, b = audible_span(speech, rate)
+        labels.append((int((at + a) * 1000), int((at + b) * 1000)))
+        at += len(speech) / rate + rng.exponential(2.5 / busy)
+        if rng.random() < 0.3:  # a knock or a door between utterances
+            k = int((at - 0.4) * rate)
+            if 0 < k < n - 800:
+                x[k : k + 800] += 0.3 * np.exp(-np.arange(800) / 120) * rng.standard_normal(800)
+    return x, labels
+
+
+def write_file(path: Path, samples: np.ndarray, rate: int, noise: float, seed: int, gain_db: float = 0.0) -> Path:
+    """AAC sound (with its own noise added) and a 1 fps 32x32 picture, written in chunks."""
+    rng = np.random.default_rng(seed)
+    container = av.open(str(path), "w")
+    video = container.add_stream("libx264", rate=Fraction(1))
+    video.width, video.height, video.pix_fmt = 32, 32, "yuv420p"
+    sound = container.add_stream("aac", rate=rate)
+    sound.layout = "mono"
+    grey = np.full((32, 32, 3), 90, np.uint8)
+    seconds = int(len(samples) / rate)
+    for i in range(seconds):
+        frame = av.VideoFrame.from_ndarray(grey, format="rgb24")
+        frame.pts, frame.time_base = i, Fraction(1, 1)
+        for packet in video.encode(frame):
+            container.mux(packet)
+    for packet in video.encode():
+        container.mux(packet)
+    size = sound.codec_context.frame_size or 1024
+    gain = 10 ** (gain_db / 20)
+    step = size * 256
+    for big in range(0, len(samples), step):
+        block = samples[big : big + step] * gain + noise * rng.standard_normal(min(step, len(samples) - big))
+        block = np.clip(block, -1, 1).astype(np.float32)
+        for start in range(0, len(block), size):
+            part = np.ascontiguousarray(block[start : start + size][None, :])
+            frame = av.AudioFrame.from_ndarray(part, format="fltp", layout="mono")
+            frame.sample_rate, frame.pts = rate, big + start
+            for packet in sound.encode(frame):
+                container.mux(packet)
+    for packet in sound.encode():
+        container.mux(packet)
+    container.close()
+    return path
+
+
+def hour_file(work: Path) -> Path:
+    """One hour of pink noise as 48 kHz mono AAC under a 5 fps 64x36 picture (made by ffmpeg)."""
+    path = work / "hour.mp4"
+    if not path.exists():
+        print("making a 1-hour 48 kHz AAC file (once)...", flush=True)
+        subprocess.run(
+            ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "anoisesrc=d=3600:c=pink:r=48000:a=0.05",
+             "-f", "lavfi", "-i", "color=c=gray:s=64x36:r=5:d=3600", "-c:v", "libx264", "-preset",
+             "ultrafast", "-c:a", "aac", "-b:a", "96k", "-ac", "1", "-shortest", str(path)],
+            check=True,
+        )
+    return path
+
+
+def timed(fn):
+    start = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - start, value
+
+
+def bench_hour(work: Path) -> None:
+    path = hour_file(work)
+    os.environ["BWV_REVIEW_HOME"] = str(work / "home-hour")
+    for f in (work / "home-hour").rglob("*.npy"):
+        f.unlink()
+    ff, _ = timed(lambda: subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-map", "0:a", "-f", "null", "-"], check=True))
+    ff16, _ = timed(lambda: subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(path), "-map", "0:a", "-ac", "1", "-ar", "16000", "-f", "null", "-"], check=True))
+    dec, _ = timed(lambda: sum(len(c) for c in audio.iter_mono(path)))
+    first, result = timed(lambda: audio.analyse(path, "e" * 64))
+    again, cached = timed(lambda: audio.analyse(path, "e" * 64))
+    whole, _ = timed(lambda: [cached.envelope(0, 3_600_000, 1920) for _ in range(20)])
+    zoom, _ = timed(lambda: [cached.envelope(1_800_000, 1_802_000, 1920) for _ in range(20)])
+    speech, regions = timed(cached.speech_regions)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    cache_mb = sum(f.stat().st_size for f in (work / "home-hour").rglob("*.npy")) / 1e6
+    print(f"\n1-hour file ({path.stat().st_size / 1e6:.0f} MB, 48 kHz AAC):")
+    print(f"  ffmpeg -f null, sound only          {ff:6.2f} s  (reference)")
+    print(f"  ffmpeg, sound to 16 kHz mono        {ff16:6.2f} s  ({ff16 / ff:.2f}x)")
+    print(f"  iter_mono (decode + resample)       {dec:6.2f} s  ({dec / ff:.2f}x)")
+    print(f"  analyse: waveform + features, cold  {first:6.2f} s  ({first / ff:.2f}x ffmpeg)")
+    print(f"  analyse again (cache)               {again * 1000:6.1f} ms")
+    print(f"  envelope, whole hour in 1920 cols   {whole / 20 * 1000:6.2f} ms per call")
+    print(f"  envelope, 2 s in 1920 cols          {zoom / 20 * 1000:6.2f} ms per call")
+    print(f"  speech regions of the hour          {speech * 1000:6.1f} ms ({len(regions)} regions)")
+    print(f"  cache on disk {cache_mb:.1f} MB; peak memory of this process {rss:.0f} MB")
+
+
+def bench_align(work: Path) -> None:
+    shift = 123.4567
+    a, b = work / "cam-a.mp4", work / "cam-b.mp4"
+    if not (a.exists() and b.exists()):
+        print("making two 30-minute recordings of one scene (once)...", flush=True)
+        x, _ = scene(1800 + shift + 1, seed=21)
+        write_file(a, x[: 1800 * RATE], RATE, 0.004, seed=22)
+        write_file(b, x[int(shift * RATE) : int((shift + 1800) * RATE)], RATE, 0.02, seed=23, gain_db=-12)
+    os.environ["BWV_REVIEW_HOME"] = str(work / "home-align")
+    for f in (work / "home-align").rglob("*.npy"):
+        f.unlink()
+    cold, result = timed(lambda: align.align_files(b, "b" * 64, a, "a" * 64))
+    warm, again = timed(lambda: align.align_files(b, "b" * 64, a, "a" * 64))
+    coarse_t, coarse = timed(lambda: align.coarse_alignment(audio.analyse(b, "b" * 64), audio.analyse(a, "a" * 64)))
+    print("\nAlignment, two 30-minute recordings (B starts 123456.7 ms after A, -12 dB, own noise):")
+    print(f"  found {result.offset_ms:.2f} ms, error {result.offset_ms - shift * 1000:+.2f} ms, "
+          f"confidence {result.confidence:.2f}, envelope-only error {result.coarse_ms - shift * 1000:+.1f} ms")
+    print(f"  time: {cold:.2f} s from cold (both decoded), {warm:.2f} s with both cached "
+          f"(of which the envelope correlation {coarse_t:.2f} s)")
+    other, _ = scene(600, seed=31)
+    c = write_file(work / "unrelated.mp4", other, RATE, 0.01, seed=32)
+    weak = align.align_files(c, "c" * 64, a, "a" * 64, min_confidence=0)
+    print(f"  unrelated 10-minute recording against A: confidence {weak.confidence:.2f} "
+          f"(refused below {align.MIN_CONFIDENCE})")
+
+
+def precision_recall(regions, labels, duration_ms) -> tuple[float, float]:
+    n = duration_ms // 10
+    truth, found = np.zeros(n, bool), np.zeros(n, bool)
+    for a, b in labels:
+        truth[a // 10 : b // 10] = True
+    for a, b in regions:
+        found[a // 10 : b // 10] = True
+    hit = (truth & found).sum()
+    return hit / max(1, found.sum()), hit / max(1, truth.sum())
+
+
+def bench_speech(work: Path) -> None:
+    import json
+
+    os.environ["BWV_REVIEW_HOME"] = str(work / "home-speech")
+    for f in (work / "home-speech").rglob("*.npy"):  # keys here are made up: start clean
+        f.unlink()
+    clip = Path(__file__).resolve().parent.parent / "tests" / "data" / "speech_clip.mkv"
+    meta = json.loads(clip.with_suffix(".json").read_text("utf-8"))
+    p, r = precision_recall(audio.analyse(clip, "d" * 64).speech_regions(), meta["speech_ms"], meta["duration_ms"])
+    print("\nSpeech regions, per 10 ms frame:")
+    print(f"  committed clip tests/data/speech_clip.mkv (tuned on it): precision {p:.3f} recall {r:.3f}")
+    for noise in (0.003, 0.01, 0.03):  # held out: other sentences, voices and noise levels
+        x, labels = scene(120, seed=41)
+        n = len(x)
+        t = np.arange(n) / RATE
+        x[(t > 60) & (t < 64)] += 0.1 * np.sin(2 * np.pi * 2000 * t[(t > 60) & (t < 64)])  # alarm
+        path = write_file(work / f"speech-{noise}.mp4", x, RATE, noise, seed=43)
+        regions = audio.analyse(path, f"{int(noise * 1e4):064d}").speech_regions()
+        p, r = precision_recall(regions, labels, 120_000)
+        speech_rms = np.sqrt(np.mean(np.concatenate([x[a * 16 : b * 16] for a, b in labels]) ** 2))
+        snr = 20 * np.log10(speech_rms / noise)
+        print(f"  held-out 2-minute scene, white noise {noise} (speech SNR {snr:4.1f} dB): "
+              f"precision {p:.3f} recall {r:.3f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "bwv-audio-bench"))
+    parser.add_argument("--skip-hour", action="store_true")
+    parser.add_argument("--skip-align", action="store_true")
+    args = parser.parse_args()
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    bench_speech(work)
+    if not args.skip_align:
+        bench_align(work)
+    if not args.skip_hour:
+        bench_hour(work)
+
+
+if __name__ == "__main__":
+    main()
