@@ -203,15 +203,9 @@ def cmd_align(args) -> int:
                 f"`bwv-review exhibit CASE {ex.ref} --offset-from {other.ref} {result.offset_ms / 1000:.3f}` "
                 "once it is known."
             )
-        start = aligning.start_from(other.recording_start, result.offset_ms)
         before = ex.recording_start
-        ex = store.update_exhibit(
-            ex.ref,
-            reviewer(args.reviewer),
-            action="exhibit.align",
-            recording_start=start,
-            start_source=f"aligned:{other.ref}",
-        )
+        ex = aligning.set_start_from(store, ex.ref, other.ref, result.offset_ms, reviewer(args.reviewer))
+        start = ex.recording_start
         tz_name = store.case().timezone
         clock = clock_at(start, 0)
         print(f"Recording start of {ex.ref} set to {_when(clock, tz_name)} = {_utc(clock)}")

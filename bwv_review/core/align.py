@@ -25,6 +25,8 @@ import numpy as np
 
 from . import audio
 from .errors import Cancelled, ReviewError
+from .model import Exhibit
+from .store import CaseStore
 from .timecode import format_instant, format_ms, parse_instant
 
 MIN_CONFIDENCE = 0.35
@@ -202,3 +204,28 @@ def start_from(ref2_start: str, offset_ms: float) -> str:
     """REF's recording start (ISO 8601, UTC, ms) from REF2's start and the offset."""
     instant = parse_instant(ref2_start).astimezone(UTC) + timedelta(milliseconds=round(offset_ms))
     return format_instant(instant)
+
+
+def set_start_from(
+    store: CaseStore, ref: str, ref2: str, offset_ms: float, actor: str, source: str = "aligned"
+) -> Exhibit:
+    """Store REF's recording start as REF2's plus ``offset_ms``: one audited change.
+
+    ``source`` is "aligned" (found by sound, perhaps nudged by the reviewer: action
+    exhibit.align) or "offset" (typed: action exhibit.start); REF's start_source becomes
+    e.g. "aligned:AB/1", so the chronology can say where a clock time came from.
+    """
+    exhibit, other = store.exhibit(ref), store.exhibit(ref2)
+    if exhibit.id == other.id:
+        raise ReviewError(f"Exhibit {exhibit.ref} cannot be timed from itself; choose another exhibit.")
+    if not other.recording_start:
+        raise ReviewError(f"Exhibit {other.ref} has no recording start yet; set that first.")
+    if source not in ("aligned", "offset"):
+        raise ValueError(f"unknown start source {source!r}")
+    return store.update_exhibit(
+        exhibit.ref,
+        actor,
+        action="exhibit.align" if source == "aligned" else "exhibit.start",
+        recording_start=start_from(other.recording_start, offset_ms),
+        start_source=f"{source}:{other.ref}",
+    )

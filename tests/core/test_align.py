@@ -125,3 +125,25 @@ def test_start_from_is_exact_across_a_clock_change():
     # REF2 started a minute before the spring change in the UK; REF 90.5 s later (after it)
     assert align.start_from("2019-03-31T00:59:00Z", 90_500) == "2019-03-31T01:00:30.500+00:00"
     assert align.start_from("2019-03-31T01:59:00+01:00", -1_000) == "2019-03-31T00:58:59.000+00:00"
+
+
+def test_set_start_from_is_one_audited_change(tmp_path):
+    from bwv_review.core.evidence import import_footage
+    from bwv_review.core.store import CaseStore
+    from tests.footage import write_clip
+
+    clip_a = write_clip(tmp_path / "a.mp4", frames=10, audio=True)
+    clip_b = write_clip(tmp_path / "b.mp4", frames=12, audio=True)
+    with CaseStore.create(tmp_path / "c.bwvcase", "T") as store:
+        import_footage(store, clip_a, "A/1", "Jo", start="2019-10-27T01:59:59+01:00")
+        import_footage(store, clip_b, "B/1", "Jo")
+        with pytest.raises(ReviewError, match="B/1 has no recording start"):
+            align.set_start_from(store, "A/1", "B/1", 10, "Jo")
+        with pytest.raises(ReviewError, match="from itself"):
+            align.set_start_from(store, "A/1", "a/1", 10, "Jo")
+        seq = store.audit_head()[0]
+        ex = align.set_start_from(store, "b/1", "A/1", 1234.4, "Sam")
+        assert (ex.recording_start, ex.start_source) == ("2019-10-27T01:00:00.234+00:00", "aligned:A/1")
+        assert store.audit_head()[0] == seq + 1 and store.audit_rows()[-1]["action"] == "exhibit.align"
+        ex = align.set_start_from(store, "B/1", "A/1", -500, "Sam", source="offset")
+        assert ex.start_source == "offset:A/1" and store.audit_rows()[-1]["action"] == "exhibit.start"
