@@ -196,6 +196,12 @@ def cmd_align(args) -> int:
             f"(offset {result.offset_ms:+.1f} ms; confidence {result.confidence:.2f}, "
             f"{'refined on the raw sound' if result.refined else 'envelope match only'})"
         )
+        if result.drift_ms() > 20:
+            print(
+                f"Note: the two cameras' clocks drift apart by {result.drift_ms():.0f} ms over the "
+                f"{format_ms(result.overlap_ms)} they share ({result.drift_ppm:+.0f} ppm); the start is "
+                f"right at the beginning of {ex.ref}, later moments may be out by up to that much."
+            )
         if not other.recording_start:
             raise ReviewError(
                 f"Exhibit {other.ref} has no recording start, so {ex.ref}'s was not set; set it with "

@@ -34,8 +34,8 @@ FRAME_MS = audio.BLOCK_MS
 MIN_OVERLAP_FRAMES = 1000  # 10 s of shared time, or all of the shorter recording
 EXCLUDE_FRAMES = 50  # "somewhere else" means more than 0.5 s from the best match
 WINDOW_MS = 4000  # raw-sound windows for the fine step
-SEARCH_MS = 40  # how far the fine step may move the coarse answer
-WINDOWS = 3
+SEARCH_MS = 120  # how far the fine step may move the coarse answer (clock drift included)
+WINDOWS = 5
 
 
 @dataclass
@@ -46,6 +46,13 @@ class Alignment:
     overlap_ms: int  # how long the two recordings run together
     coarse_ms: float  # the envelope answer, before the fine step
     refined: bool  # whether the raw sound agreed on a finer answer
+    # How much the offset grows per second of REF (µs/s): camera clocks are not perfect,
+    # and over half an hour 50 ppm is 90 ms. offset_ms is the value at REF's time 0.
+    drift_ppm: float = 0.0
+
+    def drift_ms(self) -> float:
+        """How far apart the clocks move over the time the two recordings share."""
+        return abs(self.drift_ppm) * self.overlap_ms / 1e6
 
     def describe(self) -> str:
         sign = "-" if self.offset_ms < 0 else "+"
@@ -106,19 +113,20 @@ def coarse_alignment(ref: audio.SoundAnalysis, ref2: audio.SoundAnalysis) -> Ali
 
 
 def _busy_windows(env: np.ndarray, lo_ms: float, hi_ms: float) -> list[float]:
-    """Start times (REF ms) of up to WINDOWS non-overlapping windows with the most onsets."""
+    """Start times (REF ms) of the busiest window in each of WINDOWS equal stretches of [lo, hi).
+
+    Spread over the shared time, not all in its loudest minute, so drift shows.
+    """
     width = WINDOW_MS // FRAME_MS
     lo, hi = int(np.ceil(lo_ms / FRAME_MS)), int(hi_ms // FRAME_MS) - width
     if hi <= lo:
         return []
-    energy = np.convolve(np.clip(env, 0, None) ** 2, np.ones(width), mode="valid")[lo:hi]
-    starts: list[float] = []
-    for _ in range(WINDOWS):
-        if not energy.size or energy.max() <= 0:
-            break
-        pick = int(np.argmax(energy))
-        starts.append((lo + pick) * FRAME_MS)
-        energy[max(0, pick - width) : pick + width] = 0
+    energy = np.convolve(np.clip(env, 0, None) ** 2, np.ones(width), mode="valid")
+    bounds = np.linspace(lo, hi, WINDOWS + 1).astype(int)
+    starts = []
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        if b > a and energy[a:b].max() > 0:
+            starts.append((a + int(np.argmax(energy[a:b]))) * FRAME_MS)
     return starts
 
 
@@ -138,12 +146,12 @@ def _gcc_phat(a: np.ndarray, b: np.ndarray, max_lag: int) -> tuple[float, float]
 
 
 def refine(coarse: Alignment, ref_path: Path, ref2_path: Path, ref: audio.SoundAnalysis, ref2: audio.SoundAnalysis) -> Alignment:
-    """The coarse answer, moved to where the raw sound lines up best (median of a few windows)."""
+    """The coarse answer, moved to where the raw sound lines up best in windows across the overlap."""
     rate = audio.ANALYSIS_RATE
     off = coarse.offset_ms
     lo = max(0.0, -off) + SEARCH_MS
     hi = min(ref.duration_ms, ref2.duration_ms - off) - SEARCH_MS
-    found = []
+    points = []  # (REF ms at the window's middle, offset there)
     for start in _busy_windows(onset_envelope(ref.features), lo, hi):
         a0 = int(round(start * rate / 1000))
         b0 = int(round((start + off - SEARCH_MS) * rate / 1000))
@@ -153,13 +161,17 @@ def refine(coarse: Alignment, ref_path: Path, ref2_path: Path, ref: audio.SoundA
         b = audio.read_mono(ref2_path, b0 * 1000 / rate, (b0 + span + reach) * 1000 / rate)
         lag, sharp = _gcc_phat(a, b, reach)
         if sharp > 8.0:
-            found.append((b0 + lag - a0) * 1000 / rate)
-    if not found:
+            points.append((start + WINDOW_MS / 2, (b0 + lag - a0) * 1000 / rate))
+    if not points:
         return coarse
-    fine = float(np.median(found))
-    if abs(fine - off) > SEARCH_MS:
-        return coarse
-    return Alignment(fine, coarse.confidence, coarse.peak, coarse.overlap_ms, off, True)
+    t, o = np.array(points).T
+    fine, drift = float(np.median(o)), 0.0
+    if len(points) >= 3 and np.ptp(o) > 2.0:
+        slope, at_zero = np.polyfit(t, o, 1)
+        if np.abs(o - (at_zero + slope * t)).max() < 2.0:  # a straight line: the clocks drift
+            fine, drift = float(at_zero), float(slope * 1e6)
+        # otherwise one window matched an echo or a wrong sound: the median ignores it
+    return Alignment(fine, coarse.confidence, coarse.peak, coarse.overlap_ms, off, True, drift)
 
 
 def align_files(

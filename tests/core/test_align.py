@@ -85,6 +85,7 @@ def test_known_offsets_are_recovered_within_a_few_ms(shared, name):
     result = align.align_files(ref, f"{key:064d}", ref2, f"{key + 1:064d}")
     assert result.offset_ms == pytest.approx(expected_ms, abs=5.0), result
     assert result.refined and result.confidence >= align.MIN_CONFIDENCE
+    assert abs(result.drift_ppm) < 100  # same clock: no drift to speak of
     assert abs(result.coarse_ms - expected_ms) < 40.0  # the envelope step alone is within a frame
 
 
@@ -147,3 +148,18 @@ def test_set_start_from_is_one_audited_change(tmp_path):
         assert store.audit_head()[0] == seq + 1 and store.audit_rows()[-1]["action"] == "exhibit.align"
         ex = align.set_start_from(store, "B/1", "A/1", -500, "Sam", source="offset")
         assert ex.start_source == "offset:A/1" and store.audit_rows()[-1]["action"] == "exhibit.start"
+
+
+def test_clock_drift_is_measured_and_the_start_is_right(shared):
+    folder, x = shared
+    # REF's sample clock runs 600 ppm slow: REF time tau is scene time 4.5 s + tau * 1.0006
+    k = 600e-6
+    tau = np.arange(int(40 * RATE)) / RATE
+    scene_t = 4.5 + tau * (1 + k)
+    ref_samples = np.interp(scene_t, np.arange(len(x)) / RATE, x).astype(np.float32)
+    ref = write_av(folder / "d-ref.mkv", camera(ref_samples, -6, 0.005, 8), audio_codec="aac")
+    ref2 = write_av(folder / "d-ref2.mkv", camera(x, 0, 0.004, 9))
+    result = align.align_files(ref, "7" * 64, ref2, "8" * 64)
+    assert result.offset_ms == pytest.approx(4500.0, abs=5.0), result
+    assert result.drift_ppm == pytest.approx(600, abs=100), result
+    assert result.drift_ms() == pytest.approx(24, abs=5)
