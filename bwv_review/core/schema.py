@@ -90,7 +90,46 @@ def _v2(db: Database) -> None:
     )
 
 
-STEPS = [_v1, _v2]
+def _v3(db: Database) -> None:
+    """Machine-draft transcripts: one run per exhibit (model, language, who, when) and its
+    segments with word timings. A draft is never evidence: reviewer-checked words live in
+    annotations, which a new run never touches."""
+    db.execute(
+        """CREATE TABLE transcript_run (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            exhibit_id INTEGER NOT NULL REFERENCES exhibit(id),
+            model TEXT NOT NULL,
+            model_path TEXT,
+            language TEXT,
+            started TEXT,
+            finished TEXT,
+            reviewer TEXT,
+            parameters TEXT,
+            segment_count INTEGER NOT NULL DEFAULT 0,
+            sha256 TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX transcript_run_exhibit ON transcript_run(exhibit_id)")
+    # words: JSON list of {word, start_ms, end_ms, probability}; times in file ms, 0 = first frame.
+    db.execute(
+        """CREATE TABLE transcript_segment (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES transcript_run(id),
+            exhibit_id INTEGER NOT NULL REFERENCES exhibit(id),
+            position INTEGER NOT NULL,
+            start_ms INTEGER NOT NULL,
+            end_ms INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            words TEXT NOT NULL,
+            avg_logprob REAL,
+            no_speech_prob REAL
+        )"""
+    )
+    db.execute("CREATE INDEX transcript_segment_exhibit_start ON transcript_segment(exhibit_id, start_ms)")
+    db.execute("CREATE INDEX transcript_segment_run ON transcript_segment(run_id, position)")
+
+
+STEPS = [_v1, _v2, _v3]
 VERSION = len(STEPS)
 
 
