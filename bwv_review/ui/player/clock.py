@@ -1,0 +1,240 @@
+"""The playback clock: which file time the picture should show now.
+
+With a sound track and a sound device, the sound is the master: QMediaPlayer plays the
+footage's audio and its position is the clock. Its position updates are coarse and jittery,
+so between them the clock runs on a QElapsedTimer from the last update (capped, so that
+when the sound stalls the picture waits for it instead of running ahead). Without sound
+(no track, no device, or the device fails) the clock is the QElapsedTimer alone, and one
+quiet notice says why there is no sound.
+
+Video is never played through QMediaPlayer (its video track is switched off); frames come
+from the exact decoder, which follows this clock and drops frames rather than let it slip.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QElapsedTimer, QObject, QUrl, Signal
+from PySide6.QtGui import QGuiApplication
+
+NO_TRACK = "No sound: this footage has no audio track."
+NO_DEVICE = "No sound: no audio device was found, so the picture runs on its own clock."
+SOUND_FAILED = "No sound: the audio could not be played ({reason}); the picture runs on its own clock."
+
+# Between two position reports the interpolated clock may run on at most this far (ms of
+# wall time) before it waits for the sound to report again.
+MAX_INTERPOLATION_MS = 300.0
+# A report further than this from the interpolated time is taken as is (a seek, a stall);
+# smaller differences are eased in so the picture does not stutter on jitter.
+SNAP_MS = 80.0
+
+# How long the picture waits for the sound to start before it runs without it.
+SOUND_START_PATIENCE_MS = 1500.0
+
+SPEEDS = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0)
+MIN_SPEED, MAX_SPEED = SPEEDS[0], SPEEDS[-1]
+
+
+def sound_server_reachable() -> bool:
+    """Whether asking Qt for audio devices can work here without filling the log.
+
+    Offscreen and minimal platforms (tests, servers) have no one to listen. On Linux, Qt's
+    backends are PipeWire then PulseAudio: with neither socket present, probing them only
+    logs connection failures, so the answer is no without asking.
+    """
+    platform = QGuiApplication.platformName() if QGuiApplication.instance() else ""
+    if platform in ("offscreen", "minimal", "vnc"):
+        return False
+    if not sys.platform.startswith("linux") or os.environ.get("QT_AUDIO_BACKEND"):
+        return True
+    if os.environ.get("PULSE_SERVER") or os.environ.get("PIPEWIRE_REMOTE"):
+        return True
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if not runtime:
+        return False
+    base = Path(runtime)
+    return (base / "pipewire-0").exists() or (base / "pulse" / "native").exists()
+
+
+def audio_device_available() -> bool:
+    if not sound_server_reachable():
+        return False
+    from PySide6.QtMultimedia import QMediaDevices
+
+    return not QMediaDevices.defaultAudioOutput().isNull()
+
+
+class PlaybackClock(QObject):
+    """Media time in ms (float) while playing; set_media, start, stop, seek, set_rate."""
+
+    notice = Signal(str)
+    soundChanged = Signal(bool)  # True while the sound is the master clock
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._elapsed = QElapsedTimer()
+        self._anchor_ms = 0.0  # media time at the anchor
+        self._rate = 1.0
+        self._running = False
+        self._last_ms = 0.0  # never go backwards while running
+        self._player = None
+        self._audio_out = None
+        self._device_checked = False
+        self._device_ok = False
+        self._no_device_said = False
+        self._has_audio = False
+        self._sound = False
+        self._awaiting_sound = False
+
+    # -- media ------------------------------------------------------------------------------
+    def set_media(self, path: Path | None, has_audio: bool) -> None:
+        """Use ``path``'s sound as the clock when it has some and a device can play it."""
+        self.stop()
+        self._has_audio = bool(path) and has_audio
+        self._set_sound(False)
+        if path is None:
+            if self._player is not None:
+                self._player.setSource(QUrl())
+            return
+        if not has_audio:
+            self.notice.emit(NO_TRACK)
+            return
+        if not self._device_checked:
+            self._device_checked = True
+            self._device_ok = audio_device_available()
+        if not self._device_ok:
+            if not self._no_device_said:
+                self._no_device_said = True
+                self.notice.emit(NO_DEVICE)
+            return
+        player = self._ensure_player()
+        player.setSource(QUrl.fromLocalFile(str(path)))
+        self._set_sound(True)
+
+    def _ensure_player(self):
+        if self._player is None:
+            from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+
+            self._audio_out = QAudioOutput(self)
+            self._player = QMediaPlayer(self)
+            self._player.setAudioOutput(self._audio_out)
+            self._player.positionChanged.connect(self._on_sound_position)
+            self._player.errorOccurred.connect(self._on_sound_error)
+            self._player.tracksChanged.connect(self._video_off)
+            if hasattr(self._player, "setPitchCompensation"):
+                self._player.setPitchCompensation(True)
+        return self._player
+
+    def _video_off(self) -> None:
+        # The exact decoder shows the picture; QMediaPlayer need not decode it as well.
+        if self._player is not None and self._player.videoTracks():
+            self._player.setActiveVideoTrack(-1)
+
+    def _set_sound(self, on: bool) -> None:
+        if on != self._sound:
+            self._sound = on
+            self.soundChanged.emit(on)
+
+    def has_sound(self) -> bool:
+        return self._sound
+
+    def set_volume(self, volume: float) -> None:
+        if self._audio_out is not None:
+            self._audio_out.setVolume(max(0.0, min(1.0, volume)))
+
+    def set_muted(self, muted: bool) -> None:
+        if self._audio_out is not None:
+            self._audio_out.setMuted(muted)
+
+    # -- running ----------------------------------------------------------------------------
+    def start(self, from_ms: float) -> None:
+        self._anchor_ms = self._last_ms = float(from_ms)
+        self._elapsed.start()
+        self._running = True
+        if self._sound and self._player is not None:
+            self._player.setPlaybackRate(self._rate)
+            self._awaiting_sound = True
+            self._player.setPosition(int(from_ms))
+            self._player.play()
+
+    def stop(self) -> None:
+        if self._running:
+            self._anchor_ms = self.position()
+        self._running = False
+        if self._player is not None:
+            self._player.pause()
+
+    def seek(self, ms: float) -> None:
+        self._anchor_ms = self._last_ms = float(ms)
+        if self._running:
+            self._elapsed.start()
+        if self._sound and self._player is not None:
+            self._awaiting_sound = self._running
+            self._player.setPosition(int(ms))
+
+    def is_running(self) -> bool:
+        return self._running
+
+    def rate(self) -> float:
+        return self._rate
+
+    def set_rate(self, rate: float) -> None:
+        rate = max(MIN_SPEED, min(MAX_SPEED, float(rate)))
+        if self._running:  # re-anchor so the time so far stays counted at the old rate
+            self._anchor_ms = self.position()
+            self._elapsed.start()
+        self._rate = rate
+        if self._player is not None:
+            self._player.setPlaybackRate(rate)
+
+    def position(self) -> float:
+        """Media time (ms) the picture should show now."""
+        if not self._running:
+            return self._anchor_ms
+        wall = self._elapsed.nsecsElapsed() / 1e6
+        if self._sound:
+            if self._awaiting_sound:
+                if wall < SOUND_START_PATIENCE_MS:
+                    return self._last_ms  # the picture waits for the sound to start
+                # The sound never started: run on the timer rather than freeze the picture.
+                self._awaiting_sound = False
+                self._elapsed.start()
+                wall = 0.0
+            wall = min(wall, MAX_INTERPOLATION_MS)
+        now = self._anchor_ms + wall * self._rate
+        self._last_ms = max(self._last_ms, now)
+        return self._last_ms
+
+    def _on_sound_position(self, ms: int) -> None:
+        if not (self._running and self._sound):
+            return
+        predicted = self.position()
+        error = ms - predicted
+        if self._awaiting_sound:
+            if ms == int(self._anchor_ms):
+                return  # the echo of our own setPosition; the sound has not started yet
+            self._awaiting_sound = False
+            error = ms - self._anchor_ms
+        if abs(error) > SNAP_MS * self._rate:
+            # Sound far ahead: jump to it. Far behind: the picture holds (position() never
+            # goes backwards) until the sound catches up.
+            self._anchor_ms = float(ms)
+        else:
+            self._anchor_ms = predicted + error / 2.0
+        self._elapsed.start()
+
+    def _on_sound_error(self, _error, text: str) -> None:
+        if not self._sound:
+            return
+        position = self.position()
+        self._awaiting_sound = False
+        self._set_sound(False)
+        if self._player is not None:
+            self._player.stop()
+        self.notice.emit(SOUND_FAILED.format(reason=(text or "unknown error").rstrip(".")))
+        if self._running:  # carry on from where the sound stopped, on the timer
+            self._anchor_ms = position
+            self._elapsed.start()

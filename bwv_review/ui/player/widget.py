@@ -1,0 +1,418 @@
+"""PlayerWidget: the picture, its caption and the transport bar, driven by the clock.
+
+The GUI thread only posts requests and paints what comes back. While playing, a precise
+timer asks the clock for the media time and posts "the frame for that time"; if the decoder
+is still busy, the newest such request replaces the waiting one, so frames are dropped
+(and counted) and the clock never slips.
+"""
+
+from __future__ import annotations
+
+import bisect
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from . import overlay
+from .clock import MAX_SPEED, MIN_SPEED, PlaybackClock
+from .decoder import DecodeThread, FrameRequest
+from .signal_guard import guard_signal_refcounts
+from .transport import TransportBar
+from .view import VideoView
+
+TICK_MS = 4  # how often the clock is read while playing; well under one frame at 4x 30 fps
+READ_AHEAD = 3  # frames decoded ahead of the clock while playing
+WATCH_CHUNK_MS = 1000  # coverage is reported per second of footage watched
+
+
+class PlayerWidget(QWidget):
+    positionChanged = Signal(int)
+    playingChanged = Signal(bool)
+    speedChanged = Signal(float)
+    frameShown = Signal(int, float)
+    notice = Signal(str)
+    errorOccurred = Signal(str)
+    watched = Signal(int, int, float)
+
+    def __init__(self, parent: QWidget | None = None, source_factory=None) -> None:
+        super().__init__(parent)
+        guard_signal_refcounts()  # PySide6 6.12.0 emit() bug: see signal_guard
+        self.view = VideoView(self)
+        self.transport = TransportBar(self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.transport)
+
+        self._decoder = DecodeThread(source_factory)
+        worker = self._decoder.worker
+        worker.opened.connect(self._on_opened)
+        worker.frameReady.connect(self._on_frame)
+        worker.failed.connect(self._on_failed)
+        worker.endOfFootage.connect(self._on_end)
+
+        self._clock = PlaybackClock(self)
+        self._clock.notice.connect(self.notice)
+        self._tick = QTimer(self)
+        self._tick.setTimerType(Qt.TimerType.PreciseTimer)
+        self._tick.setInterval(TICK_MS)
+        self._tick.timeout.connect(self._on_tick)
+
+        self.transport.playClicked.connect(self.toggle_play)
+        self.transport.stepClicked.connect(self.step)
+        self.transport.speedPicked.connect(self.set_speed)
+        self.transport.goTo.connect(self.seek)
+        self.transport.badTime.connect(self.notice)
+
+        self.rewind_on_pause_ms = 0
+        self._generation = 0
+        self._closed = False
+        self._reset_media()
+        self._speed = 1.0
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def _reset_media(self) -> None:
+        self._path: Path | None = None
+        self._info = None
+        self._times: list[float] = []
+        self._exhibit_ref = ""
+        self._recording_start: str | None = None
+        self._timezone = "Europe/London"
+        self._shown_index = -1
+        self._shown_ms = 0.0
+        self._target_index = -1
+        self._target_ms = 0.0
+        self._serial = 0  # bumped by every seek, step, play and pause
+        self._inflight: int | None = None  # playback: the frame being decoded
+        self._ready: list[tuple[QImage, int, float]] = []  # playback: decoded early, in order
+        self._playing = False
+        self._play_when_ready = False
+        self._jumped = True  # the next frame may be far from the last: not a drop
+        self._dropped = 0
+        self._watch_from: float | None = None
+        self._sync_offsets: list[float] = []
+
+    # -- loading ----------------------------------------------------------------------------
+    def load(self, path: Path, sha256: str | None = None, exhibit_ref: str = "",
+             recording_start: str | None = None, timezone: str = "Europe/London") -> None:
+        """Open footage in the decode thread; the first frame appears when it is ready."""
+        self._stop_playing(rewind=False)
+        self._generation += 1
+        self._reset_media()
+        self._path = Path(path)
+        self._exhibit_ref = exhibit_ref
+        self._recording_start = recording_start
+        self._timezone = timezone or "Europe/London"
+        self.view.set_image(None)
+        self.view.set_caption("")
+        self.view.set_message(f"Opening {self._path.name}\u2026")
+        self.transport.set_enabled(False)
+        self.transport.set_time(None, None)
+        self._decoder.worker.post_open(self._generation, self._path, sha256)
+
+    def unload(self) -> None:
+        self._stop_playing(rewind=False)
+        self._generation += 1
+        self._decoder.worker.post_open(self._generation, None)
+        self._clock.set_media(None, False)
+        self._reset_media()
+        self.view.clear()
+        self.transport.set_enabled(False)
+        self.transport.set_time(None, None)
+
+    def shutdown(self) -> None:
+        """Stop playback and join the decode thread; call from the window's closeEvent."""
+        if self._closed:
+            return
+        self._closed = True
+        self._stop_playing(rewind=False)
+        self._clock.set_media(None, False)
+        self._decoder.shutdown()
+
+    def closeEvent(self, event) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    def _on_opened(self, generation: int, info) -> None:
+        if generation != self._generation:
+            return
+        self._info = info
+        index = getattr(info, "index", None)
+        if index is not None and index.times_ms:
+            self._times = list(index.times_ms)
+        else:  # a source without a frame-time index: assume a constant rate
+            step = 1000.0 / (float(info.fps) or 25.0)
+            self._times = [i * step for i in range(int(info.frame_count))]
+        self._clock.set_media(self._path, bool(info.has_audio))
+        self._clock.set_rate(self._speed)
+        self.transport.set_enabled(True)
+        self.view.set_message("")
+        self._request(self._target_ms)
+        if self._play_when_ready:
+            self._play_when_ready = False
+            self.play()
+
+    # -- transport ----------------------------------------------------------------------------
+    def play(self) -> None:
+        if self._closed or self._path is None:
+            return
+        if self._info is None:
+            self._play_when_ready = True
+            return
+        if self._playing:
+            return
+        start = self._target_ms
+        if self._target_index >= self._frame_count() - 1:
+            start = 0.0  # at the end: play from the start, as players do
+        self._serial += 1
+        self._inflight, self._ready = None, []
+        self._playing = True
+        self._jumped = True
+        self._watch_from = start
+        self._clock.start(start)
+        self._tick.start()
+        self.transport.set_playing(True)
+        self.playingChanged.emit(True)
+        self._plan(self._clock.position())
+
+    def pause(self) -> None:
+        self._play_when_ready = False
+        self._stop_playing(rewind=True)
+
+    def toggle_play(self) -> None:
+        if self._playing or self._play_when_ready:
+            self.pause()
+        else:
+            self.play()
+
+    def is_playing(self) -> bool:
+        return self._playing
+
+    def _stop_playing(self, rewind: bool) -> None:
+        if not self._playing:
+            return
+        self._tick.stop()
+        self._flush_watched(self._clock.position())
+        self._clock.stop()
+        self._playing = False
+        self.transport.set_playing(False)
+        self.playingChanged.emit(False)
+        # Settle on the frame for where the clock stopped (or a little before it).
+        target = self._clock.position()
+        if rewind and self.rewind_on_pause_ms:
+            target -= self.rewind_on_pause_ms
+            self._jumped = True
+        target = self._clamp(target)
+        if self._index_at(target) != self._shown_index or self._inflight is not None:
+            self._request(target)
+        else:
+            self._target_ms, self._target_index = target, self._shown_index
+        self._inflight, self._ready = None, []
+
+    def seek(self, ms: int) -> None:
+        ms = self._clamp(ms)
+        self._jumped = True
+        if self._playing:
+            self._flush_watched(self._clock.position())
+            self._clock.seek(ms)
+            self._watch_from = ms
+            self._serial += 1
+            self._inflight, self._ready = None, []
+            self._plan(ms)
+        else:
+            self._request(ms)
+
+    def skip(self, ms: int) -> None:
+        base = self._clock.position() if self._playing else self._target_ms
+        self.seek(int(round(base + ms)))
+
+    def step(self, frames: int) -> None:
+        if self._info is None or not frames:
+            return
+        self.pause()
+        base = self._target_index if self._target_index >= 0 else max(0, self._shown_index)
+        index = max(0, min(self._frame_count() - 1, base + int(frames)))
+        self._jumped = True
+        self._request(self._time_of(index))
+
+    def set_speed(self, x: float) -> None:
+        x = max(MIN_SPEED, min(MAX_SPEED, float(x)))
+        if x == self._speed:
+            return
+        if self._playing:
+            self._flush_watched(self._clock.position())
+        self._speed = x
+        self._clock.set_rate(x)
+        self.transport.set_speed(x)
+        self.speedChanged.emit(x)
+
+    def speed(self) -> float:
+        return self._speed
+
+    def focus_goto(self) -> None:
+        """Put the cursor in the go-to-time field (the window binds Ctrl+G to this)."""
+        self.transport.focus_goto()
+
+    # -- state --------------------------------------------------------------------------------
+    def position_ms(self) -> int:
+        return int(round(self._shown_ms))
+
+    def duration_ms(self) -> int:
+        return int(self._info.duration_ms) if self._info is not None else 0
+
+    def current_frame_index(self) -> int:
+        return self._shown_index
+
+    @property
+    def dropped_frames(self) -> int:
+        return self._dropped
+
+    def displayed_image(self) -> QImage | None:
+        """The picture on screen now (for tests and stills)."""
+        return self.view.image()
+
+    def sync_offsets(self) -> list[float]:
+        """Clock time minus frame time (ms) at each frame shown while playing."""
+        return list(self._sync_offsets)
+
+    # -- frames ---------------------------------------------------------------------------------
+    def _frame_count(self) -> int:
+        if self._times:
+            return len(self._times)
+        return int(getattr(self._info, "frame_count", 0) or 0)
+
+    def _frame_ms(self) -> float:
+        fps = float(getattr(self._info, "fps", 0) or 0) or 25.0
+        return 1000.0 / fps
+
+    def _index_at(self, ms: float) -> int:
+        """The last frame whose presentation time is at or before ``ms``."""
+        if self._times:
+            return max(0, bisect.bisect_right(self._times, ms + 1e-6) - 1)
+        return max(0, int(ms / self._frame_ms() + 1e-6))
+
+    def _time_of(self, index: int) -> float:
+        if self._times:
+            return self._times[max(0, min(index, len(self._times) - 1))]
+        return index * self._frame_ms()
+
+    def _clamp(self, ms: float) -> float:
+        last = self._time_of(self._frame_count() - 1) if self._info is not None else 0.0
+        return max(0.0, min(float(ms), last if self._info is not None else float(ms)))
+
+    def _request(self, ms: float) -> None:
+        """Show the frame for ``ms`` (paused): the newest such request wins."""
+        self._target_ms = float(ms)
+        if self._info is None:
+            return  # shown once the file is open
+        self._serial += 1
+        self._target_index = self._index_at(ms)
+        self._post(self._target_index)
+
+    def _post(self, index: int) -> None:
+        self._decoder.worker.post_frame(FrameRequest(self._generation, index=index, serial=self._serial))
+
+    def _plan(self, now: float) -> None:
+        """While playing: show the decoded frame whose time has come, and keep the decoder
+        up to READ_AHEAD frames ahead of the clock, so a slow frame or a busy moment costs
+        nothing as long as the frames already decoded last."""
+        due = self._index_at(now)
+        ready = self._ready
+        if ready and ready[0][1] <= due:
+            while len(ready) > 1 and ready[1][1] <= due:
+                ready.pop(0)  # its time has passed too: dropped
+            self._show(*ready.pop(0))
+        if self._inflight is not None and self._inflight >= due:
+            return  # one request at a time: the next is asked for when this one arrives
+        if len(ready) >= READ_AHEAD:
+            return
+        if ready:
+            want = ready[-1][1] + 1
+        else:
+            want = due if self._shown_index != due else due + 1
+        # No guessing further ahead when decoding falls behind: H.264 must decode every
+        # frame anyway, so skipping ahead only adds work. Late frames are shown late, and
+        # when one is overtaken by the clock the next request is for the frame due then.
+        want = max(want, due)
+        if want < self._frame_count():
+            self._inflight = want
+            self._target_index, self._target_ms = want, self._time_of(want)
+            self._post(want)
+
+    def _on_tick(self) -> None:
+        now = self._clock.position()
+        if now >= self.duration_ms():
+            self._flush_watched(float(self.duration_ms()))
+            self._clock.seek(self._time_of(self._frame_count() - 1))
+            self._stop_playing(rewind=False)
+            return
+        self._plan(now)
+        if now - (self._watch_from or 0.0) >= WATCH_CHUNK_MS:
+            self._flush_watched(now)
+
+    def _on_frame(self, generation: int, serial: int, image: QImage, index: int, time_ms: float) -> None:
+        if generation != self._generation:
+            return
+        if not self._playing:
+            self._show(image, index, time_ms)  # scrubbing shows each frame as it comes
+            return
+        if serial != self._serial:
+            return  # asked for before the latest seek
+        if index == self._inflight:
+            self._inflight = None
+        now = self._clock.position()
+        if index > self._index_at(now):
+            if not self._ready or index > self._ready[-1][1]:
+                self._ready.append((image, index, time_ms))  # early: wait for the clock
+        elif index > self._shown_index or self._jumped:
+            self._show(image, index, time_ms)  # on time, or late: show it now
+        self._plan(now)
+
+    def _show(self, image: QImage, index: int, time_ms: float) -> None:
+        if self._playing:
+            if not self._jumped and index > self._shown_index + 1:
+                self._dropped += index - self._shown_index - 1
+            self._sync_offsets.append(self._clock.position() - time_ms)
+        self._jumped = False
+        self._shown_index = index
+        self._shown_ms = time_ms
+        self.view.set_image(image)
+        self._update_caption()
+        self.transport.set_time(self.position_ms(), self.duration_ms())
+        self.frameShown.emit(index, time_ms)
+        self.positionChanged.emit(self.position_ms())
+
+    def _on_end(self, generation: int) -> None:
+        if generation == self._generation:
+            self._stop_playing(rewind=False)
+
+    def _on_failed(self, generation: int, message: str) -> None:
+        if generation != self._generation:
+            return
+        self._play_when_ready = False
+        self._stop_playing(rewind=False)
+        self._tick.stop()
+        if self._info is None:
+            self.view.set_image(None)
+            self.transport.set_enabled(False)
+        self.view.set_message(message)
+        self.errorOccurred.emit(message)
+
+    def _update_caption(self) -> None:
+        caption, hover = overlay.caption(self._exhibit_ref, self._shown_ms, self._shown_index,
+                                         self._recording_start, self._timezone)
+        self.view.set_caption(caption, hover)
+
+    # -- review coverage ------------------------------------------------------------------------
+    def _flush_watched(self, now: float) -> None:
+        start = self._watch_from
+        if start is None:
+            return
+        end = min(float(now), float(self.duration_ms()))
+        if end > start:
+            self.watched.emit(int(start), int(end), self._speed)
+        self._watch_from = end
+
