@@ -22,6 +22,7 @@ passes, so the next steps back cost nothing.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import os
 import threading
@@ -45,6 +46,7 @@ MAX_FILL = 60  # frames kept from one backward decode, at most
 # than the seek (cv2 pre-rolls 16 frames before the target).
 FORWARD_SLACK = 32
 CALIBRATION_FRAMES = 8
+CV2_PREROLL_FRAMES = 16  # cv2 seeks this many of its "frames" (1/fps) before the target
 
 _ROTATE = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
 
@@ -116,6 +118,11 @@ class VideoSource:
         self._cap: cv2.VideoCapture | None = None
         self._next: int | None = None  # the frame cv2's next grab returns, when known
         self._last = -1  # the frame handed out last (next_frame continues from it)
+        # Learnt when cv2 opens the file (see _capture and _calibrate).
+        self._rotation: int | None = None
+        self._offset_ms = 0.0
+        self._times_trusted = True
+        self._preroll_ms = CV2_PREROLL_FRAMES * 1000.0 / 25
         self.cache = FrameCache(cache_bytes)
         self.seeks = 0  # cv2 seeks made (tests and benchmarks read these counters)
         self.grabs = 0  # frames decoded by cv2
@@ -178,12 +185,37 @@ class VideoSource:
         if frame is None:
             first = i
             if 0 < self._last - i <= MAX_FILL:  # stepping back: keep the run up to i
-                info = self.info
-                fill = min(MAX_FILL, max(1, self.cache.capacity(info.width * info.height * 3) // 2))
-                first = max(i - fill + 1, self.index.keyframe_before(i), 0)
+                self._capture()
+                first = self._fill_start(i)
             frame = self._decode(i, first)
         self._last = i
         return frame
+
+    def _fill_start(self, i: int) -> int:
+        """Where to start keeping pictures when a step back to ``i`` misses the cache.
+
+        A seek cv2 makes for frame t decodes from the keyframe before t minus 16 frames'
+        worth of time (its pre-roll). Two candidates: keep a full chunk (half the cache, at
+        most MAX_FILL), which may drag the pre-roll into the previous GOP; or start at the
+        earliest frame whose seek decodes from the same keyframe as ``i`` itself. Take the
+        one that costs less per frame kept (a conversion costs about half a decode).
+        """
+        info, index = self.info, self.index
+        fill = min(MAX_FILL, max(1, self.cache.capacity(info.width * info.height * 3) // 2))
+        times = index.times_ms
+
+        def decoded_from(first: int) -> int:
+            return index.keyframe_before(index.at(times[first] - self._preroll_ms))
+
+        full = max(i - fill + 1, 0)
+        cheapest = bisect.bisect_left(times, times[decoded_from(i)] + self._preroll_ms)
+        lean = min(i, max(full, cheapest))
+
+        def cost_per_frame(first: int) -> float:
+            kept = i - first + 1
+            return (i - decoded_from(first) + 0.5 * kept) / kept
+
+        return full if cost_per_frame(full) <= cost_per_frame(lean) else lean
 
     def _decode(self, i: int, first: int) -> Frame:
         """Decode up to frame ``i``, keeping the pictures of frames ``first``..``i``."""
@@ -258,6 +290,8 @@ class VideoSource:
             # Rotation is applied here from the probed display matrix, one source of truth
             # for the picture and the width/height that info reports.
             cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 0)
+            fps = cap.get(cv2.CAP_PROP_FPS) or info.fps or 25.0
+            self._preroll_ms = CV2_PREROLL_FRAMES * 1000.0 / fps
             self._cap = cap
             self._rotation = _ROTATE.get(info.rotation)
             self._calibrate(cap)
