@@ -97,7 +97,6 @@ class MainWindow(QMainWindow):
         self._wire_static()
         self.reviewer_label = QLabel()
         self.statusBar().addPermanentWidget(self.reviewer_label)
-        self._show_start()
         # The window's minimum is set here rather than by its layout constraining the
         # platform window (which the offscreen test platform cannot do, and warns about).
         self.layout().setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
@@ -109,6 +108,10 @@ class MainWindow(QMainWindow):
             self.resize(1400, 900)
         if state is not None:
             self.restoreState(state)
+        else:
+            self.resizeDocks([self.exhibits_dock, self.editor_dock], [430, 360], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.marks_dock], [260], Qt.Orientation.Vertical)
+        self._show_start()  # after restoreState, which would show the docks again
         self.player.rewind_on_pause_ms = int(self.settings.rewind_on_pause_s * 1000)
 
     # -- building --------------------------------------------------------------------------------

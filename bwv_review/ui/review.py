@@ -66,6 +66,9 @@ class ReviewSession(QObject):
         timeline.markerClicked.connect(self.go_to_annotation_id)
         timeline.intervalEdited.connect(self._interval_edited)
         player.rewind_on_pause_ms = int(settings.rewind_on_pause_s * 1000)
+        player.playingChanged.connect(self._log_playing)
+        player.positionChanged.connect(self._log_settled)
+        self._settling = False
         for ex in self.exhibits.exhibits:
             self.exhibits.set_coverage(ex.id, self.coverage.current(ex.id))
 
@@ -106,7 +109,17 @@ class ReviewSession(QObject):
         self.timeline.set_coverage(self.coverage.current(exhibit.id))
         self.update_markers()
         self.exhibitOpened.emit(exhibit)
+        log.info("exhibit %s open (%s)", exhibit.ref, path.name)
         self.message.emit(f"Exhibit {exhibit.ref} open. Space plays; 1-9 marks a moment.")
+
+    def _log_playing(self, playing: bool) -> None:
+        # The log says where playback stopped, so a mark's time can be checked afterwards.
+        self._settling = not playing
+        log.info("%s at %d ms", "playing" if playing else "paused", self.player.position_ms())
+
+    def _log_settled(self, ms: int) -> None:
+        if self._settling:  # frames shown while paused (the last one is where it settled)
+            log.info("paused at %d ms", ms)
 
     def update_markers(self) -> None:
         if self.exhibit is None:

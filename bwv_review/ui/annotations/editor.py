@@ -94,6 +94,9 @@ class AnnotationEditor(QWidget):
         self.end = QLineEdit()
         self.end.setPlaceholderText("no end (a moment)")
         self.end.setToolTip("End, as file time HH:MM:SS.mmm; leave empty for a moment (press O to set)")
+        wide = self.fontMetrics().horizontalAdvance("00:00:00.0000") + 16
+        self.start.setMinimumWidth(wide)
+        self.end.setMinimumWidth(wide)
         self.start_now = QPushButton("Set to current position")
         self.start_now.setToolTip("Start this mark at the video's current position (I)")
         self.end_now = QPushButton("Set to current position")
@@ -110,6 +113,7 @@ class AnnotationEditor(QWidget):
         form.addRow("Words", self.text)
         form.addRow("Note", self.note)
         form.addRow("Status", self.status)
+        self.setMinimumWidth(340)
         form.addRow("Start", _row(self.start, self.start_now))
         form.addRow("End", _row(self.end, self.end_now))
         form.addRow("", self.problem)

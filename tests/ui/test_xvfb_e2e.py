@@ -1,0 +1,122 @@
+"""The real program in a real X window, driven by real key presses (xdotool).
+
+`bwv-review gui CASE` under Xvfb; Space, wait, Space, 1, Ctrl+Q must leave exactly one
+disclosure mark at the position where playback was paused. Skips where Xvfb or xdotool
+is not installed (CI installs both).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bwv_review.core.evidence import import_footage
+from bwv_review.core.store import CaseStore
+from tests.footage import write_clip
+
+pytestmark = [pytest.mark.gui, pytest.mark.slow]
+NEEDED = ("Xvfb", "xdotool")
+
+
+def _free_display() -> int:
+    for n in range(90, 130):
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+            return n
+    pytest.skip("no free X display number")
+
+
+def _until(predicate, timeout: float, what: str, report=None):
+    """Poll an outside process's state (there is no Qt event loop in this test to wait on)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}" + (f"\n{report()}" if report else ""))
+
+
+@pytest.fixture
+def xserver():
+    missing = [tool for tool in NEEDED if shutil.which(tool) is None]
+    if missing:
+        pytest.skip(f"needs {', '.join(missing)}")
+    number = _free_display()
+    proc = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _until(lambda: Path(f"/tmp/.X11-unix/X{number}").exists(), 10, "Xvfb to start")
+        yield f":{number}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def _bwv_review() -> list[str]:
+    script = Path(sys.executable).with_name("bwv-review")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bwv_review.app"]
+
+
+def test_space_wait_space_1_quit_leaves_one_disclosure(xserver, tmp_path, user_home):
+    (tmp_path / "case").mkdir()
+    clip = write_clip(tmp_path / "case" / "AB-1.mp4", frames=250, fps=25, audio=True)
+    case_path = tmp_path / "case" / "Operation Example.bwvcase"
+    with CaseStore.create(case_path, "Operation Example", "IOPC 2019/0001", reviewer="X Reviewer") as store:
+        import_footage(store, clip, "AB/1", "X Reviewer", start="2019-07-01T23:34:55+01:00")
+    config = user_home / "config"
+    config.mkdir(parents=True)
+    (config / "bwv-review.ini").write_text(
+        "[reviewer]\nname=X Reviewer\n[review]\nrewind_on_pause_s=0\nreaction_lag_ms=300\n", encoding="utf-8")
+    env = {**os.environ, "DISPLAY": xserver, "QT_QPA_PLATFORM": "xcb", "BWV_REVIEW_HOME": str(user_home)}
+    log_file = user_home / "log" / "bwv-review.log"
+    out = (tmp_path / "app-output.txt").open("wb")
+    app = subprocess.Popen([*_bwv_review(), "gui", str(case_path)], env=env, stdout=out, stderr=subprocess.STDOUT)
+
+    def xdo(*args) -> str:
+        return subprocess.run(["xdotool", *args], env=env, capture_output=True, text=True, timeout=10).stdout
+
+    def report() -> str:
+        out.flush()
+        logged = log_file.read_text("utf-8") if log_file.exists() else "(no log)"
+        return (tmp_path / "app-output.txt").read_text("utf-8", "replace") + "\n--- log ---\n" + logged
+
+    try:
+        # --onlyvisible: Qt also owns unmapped helper windows with the app's name.
+        wid = _until(lambda: xdo("search", "--onlyvisible", "--name", "bwv-review").split(), 30, "the window", report)[0]
+        _until(lambda: log_file.exists() and "exhibit AB/1 open" in log_file.read_text("utf-8"), 30, "the footage", report)
+        time.sleep(1.0)  # the first frame decodes after the exhibit opens
+        xdo("windowfocus", "--sync", wid)
+        xdo("key", "space")
+        _until(lambda: "playing at" in log_file.read_text("utf-8"), 10, "playback to start", report)
+        time.sleep(1.5)
+        xdo("key", "space")
+        _until(lambda: "paused at" in log_file.read_text("utf-8"), 10, "playback to pause", report)
+        time.sleep(0.5)
+        xdo("key", "1")
+        _until(lambda: "mark disclosure" in log_file.read_text("utf-8"), 10, "the mark", report)
+        xdo("key", "ctrl+q")
+        assert app.wait(30) == 0, (tmp_path / "app-output.txt").read_text("utf-8", "replace")
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait(10)
+        out.close()
+    text = log_file.read_text("utf-8")
+    before_mark = text[: text.index("mark disclosure")]
+    paused = int(re.findall(r"paused at (\d+) ms", before_mark)[-1])
+    marked = re.findall(r"mark disclosure at (\d+) ms on AB/1 \(playing=(\w+)\)", text)
+    assert len(marked) == 1 and marked[0][1] == "False", text
+    with CaseStore.open(case_path, readonly=True) as store:
+        [ann] = store.annotations()
+        assert store.category("disclosure").id == ann.category_id
+        # Paused, so no reaction lag: the frame on screen when the key was pressed.
+        assert ann.start_ms == int(marked[0][0]) == paused
+        assert 500 <= ann.start_ms <= 9000  # it did play for about 1.5 s
+        assert ann.reviewer == "X Reviewer"
