@@ -143,6 +143,8 @@ def probe(path: Path | str) -> MediaInfo:
         if not container.streams.video:
             raise FootageError(f"{path.name} has no video track (audio only or not footage).")
         stream = container.streams.video[0]
+        if container.format.name in ("image2", "gif") or container.format.name.endswith("_pipe"):
+            raise FootageError(f"{path.name} is a still image ({container.format.name}), not footage.")
         ctx = stream.codec_context
         if not ctx.width or not ctx.height:
             raise FootageError(f"{path.name} has a video track with no picture size.")
@@ -190,9 +192,11 @@ def _index(container, stream, path: Path) -> tuple[FrameIndex, int]:
     first_frame = None
     seen_key = False
     failures = 0
+    demuxed = 0
     for packet in container.demux(stream):  # PyAV discards the other streams' packets
         if packet.size == 0:
             continue
+        demuxed += 1
         key = bool(packet.is_keyframe)
         seen_key = seen_key or key
         if first_frame is None and failures < 64:
@@ -209,6 +213,12 @@ def _index(container, stream, path: Path) -> tuple[FrameIndex, int]:
         pts = packet.pts if packet.pts is not None else packet.dts
         if pts is not None:
             stamps.append((pts, key, seen_key))
+    if stream.frames and demuxed < stream.frames:
+        # The container's index promises frames whose data is not in the file.
+        raise FootageError(
+            f"{path.name} is truncated: its index lists {stream.frames} frames but only "
+            f"{demuxed} are in the file (an incomplete copy or an unfinished recording)."
+        )
     if first_frame is None and stamps:
         try:  # a decoder with delay gives its first picture only when flushed
             for frame in stream.codec_context.decode(None):
