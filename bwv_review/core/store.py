@@ -22,73 +22,12 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from sqlite_utils import Database
 
 from . import audit, backup, schema
+from .casefile import BUSY_TIMEOUT_S, connect, precheck, why
 from .errors import CaseFileError, ReviewError
 from .model import STATUSES, Annotation, Case, Category, Exhibit, from_row, to_row
 from .timecode import format_ms, now_iso
 
 CASE_SUFFIX = ".bwvcase"
-BUSY_TIMEOUT_S = 30.0
-_SQLITE_MAGIC = b"SQLite format 3\x00"
-
-
-def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
-    if readonly:
-        uri = path.resolve().as_uri() + "?mode=ro"
-        return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
-    return sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, check_same_thread=False)
-
-
-def _precheck(path: Path) -> int:
-    """Refuse a file we must not touch; return its schema version. Opens read-only."""
-    if not path.exists():
-        raise CaseFileError(f"Case file {path} does not exist.")
-    if not path.is_file():
-        raise CaseFileError(f"{path} is not a file.")
-    try:
-        with path.open("rb") as handle:
-            magic = handle.read(len(_SQLITE_MAGIC))
-    except OSError as exc:
-        raise CaseFileError(f"Case file {path} cannot be read: {exc.strerror}.") from exc
-    if magic != _SQLITE_MAGIC:
-        raise CaseFileError(f"{path} is not a bwv-review case file (it is not an SQLite database).")
-    try:
-        conn = _connect(path, readonly=True)
-        try:
-            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if app_id != schema.APPLICATION_ID:
-                raise CaseFileError(f"{path} is an SQLite database but not a bwv-review case file.")
-            if version > schema.VERSION:
-                raise CaseFileError(
-                    f"{path} was written by a newer bwv-review (case format {version}; this "
-                    f"version reads up to {schema.VERSION}). Update bwv-review to open it; "
-                    "the file has not been changed."
-                )
-            check = conn.execute("PRAGMA quick_check").fetchone()[0]
-            if check != "ok":
-                raise CaseFileError(
-                    f"{path} is damaged ({check}); it has not been changed. Open a backup copy."
-                )
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as exc:
-        raise CaseFileError(
-            f"{path} is damaged or not a case file ({exc}); it has not been changed."
-        ) from exc
-    return version
-
-
-def _why(exc: sqlite3.Error) -> str:
-    text = str(exc)
-    if "full" in text:
-        return "the disk is full"
-    if "locked" in text or "busy" in text:
-        return "another program is holding the case file"
-    if "readonly" in text or "read-only" in text:
-        return "the case file cannot be written"
-    return text
-
-
 class CaseStore:
     """A case file opened for reading and writing (or read-only)."""
 
@@ -149,13 +88,13 @@ class CaseStore:
     @classmethod
     def open(cls, path: Path | str, readonly: bool = False) -> CaseStore:
         path = Path(path)
-        version = _precheck(path)
+        version = precheck(path)
         # The read-only flag counts even for an administrator who could write anyway.
         if not readonly and (not os.access(path, os.W_OK) or not path.stat().st_mode & stat.S_IWRITE):
             readonly = True
         if not readonly and not os.access(path.parent, os.W_OK):
             readonly = True  # SQLite needs to create the -wal file beside it
-        conn = _connect(path, readonly)
+        conn = connect(path, readonly)
         store = cls(path, conn, readonly)
         if readonly:
             if version < schema.VERSION:
@@ -203,13 +142,13 @@ class CaseStore:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise CaseFileError(f"Case file {self.path} cannot be written now ({_why(exc)}); try again.") from exc
+            raise CaseFileError(f"Case file {self.path} cannot be written now ({why(exc)}); try again.") from exc
         try:
             yield self.db
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             self._rollback()
-            raise CaseFileError(f"The change could not be saved ({_why(exc)}); nothing was changed.") from exc
+            raise CaseFileError(f"The change could not be saved ({why(exc)}); nothing was changed.") from exc
         except BaseException:
             self._rollback()
             raise
