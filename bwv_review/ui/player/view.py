@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette
+from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 EMPTY_TEXT = "No footage loaded"
@@ -92,29 +92,31 @@ class VideoView(QWidget):
         painter.drawText(band.adjusted(pad, 0, -pad, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
 
     def _paint_message(self, painter: QPainter) -> None:
-        has_picture = self._image is not None
-        area = self.rect().adjusted(16, 16, -16, -16)
-        font = QFont(self.font())
-        font.setPointSizeF(font.pointSizeF() * 1.4)
-        painter.setFont(font)
-        metrics = painter.fontMetrics()
-        text_rect = metrics.boundingRect(area, Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignCenter, self._message)
-        hint_h = 0
-        if self._hint:
-            small = QFont(self.font())
-            hint_h = painter.fontMetrics().height() + 8
-            del small
-        box = text_rect.adjusted(-12, -8, 12, 8 + hint_h)
+        """The sentence in a larger font, the hint under it; boxed when over a picture."""
+        flags = Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+        width = max(100, self.width() - 48)
+        big = QFont(self.font())
+        big.setPointSizeF(big.pointSizeF() * 1.4)
+        painter.setFont(big)
+        main = painter.fontMetrics().boundingRect(QRect(0, 0, width, 10_000), flags, self._message)
+        painter.setFont(self.font())
+        hint = (painter.fontMetrics().boundingRect(QRect(0, 0, width, 10_000), flags, self._hint)
+                if self._hint else QRect())
+        gap = painter.fontMetrics().height() // 2 if self._hint else 0
+        box_w = max(main.width(), hint.width()) + 32
+        box_h = main.height() + gap + hint.height() + 20
+        box = QRect(0, 0, box_w, box_h)
         box.moveCenter(self.rect().center())
-        if has_picture:
+        if self._image is not None:
             painter.fillRect(box, QColor(0, 0, 0, 190))
+        top = box.top() + 10
+        painter.setFont(big)
         painter.setPen(QColor(235, 235, 235))
-        painter.drawText(box.adjusted(12, 8, -12, -8 - hint_h), Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignCenter, self._message)
+        painter.drawText(QRect(box.left(), top, box_w, main.height()), flags, self._message)
         if self._hint:
             painter.setFont(self.font())
-            painter.setPen(self.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText).lighter(160))
-            hint_rect = QRect(box.left(), box.bottom() - hint_h - 4, box.width(), hint_h)
-            painter.drawText(hint_rect, Qt.AlignmentFlag.AlignCenter, self._hint)
+            painter.setPen(QColor(170, 170, 170))
+            painter.drawText(QRect(box.left(), top + main.height() + gap, box_w, hint.height()), flags, self._hint)
 
     def event(self, event) -> bool:
         if event.type() == QEvent.Type.ToolTip:

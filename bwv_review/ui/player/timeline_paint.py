@@ -1,0 +1,203 @@
+"""Painting of the timeline's bands (kept apart from its mouse handling and its API)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPalette, QPolygonF
+
+from bwv_review.core.timecode import format_ms
+
+PLAYHEAD = QColor("#e53935")
+SPEECH = QColor(245, 166, 35, 190)
+TICK_STEPS_S = (0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
+
+
+@dataclass
+class Bands:
+    ruler: QRectF
+    wave: QRectF
+    speech: QRectF
+    marks: QRectF
+    coverage: QRectF
+    total: int
+
+
+def coverage_alpha(speed: float) -> int:
+    """Watched at normal speed or slower: solid; the faster, the fainter."""
+    if speed <= 1.0:
+        return 255
+    if speed <= 1.5:
+        return 170
+    if speed <= 2.0:
+        return 120
+    return 70
+
+
+class TimelinePainter:
+    def __init__(self, canvas) -> None:
+        self.c = canvas
+
+    def layout(self) -> Bands:
+        fh = self.c.fontMetrics().height()
+        width = float(max(1, self.c.width()))
+        y = 0.0
+        rects = []
+        for height in (fh + 2, round(fh * 2.6), round(fh * 0.7), fh + 6, round(fh * 0.6)):
+            rects.append(QRectF(0, y, width, height))
+            y += height + 3
+        return Bands(*rects, total=int(y))
+
+    def paint(self) -> None:
+        c, t = self.c, self.c.t
+        p = QPainter(c)
+        pal = c.palette()
+        bands = self.layout()
+        p.fillRect(c.rect(), pal.color(QPalette.ColorRole.Base))
+        band_bg = QColor(pal.color(QPalette.ColorRole.Text))
+        band_bg.setAlpha(18)
+        for rect in (bands.wave, bands.speech, bands.marks, bands.coverage):
+            p.fillRect(rect, band_bg)
+        if t.duration and t.view_span:
+            self._ruler(p, bands.ruler, pal)
+            self._wave(p, bands.wave, pal)
+            self._speech(p, bands.speech)
+            self._marks(p, bands, pal)
+            self._coverage(p, bands.coverage, pal)
+            self._playhead(p, bands)
+        else:
+            p.setPen(pal.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
+            p.drawText(bands.wave, Qt.AlignmentFlag.AlignCenter, "No footage loaded")
+        p.end()
+
+    def _ruler(self, p: QPainter, rect: QRectF, pal: QPalette) -> None:
+        c, t = self.c, self.c.t
+        metrics = c.fontMetrics()
+        label_w = metrics.horizontalAdvance("00:00:00.0") + 16
+        px_per_s = c.width() / (t.view_span / 1000.0)
+        step = next((s for s in TICK_STEPS_S if s * px_per_s >= label_w), TICK_STEPS_S[-1])
+        first = int(np.floor(t.view_start / 1000.0 / step))
+        last = int(np.ceil((t.view_start + t.view_span) / 1000.0 / step))
+        text = pal.color(QPalette.ColorRole.Text)
+        faint = QColor(text)
+        faint.setAlpha(90)
+        for k in range(first, last + 1):
+            ms = k * step * 1000.0
+            x = c.x_of(ms)
+            p.setPen(faint)
+            p.drawLine(QLineF(x, rect.bottom() - 4, x, rect.bottom()))
+            label = format_ms(int(round(ms)))
+            label = label[:8] if step >= 1 else label[3:10]
+            if label.startswith("00:") and step >= 1 and t.duration < 3_600_000:
+                label = label[3:]
+            p.setPen(text)
+            p.drawText(QRectF(x + 3, rect.top(), label_w, rect.height() - 2),
+                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, label)
+
+    def _wave(self, p: QPainter, rect: QRectF, pal: QPalette) -> None:
+        t = self.c.t
+        mid = rect.center().y()
+        colour = QColor(pal.color(QPalette.ColorRole.Highlight))
+        if t.waveform is not None:
+            columns = max(1, int(rect.width()))
+            mins, maxs = t.waveform.envelope(t.view_start, t.view_start + t.view_span, columns)
+            half = rect.height() / 2 - 1
+            lo = mid - np.clip(np.asarray(maxs, np.float64), -1, 1) * half
+            hi = mid - np.clip(np.asarray(mins, np.float64), -1, 1) * half
+            hi = np.maximum(hi, lo + 1)  # silence still draws a hairline
+            p.setPen(colour)
+            p.drawLines([QLineF(x + 0.5, a, x + 0.5, b) for x, (a, b) in enumerate(zip(lo, hi, strict=False))])
+        else:
+            faint = QColor(colour)
+            faint.setAlpha(80)
+            p.setPen(faint)
+            p.drawLine(QLineF(rect.left(), mid, rect.right(), mid))
+        if t.status:
+            p.setPen(pal.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
+            p.drawText(rect.adjusted(8, 0, -8, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, t.status)
+
+    def _speech(self, p: QPainter, rect: QRectF) -> None:
+        c, t = self.c, self.c.t
+        end = t.view_start + t.view_span
+        for a, b in t.speech_regions:
+            if b < t.view_start or a > end:
+                continue
+            x0, x1 = c.x_of(a), c.x_of(b)
+            p.fillRect(QRectF(x0, rect.top() + 1, max(2.0, x1 - x0), rect.height() - 2), SPEECH)
+
+    def _marks(self, p: QPainter, bands: Bands, pal: QPalette) -> None:
+        c, t = self.c, self.c.t
+        rect = bands.marks
+        end = t.view_start + t.view_span
+        metrics = c.fontMetrics()
+        for marker in t.markers:
+            start, stop = c.marker_span(marker)
+            if start > end or (stop if stop is not None else start) < t.view_start:
+                continue
+            colour = QColor(marker.colour)
+            if not colour.isValid():
+                colour = QColor("#7f7f7f")
+            x0 = c.x_of(start)
+            guide = QColor(colour)
+            guide.setAlpha(110)
+            p.setPen(guide)
+            p.drawLine(QLineF(x0, bands.wave.top(), x0, bands.wave.bottom()))
+            if stop is None:
+                p.setPen(colour)
+                p.drawLine(QLineF(x0, rect.top(), x0, rect.bottom()))
+                size = rect.height() / 3
+                p.setBrush(colour)
+                p.drawPolygon(QPolygonF([QPointF(x0 - size, rect.top()), QPointF(x0 + size, rect.top()),
+                                         QPointF(x0, rect.top() + size * 1.4)]))
+                p.setBrush(Qt.BrushStyle.NoBrush)
+                continue
+            x1 = c.x_of(stop)
+            box = QRectF(x0, rect.top() + 1, max(3.0, x1 - x0), rect.height() - 2)
+            fill = QColor(colour)
+            fill.setAlpha(120)
+            p.fillRect(box, fill)
+            p.setPen(colour)
+            p.drawRect(box)
+            p.fillRect(QRectF(box.left(), box.top(), 2, box.height()), colour)
+            p.fillRect(QRectF(box.right() - 1, box.top(), 2, box.height()), colour)
+            if box.width() > 40 and marker.label:
+                p.setPen(pal.color(QPalette.ColorRole.Text))
+                text = metrics.elidedText(marker.label, Qt.TextElideMode.ElideRight, int(box.width() - 8))
+                p.drawText(box.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+
+    def _coverage(self, p: QPainter, rect: QRectF, pal: QPalette) -> None:
+        t = self.c.t
+        if not t.coverage:
+            return
+        base = QColor(pal.color(QPalette.ColorRole.Highlight))
+        first = int(t.view_start // 1000)
+        last = int((t.view_start + t.view_span) // 1000)
+        run_start, run_alpha = None, None
+        for second in range(first, last + 2):
+            speed = t.coverage.get(second)
+            alpha = coverage_alpha(speed) if speed is not None else None
+            if alpha != run_alpha:
+                if run_alpha is not None:
+                    self._coverage_run(p, rect, base, run_alpha, run_start, second)
+                run_start, run_alpha = second, alpha
+
+    def _coverage_run(self, p, rect, base: QColor, alpha: int, first: int, stop: int) -> None:
+        c, t = self.c, self.c.t
+        x0 = c.x_of(first * 1000)
+        x1 = c.x_of(min(stop * 1000, t.duration))
+        colour = QColor(base)
+        colour.setAlpha(alpha)
+        p.fillRect(QRectF(x0, rect.top(), max(1.0, x1 - x0), rect.height()), colour)
+
+    def _playhead(self, p: QPainter, bands: Bands) -> None:
+        x = self.c.x_of(self.c.t.position)
+        if x < -2 or x > self.c.width() + 2:
+            return
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(PLAYHEAD)
+        top = bands.ruler.bottom() - 6
+        p.drawPolygon(QPolygonF([QPointF(x - 5, top), QPointF(x + 5, top), QPointF(x, top + 6)]))
+        p.fillRect(QRectF(x - 1, top + 5, 2, bands.coverage.bottom() - top - 5), PLAYHEAD)

@@ -1,0 +1,369 @@
+"""The timeline under the player: sound, speech, marks, what has been watched, where we are.
+
+Bands from top to bottom: a time ruler, the waveform, speech regions, annotation marks
+(points and intervals, in their category's colour) and review coverage (darker = watched
+at normal speed or slower, fainter = watched fast). A click seeks, a drag scrubs, dragging
+an interval's edge adjusts it; Ctrl+wheel or the buttons zoom, the wheel and the bar scroll.
+Sizes follow the font, so it reads the same at 150% scaling; colours come from the palette.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QPointF, QSize, Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollBar, QToolButton, QVBoxLayout, QWidget
+
+from bwv_review.core.timecode import format_ms
+
+from .player.sound_worker import SoundReader
+from .player.timeline_paint import TimelinePainter
+
+ZOOM_STEP = 1.6
+MIN_SPAN_MS = 2000  # the closest zoom shows two seconds across the width
+EDGE_GRIP_PX = 5
+
+
+@dataclass
+class Marker:
+    annotation_id: int
+    start_ms: int
+    end_ms: int | None
+    colour: str  # "#rrggbb"
+    label: str = ""
+
+
+class WholeFileWaveform:
+    """Min/max arrays spread evenly over the footage, reduced per pixel column on demand."""
+
+    def __init__(self, mins, maxs, duration_ms: int) -> None:
+        self.mins = np.asarray(mins, np.float32)
+        self.maxs = np.asarray(maxs, np.float32)
+        self.duration_ms = max(1, int(duration_ms))
+
+    def envelope(self, start_ms: float, end_ms: float, columns: int):
+        n = len(self.mins)
+        mins = np.zeros(columns, np.float32)
+        maxs = np.zeros(columns, np.float32)
+        if not n or columns <= 0 or end_ms <= start_ms:
+            return mins, maxs
+        edges = np.linspace(start_ms, end_ms, columns + 1) * n / self.duration_ms
+        lo = np.clip(np.floor(edges[:-1]).astype(int), 0, n)
+        hi = np.clip(np.maximum(np.ceil(edges[1:]).astype(int), lo + 1), 0, n)
+        for col in np.nonzero(hi > lo)[0]:
+            mins[col] = self.mins[lo[col]:hi[col]].min()
+            maxs[col] = self.maxs[lo[col]:hi[col]].max()
+        return mins, maxs
+
+
+class _Canvas(QWidget):
+    """Paints the bands and turns the mouse into seeks, clicks and interval edits."""
+
+    def __init__(self, timeline: TimelineWidget) -> None:
+        super().__init__(timeline)
+        self.t = timeline
+        self.painter = TimelinePainter(self)
+        self.setMouseTracking(True)
+        self.setMinimumHeight(self.painter.layout().total)
+        self.setAccessibleName("Timeline")
+        self.setAccessibleDescription("Click to go to a time; drag the edge of a marked stretch to adjust it.")
+        self._drag: tuple[str, Marker | None] | None = None  # ("seek"|"start"|"end", marker)
+        self._edit: tuple[int, int] | None = None  # provisional interval while dragging
+
+    def sizeHint(self) -> QSize:
+        return QSize(600, self.painter.layout().total)
+
+    # -- geometry -------------------------------------------------------------------------
+    def x_of(self, ms: float) -> float:
+        t = self.t
+        return (ms - t.view_start) / t.view_span * self.width() if t.view_span else 0.0
+
+    def ms_of(self, x: float) -> int:
+        t = self.t
+        ms = t.view_start + x / max(1, self.width()) * t.view_span
+        return int(round(max(0.0, min(float(t.duration), ms))))
+
+    def marker_span(self, marker: Marker) -> tuple[int, int | None]:
+        if self._edit is not None and self._drag and self._drag[1] is marker:
+            return self._edit
+        return marker.start_ms, marker.end_ms
+
+    def hit(self, pos: QPointF) -> tuple[str, Marker | None]:
+        """What is under the mouse: an interval edge, a mark, or just a time."""
+        band = self.painter.layout().marks
+        if band.top() - 2 <= pos.y() <= band.bottom() + 2:
+            best = None
+            for marker in reversed(self.t.markers):  # topmost first
+                x0 = self.x_of(marker.start_ms)
+                if marker.end_ms is not None:
+                    x1 = self.x_of(marker.end_ms)
+                    if abs(pos.x() - x0) <= EDGE_GRIP_PX:
+                        return "start", marker
+                    if abs(pos.x() - x1) <= EDGE_GRIP_PX:
+                        return "end", marker
+                    if x0 < pos.x() < x1 and best is None:
+                        best = marker
+                elif abs(pos.x() - x0) <= EDGE_GRIP_PX + 1:
+                    return "mark", marker
+            if best is not None:
+                return "mark", best
+        return "seek", None
+
+    # -- painting and tooltips ----------------------------------------------------------------
+    def paintEvent(self, _event) -> None:
+        self.painter.paint()
+
+    def event(self, event) -> bool:
+        if event.type() == event.Type.ToolTip:
+            self.setToolTip(self.tooltip_at(QPointF(event.pos())))
+        return super().event(event)
+
+    def tooltip_at(self, pos: QPointF) -> str:
+        ms = self.ms_of(pos.x())
+        kind, marker = self.hit(pos)
+        if marker is not None:
+            span = format_ms(marker.start_ms)
+            if marker.end_ms is not None:
+                span += f" \u2013 {format_ms(marker.end_ms)}"
+            tip = f"{marker.label or 'Annotation'}\n{span}\nClick to select it"
+            if kind in ("start", "end"):
+                tip += "; drag to move its " + kind
+            return tip
+        lay = self.painter.layout()
+        if lay.speech.top() <= pos.y() <= lay.speech.bottom():
+            for a, b in self.t.speech_regions:
+                if a <= ms <= b:
+                    return f"Speech {format_ms(a)} \u2013 {format_ms(b)}"
+        if lay.coverage.top() - 1 <= pos.y() <= lay.coverage.bottom() + 1:
+            speed = self.t.coverage.get(ms // 1000)
+            if speed is None:
+                return f"{format_ms(ms)}: not watched yet"
+            return f"{format_ms(ms)}: watched at {speed:g}\u00d7"
+        return f"{format_ms(ms)}\nClick to go to this time"
+
+    # -- mouse ---------------------------------------------------------------------------------
+    def mousePressEvent(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or not self.t.duration:
+            return super().mousePressEvent(event)
+        kind, marker = self.hit(event.position())
+        if kind == "mark":
+            self.t.markerClicked.emit(marker.annotation_id)
+            return
+        self._drag = (kind, marker)
+        if kind == "seek":
+            self.t.seekRequested.emit(self.ms_of(event.position().x()))
+        else:
+            self._edit = (marker.start_ms, marker.end_ms)
+
+    def mouseMoveEvent(self, event) -> None:
+        x = event.position().x()
+        if self._drag is None:
+            kind, _marker = self.hit(event.position())
+            shape = {"start": Qt.CursorShape.SizeHorCursor, "end": Qt.CursorShape.SizeHorCursor,
+                     "mark": Qt.CursorShape.PointingHandCursor}.get(kind, Qt.CursorShape.ArrowCursor)
+            self.setCursor(shape)
+            return
+        self._drag_to(x)
+
+    def _drag_to(self, x: float) -> None:
+        kind, marker = self._drag
+        ms = self.ms_of(x)
+        if kind == "seek":
+            if ms != self.t.position:
+                self.t.seekRequested.emit(ms)
+        elif kind == "start":
+            self._edit = (min(ms, marker.end_ms - 1), marker.end_ms)
+        elif kind == "end":
+            self._edit = (marker.start_ms, max(ms, marker.start_ms + 1))
+        self.update()
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self._drag is None:
+            return super().mouseReleaseEvent(event)
+        if self._drag[0] != "seek":
+            self._drag_to(event.position().x())
+        kind, marker = self._drag
+        edit, self._drag, self._edit = self._edit, None, None
+        if marker is not None and edit is not None and edit != (marker.start_ms, marker.end_ms):
+            self.t.intervalEdited.emit(marker.annotation_id, int(edit[0]), int(edit[1]))
+        self.update()
+
+    def wheelEvent(self, event) -> None:
+        delta = event.angleDelta().y() or event.angleDelta().x()
+        if not delta:
+            return
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            factor = ZOOM_STEP ** (delta / 120)
+            self.t.zoom_by(factor, around_ms=self.ms_of(event.position().x()))
+        else:
+            self.t.scroll_by(-delta / 120 * self.t.view_span / 10)
+        event.accept()
+
+
+class TimelineWidget(QWidget):
+    seekRequested = Signal(int)
+    markerClicked = Signal(int)
+    intervalEdited = Signal(int, int, int)
+    speechRegionsChanged = Signal(list)  # found by load_audio; the window uses them for N / P
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.duration = 0
+        self.position = 0
+        self.view_start = 0.0
+        self.view_span = 0.0
+        self.waveform = None  # anything with envelope(start_ms, end_ms, columns)
+        self.speech_regions: list[tuple[int, int]] = []
+        self.markers: list[Marker] = []
+        self.coverage: dict[int, float] = {}
+        self.status = ""  # "Reading sound… 40%", "No sound track", shown in the waveform band
+
+        self.canvas = _Canvas(self)
+        self.scrollbar = QScrollBar(Qt.Orientation.Horizontal, self)
+        self.scrollbar.setToolTip("Scroll along the footage (or use the mouse wheel)")
+        self.scrollbar.valueChanged.connect(self._scrolled)
+        self.zoom_out = self._button("\u2212", "Zoom out (Ctrl+wheel down)", lambda: self.zoom_by(1 / ZOOM_STEP))
+        self.zoom_in = self._button("+", "Zoom in (Ctrl+wheel up)", lambda: self.zoom_by(ZOOM_STEP))
+        self.zoom_fit = self._button("Fit", "Show the whole footage", self.zoom_to_fit)
+        self.legend = QLabel(self)
+        self.legend.setText("Watched: solid = normal speed, faint = faster")
+        self.legend.setToolTip("The strip at the bottom shows which seconds you have watched, and how fast")
+        self.legend.setEnabled(False)  # quiet text
+
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.scrollbar, 1)
+        row.addWidget(self.legend)
+        for button in (self.zoom_out, self.zoom_in, self.zoom_fit):
+            row.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 2, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.canvas, 1)
+        layout.addLayout(row)
+
+        self._sound = SoundReader(self)
+        self._sound.progress.connect(self._sound_progress)
+        self._sound.finished.connect(self._sound_ready)
+        self._sound.failed.connect(self._sound_failed)
+        self._update_scrollbar()
+
+    def _button(self, text: str, tip: str, slot) -> QToolButton:
+        button = QToolButton(self)
+        button.setText(text)
+        button.setToolTip(tip)
+        button.setAccessibleName(tip.split(" (")[0])
+        button.clicked.connect(slot)
+        return button
+
+    # -- API -------------------------------------------------------------------------------------
+    def set_duration(self, ms: int) -> None:
+        self.duration = max(0, int(ms))
+        self.view_start, self.view_span = 0.0, float(self.duration)
+        self.position = min(self.position, self.duration)
+        self._changed()
+
+    def set_position(self, ms: int) -> None:
+        self.position = int(ms)
+        if self.view_span and not (self.view_start <= ms <= self.view_start + self.view_span):
+            # The playhead left the view (playing on, or a seek): page to keep it in sight.
+            self.view_start = self._clamp_start(ms - self.view_span * 0.1)
+            self._update_scrollbar()
+        self.canvas.update()
+
+    def set_waveform(self, mins, maxs) -> None:
+        self.waveform = WholeFileWaveform(mins, maxs, self.duration) if len(mins) else None
+        self.status = ""
+        self.canvas.update()
+
+    def load_audio(self, path: Path, sha256: str | None = None) -> None:
+        """Read the waveform and speech regions in the background (cached per file hash)."""
+        self.waveform = None
+        self.set_speech_regions([])
+        self.status = "Reading the sound\u2026"
+        self._sound.read(Path(path), sha256)
+        self.canvas.update()
+
+    def set_speech_regions(self, regions) -> None:
+        self.speech_regions = [(int(a), int(b)) for a, b in regions]
+        self.canvas.update()
+
+    def set_markers(self, markers) -> None:
+        self.markers = sorted(markers, key=lambda m: (m.start_ms, m.annotation_id))
+        self.canvas.update()
+
+    def set_coverage(self, coverage: dict) -> None:
+        self.coverage = {int(k): float(v) for k, v in coverage.items()}
+        self.canvas.update()
+
+    def shutdown(self) -> None:
+        """Stop reading the sound and join its thread; call from the window's closeEvent."""
+        self._sound.shutdown()
+
+    def closeEvent(self, event) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    # -- zoom and scroll ---------------------------------------------------------------------
+    def zoom_by(self, factor: float, around_ms: float | None = None) -> None:
+        if not self.duration:
+            return
+        around = self.position if around_ms is None else around_ms
+        span = max(min(MIN_SPAN_MS, self.duration), min(float(self.duration), self.view_span / factor))
+        fraction = (around - self.view_start) / self.view_span if self.view_span else 0.5
+        self.view_span = span
+        self.view_start = self._clamp_start(around - fraction * span)
+        self._changed()
+
+    def zoom_to_fit(self) -> None:
+        self.view_start, self.view_span = 0.0, float(self.duration)
+        self._changed()
+
+    def scroll_by(self, ms: float) -> None:
+        self.view_start = self._clamp_start(self.view_start + ms)
+        self._changed()
+
+    def _clamp_start(self, start: float) -> float:
+        return max(0.0, min(float(start), self.duration - self.view_span))
+
+    def _scrolled(self, value: int) -> None:
+        if int(self.view_start) != value:
+            self.view_start = self._clamp_start(float(value))
+            self.canvas.update()
+
+    def _update_scrollbar(self) -> None:
+        bar = self.scrollbar
+        bar.blockSignals(True)
+        bar.setRange(0, max(0, int(self.duration - self.view_span)))
+        bar.setPageStep(max(1, int(self.view_span)))
+        bar.setSingleStep(max(1, int(self.view_span / 10)))
+        bar.setValue(int(self.view_start))
+        bar.blockSignals(False)
+        zoomed = bool(self.duration) and self.view_span < self.duration
+        bar.setEnabled(zoomed)
+        self.zoom_out.setEnabled(zoomed)
+        self.zoom_fit.setEnabled(zoomed)
+        self.zoom_in.setEnabled(bool(self.duration) and self.view_span > min(MIN_SPAN_MS, self.duration))
+
+    def _changed(self) -> None:
+        self._update_scrollbar()
+        self.canvas.update()
+
+    # -- sound ------------------------------------------------------------------------------------
+    def _sound_progress(self, done: int, total: int) -> None:
+        percent = int(100 * done / total) if total else 0
+        self.status = f"Reading the sound\u2026 {percent}%"
+        self.canvas.update()
+
+    def _sound_ready(self, analysis, regions) -> None:
+        self.waveform = analysis
+        self.status = ""
+        self.set_speech_regions(regions)
+        self.speechRegionsChanged.emit(list(self.speech_regions))
+
+    def _sound_failed(self, message: str) -> None:
+        self.waveform = None
+        self.status = "No sound track" if not message else f"No waveform: {message}"
+        self.canvas.update()
