@@ -131,10 +131,20 @@ def hour_file(work: Path) -> Path:
     return path
 
 
-def timed(fn):
-    start = time.perf_counter()
-    value = fn()
-    return time.perf_counter() - start, value
+class Took:
+    """Wall and CPU seconds (this process and its children): the machine may be shared."""
+
+    def __init__(self, fn):
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        wall, cpu = time.perf_counter(), time.process_time()
+        self.value = fn()
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.wall = time.perf_counter() - wall
+        self.cpu = time.process_time() - cpu + (after.ru_utime + after.ru_stime) - (kids.ru_utime + kids.ru_stime)
+
+    def row(self, label: str, ref: Took | None = None) -> str:
+        ratio = f"  {self.cpu / ref.cpu:5.2f}x cpu, {self.wall / ref.wall:5.2f}x wall" if ref else "  (reference)"
+        return f"  {label:<38} cpu {self.cpu:6.2f} s  wall {self.wall:6.2f} s{ratio}"
 
 
 def bench_hour(work: Path) -> None:
@@ -142,51 +152,60 @@ def bench_hour(work: Path) -> None:
     os.environ["BWV_REVIEW_HOME"] = str(work / "home-hour")
     for f in (work / "home-hour").rglob("*.npy"):
         f.unlink()
-    ff, _ = timed(lambda: subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-map", "0:a", "-f", "null", "-"], check=True))
-    ff16, _ = timed(lambda: subprocess.run(
+    ff = Took(lambda: subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-map", "0:a", "-f", "null", "-"], check=True))
+    ff16 = Took(lambda: subprocess.run(
         ["ffmpeg", "-v", "error", "-i", str(path), "-map", "0:a", "-ac", "1", "-ar", "16000", "-f", "null", "-"], check=True))
-    dec, _ = timed(lambda: sum(len(c) for c in audio.iter_mono(path)))
-    first, result = timed(lambda: audio.analyse(path, "e" * 64))
-    again, cached = timed(lambda: audio.analyse(path, "e" * 64))
-    whole, _ = timed(lambda: [cached.envelope(0, 3_600_000, 1920) for _ in range(20)])
-    zoom, _ = timed(lambda: [cached.envelope(1_800_000, 1_802_000, 1920) for _ in range(20)])
-    speech, regions = timed(cached.speech_regions)
+    dec = Took(lambda: sum(len(c) for c in audio.iter_mono(path)))
+    first = Took(lambda: audio.analyse(path, "e" * 64))
+    again = Took(lambda: audio.analyse(path, "e" * 64))
+    cached = again.value
+    whole = Took(lambda: [cached.envelope(0, 3_600_000, 1920) for _ in range(20)])
+    zoom = Took(lambda: [cached.envelope(1_800_000, 1_802_000, 1920) for _ in range(20)])
+    speech = Took(cached.speech_regions)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     cache_mb = sum(f.stat().st_size for f in (work / "home-hour").rglob("*.npy")) / 1e6
-    print(f"\n1-hour file ({path.stat().st_size / 1e6:.0f} MB, 48 kHz AAC):")
-    print(f"  ffmpeg -f null, sound only          {ff:6.2f} s  (reference)")
-    print(f"  ffmpeg, sound to 16 kHz mono        {ff16:6.2f} s  ({ff16 / ff:.2f}x)")
-    print(f"  iter_mono (decode + resample)       {dec:6.2f} s  ({dec / ff:.2f}x)")
-    print(f"  analyse: waveform + features, cold  {first:6.2f} s  ({first / ff:.2f}x ffmpeg)")
-    print(f"  analyse again (cache)               {again * 1000:6.1f} ms")
-    print(f"  envelope, whole hour in 1920 cols   {whole / 20 * 1000:6.2f} ms per call")
-    print(f"  envelope, 2 s in 1920 cols          {zoom / 20 * 1000:6.2f} ms per call")
-    print(f"  speech regions of the hour          {speech * 1000:6.1f} ms ({len(regions)} regions)")
+    print(f"\n1-hour file ({path.stat().st_size / 1e6:.0f} MB, 48 kHz mono AAC; load average {os.getloadavg()[0]:.1f}):")
+    print(ff.row("ffmpeg -map 0:a -f null"))
+    print(ff16.row("ffmpeg, to 16 kHz mono", ff))
+    print(dec.row("iter_mono (decode + resample)", ff))
+    print(first.row("analyse: waveform + features, cold", ff))
+    print(f"  analyse again (from cache)             {again.wall * 1000:6.1f} ms")
+    print(f"  envelope, whole hour in 1920 columns   {whole.wall / 20 * 1000:6.2f} ms per call")
+    print(f"  envelope, 2 s in 1920 columns          {zoom.wall / 20 * 1000:6.2f} ms per call")
+    print(f"  speech regions of the hour             {speech.wall * 1000:6.1f} ms")
     print(f"  cache on disk {cache_mb:.1f} MB; peak memory of this process {rss:.0f} MB")
 
 
 def bench_align(work: Path) -> None:
-    shift = 123.4567
-    a, b = work / "cam-a.mp4", work / "cam-b.mp4"
-    if not (a.exists() and b.exists()):
-        print("making two 30-minute recordings of one scene (once)...", flush=True)
+    shift, ppm = 123.4567, 40.0
+    a, b, c = work / "cam-a.mp4", work / "cam-b.mp4", work / "cam-c.mp4"
+    if not (a.exists() and b.exists() and c.exists()):
+        print("making three 30-minute recordings of one scene (once)...", flush=True)
         x, _ = scene(1800 + shift + 1, seed=21)
         write_file(a, x[: 1800 * RATE], RATE, 0.004, seed=22)
         write_file(b, x[int(shift * RATE) : int((shift + 1800) * RATE)], RATE, 0.02, seed=23, gain_db=-12)
+        # C: as B, but its sample clock runs 40 ppm slow (C time tau is scene time shift + tau * (1 + k))
+        tau = np.arange(1800 * RATE, dtype=np.float64) / RATE
+        drifting = np.interp(shift + tau * (1 + ppm * 1e-6), np.arange(len(x)) / RATE, x).astype(np.float32)
+        del tau
+        write_file(c, drifting, RATE, 0.02, seed=24, gain_db=-12)
     os.environ["BWV_REVIEW_HOME"] = str(work / "home-align")
     for f in (work / "home-align").rglob("*.npy"):
         f.unlink()
-    cold, result = timed(lambda: align.align_files(b, "b" * 64, a, "a" * 64))
-    warm, again = timed(lambda: align.align_files(b, "b" * 64, a, "a" * 64))
-    coarse_t, coarse = timed(lambda: align.coarse_alignment(audio.analyse(b, "b" * 64), audio.analyse(a, "a" * 64)))
-    print("\nAlignment, two 30-minute recordings (B starts 123456.7 ms after A, -12 dB, own noise):")
-    print(f"  found {result.offset_ms:.2f} ms, error {result.offset_ms - shift * 1000:+.2f} ms, "
-          f"confidence {result.confidence:.2f}, envelope-only error {result.coarse_ms - shift * 1000:+.1f} ms")
-    print(f"  time: {cold:.2f} s from cold (both decoded), {warm:.2f} s with both cached "
-          f"(of which the envelope correlation {coarse_t:.2f} s)")
+    print(f"\nAlignment of 30-minute recordings at 16 kHz AAC (load average {os.getloadavg()[0]:.1f}):")
+    for other, label in [(b, "B: -12 dB, own noise"), (c, f"C: as B with {ppm:g} ppm clock drift")]:
+        cold = Took(lambda o=other: align.align_files(o, o.name * 8, a, "a" * 64))
+        warm = Took(lambda o=other: align.align_files(o, o.name * 8, a, "a" * 64))
+        coarse = Took(lambda o=other: align.coarse_alignment(audio.analyse(o, o.name * 8), audio.analyse(a, "a" * 64)))
+        r = cold.value
+        print(f"  {label}: offset {r.offset_ms:.2f} ms, error {r.offset_ms - shift * 1000:+.2f} ms "
+              f"(envelope only {r.coarse_ms - shift * 1000:+.1f} ms), confidence {r.confidence:.2f}, "
+              f"drift {r.drift_ppm:+.1f} ppm")
+        print(f"    time: cold (decoding both) cpu {cold.cpu:.2f} s wall {cold.wall:.2f} s; both cached "
+              f"wall {warm.wall:.2f} s, of which the envelope correlation {coarse.wall:.2f} s")
     other, _ = scene(600, seed=31)
-    c = write_file(work / "unrelated.mp4", other, RATE, 0.01, seed=32)
-    weak = align.align_files(c, "c" * 64, a, "a" * 64, min_confidence=0)
+    u = write_file(work / "unrelated.mp4", other, RATE, 0.01, seed=32)
+    weak = align.align_files(u, "c" * 64, a, "a" * 64, min_confidence=0)
     print(f"  unrelated 10-minute recording against A: confidence {weak.confidence:.2f} "
           f"(refused below {align.MIN_CONFIDENCE})")
 
@@ -235,11 +254,11 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
+    if not args.skip_hour:  # first, so the peak memory printed is the hour's analysis
+        bench_hour(work)
     bench_speech(work)
     if not args.skip_align:
         bench_align(work)
-    if not args.skip_hour:
-        bench_hour(work)
 
 
 if __name__ == "__main__":

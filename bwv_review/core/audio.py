@@ -38,7 +38,7 @@ BLOCK_MS = 10
 HOP = ANALYSIS_RATE * BLOCK_MS // 1000  # samples per envelope block / feature frame
 WIN = 512  # spectral window (32 ms), centred on its block
 LEAD = (WIN - HOP) // 2
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 CHUNK_S = 5.0
 GAP_S = 0.02  # a jump in audio timestamps bigger than this is a gap, filled with silence
 
@@ -267,17 +267,15 @@ def read_mono(path: Path | str, start_ms: float, end_ms: float, rate: int = ANAL
 
 
 # -- one analysis pass --------------------------------------------------------------
-def _band_matrix() -> tuple[np.ndarray, np.ndarray]:
+def _band_bins() -> tuple[np.ndarray, np.ndarray, slice]:
+    """FFT-bin ranges [lo, hi) of the NBANDS bands, and the speech band's bins."""
     freqs = np.fft.rfftfreq(WIN, 1 / ANALYSIS_RATE)
-    edges = np.geomspace(80.0, 7600.0, NBANDS + 1)
-    bands = np.zeros((len(freqs), NBANDS), np.float32)
-    for b in range(NBANDS):
-        inside = (freqs >= edges[b]) & (freqs < edges[b + 1])
-        if not inside.any():  # narrow low bands: take the nearest bin
-            inside[np.argmin(abs(freqs - (edges[b] + edges[b + 1]) / 2))] = True
-        bands[inside, b] = 1.0
-    speech = (freqs >= SPEECH_BAND_HZ[0]) & (freqs <= SPEECH_BAND_HZ[1])
-    return bands, speech
+    edges = np.searchsorted(freqs, np.geomspace(80.0, 7600.0, NBANDS + 1))
+    lo, hi = edges[:-1].copy(), edges[1:].copy()
+    narrow = hi <= lo  # low bands narrower than a bin: take the bin they start in
+    hi[narrow] = lo[narrow] + 1
+    speech = np.searchsorted(freqs, SPEECH_BAND_HZ)
+    return lo, hi, slice(int(speech[0]), int(speech[1]))
 
 
 class _Analyser:
@@ -290,7 +288,7 @@ class _Analyser:
         self.env: list[np.ndarray] = []
         self.feat: list[np.ndarray] = []
         self.window = np.hanning(WIN).astype(np.float32)
-        self.bands, self.speech = _band_matrix()
+        self.lo, self.hi, self.speech = _band_bins()
 
     def feed(self, samples: np.ndarray) -> None:
         self.pending = np.concatenate([self.pending, samples])
@@ -312,7 +310,8 @@ class _Analyser:
         frames = np.lib.stride_tricks.sliding_window_view(self.pending, WIN)[::HOP][:n]
         block = frames[:, LEAD : LEAD + HOP]
         self.env.append(np.stack([block.min(axis=1), block.max(axis=1)], axis=1))
-        power = np.abs(np.fft.rfft(frames * self.window, axis=1)).astype(np.float32) ** 2
+        spec = np.fft.rfft(frames * self.window, axis=1)
+        power = spec.real**2 + spec.imag**2
         sp = power[:, self.speech] + 1e-12
         mean = sp.mean(axis=1)
         flat = np.exp(np.log(sp).mean(axis=1)) / mean
@@ -324,7 +323,11 @@ class _Analyser:
         feat[:, FLATNESS] = flat
         feat[:, TONALITY] = tonal
         feat[:, SPEECH_DB] = 10 * np.log10(sp.sum(axis=1) + 1e-9)
-        feat[:, BAND0:] = np.log10(power @ self.bands + 1e-9)
+        # Sums of bin ranges by cumulative sum, not a matrix product: BLAS threads spin
+        # and slow everything on a busy machine for a (n, 257) x (257, 16) product.
+        total = np.cumsum(power, axis=1, dtype=np.float64)
+        total = np.concatenate([np.zeros((n, 1)), total], axis=1)
+        feat[:, BAND0:] = np.log10(np.clip(total[:, self.hi] - total[:, self.lo], 0, None) + 1e-9)
         self.feat.append(feat.astype(np.float16))
         self.pending = self.pending[n * HOP :]
         self.blocks += n
