@@ -27,8 +27,13 @@ def write_av(
     video_s: float | None = None,
     audio_codec: str = "pcm_s16le",
     layout: str = "mono",
+    gap: tuple[float, float] | None = None,
 ) -> Path:
-    """A Matroska file with a tiny picture and ``samples`` as its sound, each starting when told."""
+    """A Matroska file with a tiny picture and ``samples`` as its sound, each starting when told.
+
+    ``gap=(at_s, length_s)``: the sound's timestamps jump by ``length_s`` at sample time
+    ``at_s``, as when a camera drops audio packets.
+    """
     container = av.open(str(path), "w")
     video = container.add_stream("libx264", rate=Fraction(25))
     video.width, video.height, video.pix_fmt = 32, 32, "yuv420p"
@@ -55,7 +60,8 @@ def write_av(
             data = data.T.reshape(1, -1)  # packed: channels interleaved
         frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(data), format=fmt, layout=layout)
         frame.sample_rate = rate
-        frame.pts = start + offset
+        jump = int(gap[1] * rate) if gap and start >= gap[0] * rate else 0
+        frame.pts = start + offset + jump
         frame.time_base = Fraction(1, rate)
         for packet in sound.encode(frame):
             container.mux(packet)
@@ -110,6 +116,17 @@ def test_real_camera_files(name, duration_ms, peak):
     samples = decode(DATA / name)
     assert len(samples) / 16 == pytest.approx(duration_ms, rel=0.1)
     assert np.abs(samples).max() == pytest.approx(peak, abs=0.02)
+
+
+def test_a_gap_in_the_sound_is_filled_with_silence(tmp_path):
+    x = clicks(4, [0.5, 2.5])
+    path = write_av(tmp_path / "gap.mkv", x, gap=(1.0, 0.75), video_s=5)  # 1024-sample frames
+    samples = decode(path)
+    hits = np.flatnonzero(np.abs(samples) > 0.3)
+    jump = (int(1.0 * RATE) // 1024 + 1) * 1024 / RATE  # the first frame at or after 1.0 s
+    assert hits[0] / 16 == pytest.approx(500, abs=1)
+    assert hits[-1] / 16 == pytest.approx(2500 + 750 + 3, abs=2)
+    assert not samples[int(jump * 16000) + 8 : int((jump + 0.75) * 16000) - 8].any()
 
 
 def test_aac_in_mp4_keeps_time(tmp_path):
