@@ -58,6 +58,7 @@ def write_clip(
     audio_codec: str = "aac",
     tone_on: list[tuple[float, float]] | None = None,
     rotation: int = 0,
+    options: dict | None = None,
 ) -> Path:
     """Encode a clip; ``frame_times`` (seconds) gives variable frame rate footage.
 
@@ -76,6 +77,8 @@ def write_clip(
         stream.codec_context.max_b_frames = bframes
     if codec == "libx265":
         stream.codec_context.options = {"x265-params": "log-level=error"}
+    if options:
+        stream.codec_context.options = dict(stream.codec_context.options, **options)
     if rotation:
         stream.set_display_rotation(rotation)
     if frame_times is not None:
@@ -132,6 +135,24 @@ def cut_copy(source: Path, target: Path, start_s: float) -> Path:
     return Path(target)
 
 
+def drop_start(source: Path, target: Path, packets: int) -> Path:
+    """Copy ``source`` without its first ``packets`` packets (decode order), so it starts
+    mid-GOP with no edit list: what a camera that lost the start of a file leaves."""
+    src = av.open(str(source))
+    dst = av.open(str(target), "w")
+    try:
+        stream = src.streams.video[0]
+        out = dst.add_stream_from_template(stream)
+        for n, packet in enumerate(p for p in src.demux(stream) if p.size):
+            if n >= packets:
+                packet.stream = out
+                dst.mux(packet)
+    finally:
+        dst.close()
+        src.close()
+    return Path(target)
+
+
 def _write_tone(container, stream, duration: float, tone_on: list[tuple[float, float]]) -> None:
     rate = stream.codec_context.sample_rate
     t = np.arange(int(duration * rate)) / rate
@@ -169,10 +190,14 @@ class Format:
 
     kwargs: dict
     cut_s: float | None = None  # then cut there without re-encoding (MP4 edit list)
+    drop_packets: int = 0  # then drop this many packets from the start (starts mid-GOP)
 
     @property
     def first_drawn(self) -> int:
         """The index drawn into the first frame a player shows."""
+        if self.drop_packets:  # closed GOPs: the decoder starts at the next keyframe
+            gop = self.kwargs["gop"]
+            return -(-self.drop_packets // gop) * gop
         if self.cut_s is None:
             return 0
         return int(round(self.cut_s * float(Fraction(self.kwargs["fps"]))))
@@ -198,6 +223,11 @@ FORMATS: dict[str, Format] = {
     "vfr.mp4": Format(dict(frames=90, fps=30, frame_times=VFR_TIMES, gop=30)),
     "vfr.mkv": Format(dict(frames=90, fps=30, frame_times=VFR_TIMES, gop=30)),
     "edit-list-cut.mp4": Format(dict(frames=90, fps=30, gop=30, bframes=2), cut_s=1.3),
+    "starts-mid-gop.mkv": Format(dict(frames=90, fps=30, gop=30, bframes=2), drop_packets=40),
+    "h264-open-gop.mkv": Format(
+        dict(frames=100, fps=25, gop=25, bframes=3,
+             options={"x264-params": "open-gop=1:keyint=25:min-keyint=25:scenecut=0"})
+    ),
 }
 
 
@@ -208,9 +238,11 @@ def make_format(folder: Path, name: str) -> Path:
     if target.exists():
         return target
     kwargs = dict(spec.kwargs, size=FORMAT_SIZE)
-    if spec.cut_s is None:
+    if spec.cut_s is None and not spec.drop_packets:
         return write_clip(target, **kwargs)
-    source = write_clip(Path(folder) / f"uncut-{name}", **kwargs)
+    source = write_clip(Path(folder) / f"uncut-{Path(name).stem}.mp4", **kwargs)
+    if spec.drop_packets:
+        return drop_start(source, target, spec.drop_packets)
     return cut_copy(source, target, spec.cut_s)
 
 

@@ -284,6 +284,10 @@ class VideoSource:
             info = self.info  # a clear sentence for files that are not video, before cv2
             if not self.path.is_file():
                 raise FootageError(f"Footage {self.path} was not found.")
+            # FFmpeg's per-packet complaints about damaged footage would otherwise scroll
+            # over the reviewer's terminal; damage that matters surfaces as a FootageError.
+            # (Read by cv2 when it first opens a file; a value set by the user wins.)
+            os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
             cap = cv2.VideoCapture(os.fspath(self.path), cv2.CAP_FFMPEG)
             if not cap.isOpened():
                 raise FootageError(f"{self.path.name} could not be opened for decoding.")
@@ -351,7 +355,7 @@ class VideoSource:
         if not ok or bgr is None or bgr.ndim != 3:
             raise FootageError(f"Frame {index} of {self.path.name} could not be converted to a picture.")
         self.converted += 1
-        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB, dst=bgr)  # in place: bgr is ours alone
         if self._rotation is not None:
             rgb = cv2.rotate(rgb, self._rotation)
         rgb = np.ascontiguousarray(rgb)
