@@ -7,6 +7,7 @@ own), so the GUI thread never waits on a multi-gigabyte hash.
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 
@@ -144,12 +145,17 @@ class FootageFlow(QObject):
         dialog.setAutoClose(False)
         dialog.setAutoReset(False)
         dialog.canceled.connect(task.cancel)
-        task.progress.connect(lambda done, total: (dialog.setMaximum(max(1, total)), dialog.setValue(done)))
+        task.progress.connect(functools.partial(_show_progress, dialog))
         task.failed.connect(self.error)
         task.cancelled.connect(lambda: self.message.emit("Cancelled; nothing was added or changed."))
         task.done.connect(dialog.deleteLater)
         task.done.connect(dialog.close)
         self.progress = dialog
+
+
+def _show_progress(dialog: QProgressDialog, done: int, total: int) -> None:
+    dialog.setMaximum(max(1, total))
+    dialog.setValue(min(done, max(1, total)))
 
 
 class _CheckRelay(QObject):

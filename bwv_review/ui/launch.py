@@ -24,19 +24,22 @@ def install_excepthook(app) -> None:
     Everything already done is already in the case file, so the reviewer can carry on or
     restart without losing work.
     """
-    from PySide6.QtWidgets import QMessageBox
+    from PySide6.QtWidgets import QStyle
+
+    from .. import paths
+    from .dialogs.message import SentenceDialog
 
     def hook(kind, value, tb) -> None:
         if issubclass(kind, KeyboardInterrupt):
             app.quit()
             return
         log.error("unexpected error\n%s", "".join(traceback.format_exception(kind, value, tb)))
-        box = QMessageBox(QMessageBox.Icon.Critical, "bwv-review: unexpected error",
-                          f"Something went wrong that bwv-review did not expect: {value}\n\n"
-                          "Everything saved so far is safe in the case file. The details are in the log "
-                          "file; please send it to whoever supports bwv-review.",
-                          QMessageBox.StandardButton.Ok, app.activeWindow())
-        box.setDetailedText("".join(traceback.format_exception(kind, value, tb)))
+        box = SentenceDialog(
+            "bwv-review: unexpected error",
+            f"Something went wrong that bwv-review did not expect ({kind.__name__}: {value}).\n\n"
+            "Everything saved so far is safe in the case file, and you can carry on. The details "
+            f"are in the log file in {paths.log_dir()}; please send it to whoever supports bwv-review.",
+            app.activeWindow(), icon=QStyle.StandardPixmap.SP_MessageBoxCritical)
         box.open()
         hook.boxes.append(box)
 

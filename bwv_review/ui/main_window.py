@@ -101,17 +101,10 @@ class MainWindow(QMainWindow):
         # platform window (which the offscreen test platform cannot do, and warns about).
         self.layout().setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         self.setMinimumSize(960, 600)
-        geometry, state = self.settings.window_state()
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
+        geometry, _state = self.settings.window_state()
+        if geometry is None or not self.restoreGeometry(geometry):
             self.resize(1400, 900)
-        if state is not None:
-            self.restoreState(state)
-        else:
-            self.resizeDocks([self.exhibits_dock, self.editor_dock], [430, 360], Qt.Orientation.Horizontal)
-            self.resizeDocks([self.marks_dock], [260], Qt.Orientation.Vertical)
-        self._show_start()  # after restoreState, which would show the docks again
+        self._show_start()
         self.player.rewind_on_pause_ms = int(self.settings.rewind_on_pause_s * 1000)
 
     # -- building --------------------------------------------------------------------------------
@@ -188,12 +181,12 @@ class MainWindow(QMainWindow):
         self.flow.error.connect(self.show_error)
         self.flow.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.flow.added.connect(self._footage_added)
-        self.flow.relinked.connect(lambda _ex: self.session and self.session.reload())
+        self.flow.relinked.connect(functools.partial(self._with_session, "reload"))
         ed = self.editor
-        ed.editRequested.connect(lambda aid, changes: self.session and self.session.edit(aid, changes))
-        ed.setStartToCurrent.connect(lambda aid: self.session and self.session.set_start_here(aid))
-        ed.setEndToCurrent.connect(lambda aid: self.session and self.session.set_end_here(aid))
-        ed.deleteRequested.connect(lambda aid: self.session and self.session.delete(aid))
+        ed.editRequested.connect(functools.partial(self._with_session, "edit"))
+        ed.setStartToCurrent.connect(functools.partial(self._with_session, "set_start_here"))
+        ed.setEndToCurrent.connect(functools.partial(self._with_session, "set_end_here"))
+        ed.deleteRequested.connect(functools.partial(self._with_session, "delete"))
         ed.confirmed.connect(self._words_confirmed)
         ed.escaped.connect(self.toggle_play_and_focus_video)
 
@@ -237,8 +230,7 @@ class MainWindow(QMainWindow):
         self.reviewer_label.setText(f"Reviewer: {self.settings.reviewer}  ·  "
                                     + ("read-only" if store.readonly else "every change is saved at once"))
         self.stack.setCurrentIndex(1)
-        for dock in (self.exhibits_dock, self.marks_dock, self.editor_dock):
-            dock.show()
+        self._restore_layout()
         exhibits = store.exhibits()
         if exhibits:
             session.open_exhibit(exhibits[0])
@@ -247,13 +239,22 @@ class MainWindow(QMainWindow):
         self.caseOpened.emit(session)
         return True
 
+    def _restore_layout(self) -> None:
+        """Docks as this reviewer left them last time (or a sensible first layout)."""
+        _geometry, state = self.settings.window_state()
+        if state is None or not self.restoreState(state):
+            for dock in (self.exhibits_dock, self.marks_dock, self.editor_dock):
+                dock.show()
+            self.resizeDocks([self.exhibits_dock, self.editor_dock], [430, 360], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.marks_dock], [260], Qt.Orientation.Vertical)
+
     def _wire_session(self, session: ReviewSession) -> None:
         session.error.connect(self.show_error)
         session.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         session.caseChanged.connect(self._case_changed)
         session.undo.indexChanged.connect(self._refresh_editor)
         self.panel.selected.connect(self._selected)
-        self.panel.activated.connect(lambda ann: (session.go_to(ann), self.player.setFocus()))
+        self.panel.activated.connect(self._go_to)
         ep = self.exhibits_panel
         ep.openRequested.connect(session.open_exhibit)
         ep.addRequested.connect(self.add_footage)
@@ -271,6 +272,7 @@ class MainWindow(QMainWindow):
             return
         for signal in (self.flow.checked, self.flow.thumbnail):
             signal.disconnect()
+        self.settings.save_window_state(self.saveGeometry(), self.saveState())
         session.close()
         self.pool.cancel_all()
         self.player.unload()
@@ -371,6 +373,19 @@ class MainWindow(QMainWindow):
             self.editor.set_annotation(ann)
         self.editor.focus_text()
 
+    def _with_session(self, name: str, *args) -> None:
+        if self.session is not None:
+            method = getattr(self.session, name)
+            if name == "reload":
+                method()
+            else:
+                method(*args)
+
+    def _go_to(self, ann) -> None:
+        if self.session is not None:
+            self.session.go_to(ann)
+            self.player.setFocus()
+
     def _words_confirmed(self) -> None:
         self.player.setFocus()
         if self.session is not None:
@@ -459,9 +474,13 @@ class MainWindow(QMainWindow):
         log.warning("shown to reviewer: %s", sentence)
         self.last_error = sentence
         box = SentenceDialog(APP_TITLE, sentence, self)
-        box.finished.connect(lambda _r, b=box: self._boxes.remove(b) if b in self._boxes else None)
+        box.finished.connect(functools.partial(self._forget_box, box))
         self._boxes.append(box)
         box.open()
+
+    def _forget_box(self, box, _result: int) -> None:
+        if box in self._boxes:
+            self._boxes.remove(box)
 
     def edit_settings(self) -> None:
         dialog = SettingsDialog(self.settings, self)
@@ -492,9 +511,11 @@ class MainWindow(QMainWindow):
         event.acceptProposedAction()
 
     def closeEvent(self, event) -> None:  # noqa: N802
-        self.settings.save_window_state(self.saveGeometry(), self.saveState())
-        self.close_case()
+        self.close_case()  # saves the dock layout while the docks are in use
+        self.settings.save_window_state(self.saveGeometry())
         self.player.shutdown()
+        if hasattr(self.timeline, "shutdown"):
+            self.timeline.shutdown()  # joins the sound reader's thread
         self.pool.shutdown()
         for box in list(self._boxes):
             box.close()

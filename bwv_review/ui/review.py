@@ -97,8 +97,13 @@ class ReviewSession(QObject):
             return
         path = self.store.footage_path(exhibit)
         if not path.is_file():
+            self.player.unload()
+            self.timeline.set_duration(exhibit.duration_ms)
+            self.update_markers()
+            self.exhibitOpened.emit(exhibit)
             self.error.emit(f"Footage for exhibit {exhibit.ref} is missing (expected at {path}). "
-                            "Use Relink in the exhibits panel to point at the file.")
+                            "Select it in the exhibits panel and use Relink… to point at the file.")
+            return
         tz = self.store.case().timezone
         self.player.load(path, sha256=exhibit.sha256, exhibit_ref=exhibit.ref,
                          recording_start=exhibit.recording_start, timezone=tz)

@@ -99,7 +99,9 @@ class Settings:
         return (geometry if isinstance(geometry, QByteArray) else None,
                 state if isinstance(state, QByteArray) else None)
 
-    def save_window_state(self, geometry: QByteArray, state: QByteArray) -> None:
+    def save_window_state(self, geometry: QByteArray, state: QByteArray | None = None) -> None:
+        """Geometry always; dock layout only when given (it is taken while a case is open)."""
         self.q.setValue("window/geometry", geometry)
-        self.q.setValue("window/state", state)
+        if state is not None:
+            self.q.setValue("window/state", state)
         self.q.sync()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -32,6 +33,7 @@ class _Worker(QObject):
         self.fn = fn
         self.name = name
         self._cancel = cancel
+        self._last_report = 0.0
 
     @Slot()
     def run(self) -> None:
@@ -55,6 +57,10 @@ class _Worker(QObject):
     def _report(self, done: int, total: int) -> None:
         if self._cancel.is_set():
             raise Cancelled("Cancelled.")
+        now = time.monotonic()
+        if now - self._last_report < 0.05 and done < total:
+            return  # a progress bar needs ~20 updates a second, not one per block
+        self._last_report = now
         # Totals pass 2**31 for big files: report in KiB to stay inside a Qt int.
         self.progress.emit(int(done // 1024), int(total // 1024))
 

@@ -129,9 +129,9 @@ class AnnotationEditor(QWidget):
         self.text.left.connect(self._commit_text)
         self.start.editingFinished.connect(lambda: self._emit_time("start_ms", self.start.text()))
         self.end.editingFinished.connect(lambda: self._emit_time("end_ms", self.end.text()))
-        self.start_now.clicked.connect(lambda: self.annotation and self.setStartToCurrent.emit(self.annotation.id))
-        self.end_now.clicked.connect(lambda: self.annotation and self.setEndToCurrent.emit(self.annotation.id))
-        self.delete.clicked.connect(lambda: self.annotation and self.deleteRequested.emit(self.annotation.id))
+        self.start_now.clicked.connect(lambda: self._emit_id(self.setStartToCurrent))
+        self.end_now.clicked.connect(lambda: self._emit_id(self.setEndToCurrent))
+        self.delete.clicked.connect(lambda: self._emit_id(self.deleteRequested))
         for field in (self.text, self.note, self.start, self.end, self.speaker.lineEdit()):
             field.installEventFilter(self)
         self.set_annotation(None)
@@ -183,6 +183,10 @@ class AnnotationEditor(QWidget):
         self.text.moveCursor(self.text.textCursor().MoveOperation.End)
 
     # -- emitting edits -----------------------------------------------------------------
+    def _emit_id(self, signal) -> None:
+        if self.annotation is not None:
+            signal.emit(self.annotation.id)
+
     def _emit(self, field: str, value) -> None:
         if self._loading or self.annotation is None or value is None:
             return
