@@ -154,9 +154,9 @@ class PlaybackClock(QObject):
         self._anchor_ms = self._last_ms = float(from_ms)
         self._elapsed.start()
         self._running = True
+        self._awaiting_sound = self._sound
         if self._sound and self._player is not None:
             self._player.setPlaybackRate(self._rate)
-            self._awaiting_sound = True
             self._player.setPosition(int(from_ms))
             self._player.play()
 
