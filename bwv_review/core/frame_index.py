@@ -57,8 +57,12 @@ class FrameIndex:
         return len(self.times_ms)
 
     def at(self, ms: float) -> int:
-        """The last frame whose presentation time is <= ``ms`` (clamped to the footage)."""
-        i = bisect.bisect_right(self.times_ms, ms) - 1
+        """The last frame whose presentation time is <= ``ms`` (clamped to the footage).
+
+        A nanosecond of slack: a caller's ``n * 1000 / 30`` and the index's exact fraction
+        may round to neighbouring doubles, and that must not show the previous frame.
+        """
+        i = bisect.bisect_right(self.times_ms, ms + 1e-6) - 1
         return min(max(i, 0), len(self.times_ms) - 1)
 
     def keyframe_before(self, index: int) -> int:

@@ -199,3 +199,14 @@ def test_threads_sharing_a_source_each_get_their_frame(clip):
 def _write(path, data: bytes):
     path.write_bytes(data)
     return path
+
+
+def test_frame_index_lookups():
+    from bwv_review.core.frame_index import FrameIndex
+
+    index = FrameIndex([0.0, 1000 / 30, 2000 / 30, 100.0, 250.0], [False, False, True, False, False])
+    assert [index.at(t) for t in (-5, 0, 33.3, 33.33333333333333, 99.999, 100, 10_000)] == [0, 0, 0, 1, 2, 3, 4]
+    assert [index.keyframe_before(i) for i in range(5)] == [0, 0, 2, 2, 2]  # frame 0 always counts
+    assert index.match(100.2) == 3 and index.match(101) is None and index.match(66.6667) == 2
+    again = FrameIndex.from_json(index.to_json())
+    assert again.times_ms == index.times_ms and again.keyframes == index.keyframes
