@@ -221,6 +221,27 @@ def precision_recall(regions, labels, duration_ms) -> tuple[float, float]:
     return hit / max(1, found.sum()), hit / max(1, truth.sum())
 
 
+def webrtc_regions(path: Path, mode: int) -> list[tuple[int, int]] | None:
+    """For comparison only: webrtcvad (if importable) with the same merge/length rules as ours."""
+    try:
+        import webrtcvad  # noqa: PLC0415 - optional, not a dependency
+    except ImportError:
+        return None
+    vad = webrtcvad.Vad(mode)
+    x = np.concatenate(list(audio.iter_mono(path)))
+    pcm = (np.clip(x, -1, 1) * 32767).astype(np.int16)
+    step = 480  # 30 ms at 16 kHz
+    flags = np.array([vad.is_speech(pcm[i : i + step].tobytes(), RATE) for i in range(0, len(pcm) - step + 1, step)])
+    voiced = np.repeat(flags, 3)  # to 10 ms frames
+    regions: list[list[int]] = []
+    for a, b in audio._runs(voiced):
+        if regions and a - regions[-1][1] <= 60:
+            regions[-1][1] = b
+        else:
+            regions.append([a, b])
+    return [(a * 10, b * 10) for a, b in regions if (b - a) >= 25]
+
+
 def bench_speech(work: Path) -> None:
     import json
 
@@ -232,6 +253,11 @@ def bench_speech(work: Path) -> None:
     p, r = precision_recall(audio.analyse(clip, "d" * 64).speech_regions(), meta["speech_ms"], meta["duration_ms"])
     print("\nSpeech regions, per 10 ms frame:")
     print(f"  committed clip tests/data/speech_clip.mkv (tuned on it): precision {p:.3f} recall {r:.3f}")
+    for mode in (1, 3):
+        other = webrtc_regions(clip, mode)
+        if other is not None:
+            p, r = precision_recall(other, meta["speech_ms"], meta["duration_ms"])
+            print(f"    webrtcvad mode {mode}, same merge rules (comparison): precision {p:.3f} recall {r:.3f}")
     for noise in (0.003, 0.01, 0.03):  # held out: other sentences, voices and noise levels
         x, labels = scene(120, seed=41)
         n = len(x)
@@ -244,6 +270,11 @@ def bench_speech(work: Path) -> None:
         snr = 20 * np.log10(speech_rms / noise)
         print(f"  held-out 2-minute scene, white noise {noise} (speech SNR {snr:4.1f} dB): "
               f"precision {p:.3f} recall {r:.3f}")
+        for mode in (1, 3):
+            other = webrtc_regions(path, mode)
+            if other is not None:
+                p, r = precision_recall(other, labels, 120_000)
+                print(f"    webrtcvad mode {mode} (comparison): precision {p:.3f} recall {r:.3f}")
 
 
 def main() -> None:

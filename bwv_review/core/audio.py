@@ -444,7 +444,7 @@ _FULL_SCALE_DB = float(20 * np.log10(np.hanning(WIN).sum() / 2))
 
 def speech_regions(
     features: np.ndarray,
-    high_db: float = 9.0,
+    high_db: float = 6.0,
     low_db: float = 4.0,
     max_flatness: float = 0.35,
     max_tonality: float = 0.5,
