@@ -180,6 +180,13 @@ def main() -> int:
     print(f"real-time factor: {run_s / audio_s:.3f} ({run_s:.1f} s for {audio_s:.0f} s of sound; "
           f"model load {load_s:.2f} s not included)")
     print(f"reference, reading the sound alone: real-time factor {decode_s / audio_s:.4f} ({decode_s:.2f} s)")
+    try:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak memory of this process: {peak:.0f} MB (sound at 16 kHz is 3.8 MB a minute)")
+    except ImportError:  # Windows
+        pass
     if errors:
         errors.sort()
         within = sum(e <= 0.5 for e in errors) / len(placed)

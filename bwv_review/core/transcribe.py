@@ -49,6 +49,8 @@ MODEL_FILES = ("model.bin", "config.json", "tokenizer.json")
 # Silero VAD's default pads each speech region by 400 ms, and Whisper puts a window's first
 # word at the region's start: 400 ms early. 200 ms keeps soft onsets and halves that error.
 VAD_OPTIONS = {"speech_pad_ms": 200}
+PIECE_S = 300.0  # seconds of sound given to the model at once (memory, cancel latency)
+CUT_SEARCH_S = 20.0  # a piece ends at the quietest moment in its last this-many seconds
 DECODE_SHARE = 0.1  # of the progress bar: reading the sound is quick next to transcribing it
 SAMPLE_RATE = audio.ANALYSIS_RATE  # Whisper's own rate, 16 kHz
 
@@ -209,6 +211,30 @@ class Draft:
         }
 
 
+def pieces(samples: np.ndarray, piece_s: float | None = None, search_s: float | None = None) -> list[tuple[int, int]]:
+    """(start, end) sample ranges of about ``piece_s`` each, cut at the quietest moment
+    (300 ms of least energy) in the ``search_s`` before each boundary, so a cut falls in a
+    pause rather than through a word."""
+    piece_s = PIECE_S if piece_s is None else piece_s
+    search_s = CUT_SEARCH_S if search_s is None else search_s
+    n = len(samples)
+    size, hop = int(piece_s * SAMPLE_RATE), SAMPLE_RATE // 100
+    if n <= size + search_s * SAMPLE_RATE:
+        return [(0, n)]
+    frames = n // hop
+    energy = np.square(samples[: frames * hop].reshape(frames, hop), dtype=np.float64).mean(axis=1)
+    smooth = np.convolve(energy, np.ones(30) / 30, mode="same")  # 300 ms
+    out, start = [], 0
+    while n - start > size + search_s * SAMPLE_RATE:
+        lo = (start + size - int(search_s * SAMPLE_RATE)) // hop
+        hi = (start + size) // hop
+        cut = (lo + int(np.argmin(smooth[lo:hi]))) * hop
+        out.append((start, cut))
+        start = cut
+    out.append((start, n))
+    return out
+
+
 def transcribe_samples(
     samples: np.ndarray,
     model,
@@ -220,38 +246,52 @@ def transcribe_samples(
 ) -> tuple[list[Segment], str]:
     """Segments with word times (ms from sample 0) for 16 kHz mono float32 ``samples``.
 
-    ``progress(done_ms, total_ms)`` follows the sound transcribed so far; ``cancel()``
-    returning True stops with Cancelled between segments.
+    Long sound goes to the model in pieces of about PIECE_S (cut in pauses): Whisper's
+    features for a whole hour would take gigabytes, and a piece is also a point where
+    ``cancel()`` (checked between pieces and segments) is honoured quickly.
+    ``progress(done_ms, total_ms)`` follows the sound transcribed so far.
     """
     total_ms = int(len(samples) * 1000 / SAMPLE_RATE)
     lang = _language(model, language)
-    pieces, info = model.transcribe(
-        np.ascontiguousarray(samples, dtype=np.float32),
-        language=lang,
-        word_timestamps=True,
-        vad_filter=vad,  # Silero VAD ships inside faster-whisper: works offline
-        vad_parameters=dict(VAD_OPTIONS) if vad else None,
-        beam_size=beam_size,
-        # Each 30 s window on its own: a misheard phrase cannot snowball into a loop of
-        # invented text across the rest of a long recording.
-        condition_on_previous_text=False,
-    )
     out: list[Segment] = []
-    for piece in pieces:
+    detected = lang or ""
+    reported = 0
+
+    def report(done_ms: int) -> None:
+        nonlocal reported
+        reported = max(reported, min(total_ms, done_ms))
+        if progress is not None:
+            progress(reported, total_ms)
+    for first, last in pieces(samples):
         if cancel is not None and cancel():
             raise Cancelled("Transcription was cancelled; nothing was saved.")
-        words = [
-            Word(w.word.strip(), _ms(w.start), _ms(w.end), float(w.probability))
-            for w in piece.words or []
-            if w.word.strip()
-        ]
-        out.append(Segment(_ms(piece.start), _ms(piece.end), piece.text.strip(), words,
-                           float(piece.avg_logprob), float(piece.no_speech_prob)))
-        if progress is not None:
-            progress(min(total_ms, _ms(piece.end)), total_ms)
-    if progress is not None:
-        progress(total_ms, total_ms)
-    return out, info.language
+        offset = first / SAMPLE_RATE
+        found, info = model.transcribe(
+            np.ascontiguousarray(samples[first:last], dtype=np.float32),
+            language=lang or (detected or None),
+            word_timestamps=True,
+            vad_filter=vad,  # Silero VAD ships inside faster-whisper: works offline
+            vad_parameters=dict(VAD_OPTIONS) if vad else None,
+            beam_size=beam_size,
+            # Each 30 s window on its own: a misheard phrase cannot snowball into a loop of
+            # invented text across the rest of a long recording.
+            condition_on_previous_text=False,
+        )
+        detected = detected or info.language  # detected once, from the first piece
+        for seg in found:
+            if cancel is not None and cancel():
+                raise Cancelled("Transcription was cancelled; nothing was saved.")
+            words = [
+                Word(w.word.strip(), _ms(offset + w.start), _ms(offset + w.end), float(w.probability))
+                for w in seg.words or []
+                if w.word.strip()
+            ]
+            out.append(Segment(_ms(offset + seg.start), _ms(offset + seg.end), seg.text.strip(), words,
+                               float(seg.avg_logprob), float(seg.no_speech_prob)))
+            report(_ms(offset + seg.end))
+        report(_ms(last / SAMPLE_RATE))
+    report(total_ms)
+    return out, detected or "en"
 
 
 def _ms(seconds: float) -> int:
@@ -310,6 +350,7 @@ def transcribe_file(
         "vad_filter": vad,
         "vad_parameters": VAD_OPTIONS if vad else None,
         "condition_on_previous_text": False,
+        "piece_s": PIECE_S,
         "model_source": choice.source,
         "seconds": round(time.perf_counter() - clock, 2),
     }

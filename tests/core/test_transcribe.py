@@ -163,9 +163,7 @@ def spoken_case(spoken, tmp_path):
 
 
 # -- what the model heard -----------------------------------------------------------------
-@needs_model
-def test_word_error_rate_and_sentence_starts(spoken_case):
-    segs = transcripts.segments(spoken_case, "AB/1")
+def assert_heard_well(segs: list[Segment]) -> None:
     heard = " ".join(s.text for s in segs)
     said = " ".join(text for _, text in SENTENCES)
     assert wer(said, heard) <= MAX_WER, heard
@@ -175,6 +173,11 @@ def test_word_error_rate_and_sentence_starts(spoken_case):
         near = [w for w in words if words_of(w.word) == [first] and abs(w.start_ms - start_s * 1000) < 2000]
         assert near, f"{first!r} not heard near {start_s} s in {heard!r}"
         assert abs(near[0].start_ms - start_s * 1000) <= START_TOLERANCE_MS, (near[0], start_s)
+
+
+@needs_model
+def test_word_error_rate_and_sentence_starts(spoken_case):
+    assert_heard_well(transcripts.segments(spoken_case, "AB/1"))
 
 
 @needs_model
@@ -269,6 +272,29 @@ def test_annotation_from_words_is_a_draft_marked_as_machine_sourced(spoken_case)
     assert transcripts.is_machine_sourced(verified) and not transcripts.unverified_machine_quote(verified)
     with pytest.raises(ReviewError, match="at least one word"):
         transcripts.annotation_from_words(spoken_case, "AB/1", [], "advice")
+
+
+@needs_model
+def test_long_sound_in_pieces_gives_the_same_words_at_the_same_times(spoken, monkeypatch):
+    # Pieces of 8 s cut in the quietest moment of the 4 s before each boundary: every cut
+    # must land in a pause between sentences and every time must still count from frame 0.
+    monkeypatch.setattr(transcribe, "PIECE_S", 8.0)
+    monkeypatch.setattr(transcribe, "CUT_SEARCH_S", 4.0)
+    samples = transcribe.read_sound(spoken.clip)
+    cuts = transcribe.pieces(samples)
+    assert len(cuts) == 3 and cuts[0][0] == 0 and cuts[-1][1] == len(samples)
+    for (_, end), (start, _) in zip(cuts, cuts[1:], strict=False):
+        assert end == start
+        assert np.abs(samples[end - 800 : end + 800]).max() < 0.01  # silence either side of the cut
+    model = transcribe.load_model(transcribe.resolve_model())
+    segs, language = transcribe.transcribe_samples(samples, model)
+    assert language == "en"
+    # Less context per window can change a word or two, never the timing.
+    assert_heard_well(segs)
+
+
+def test_short_sound_is_one_piece():
+    assert transcribe.pieces(np.zeros(16000 * 60, np.float32)) == [(0, 16000 * 60)]
 
 
 @needs_model
