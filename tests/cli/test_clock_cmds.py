@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,10 @@ from bwv_review.core.timecode import clock_at, parse_instant
 from tests.core.test_align import OTHER_WORDS, WORDS, camera, cut, scene
 from tests.core.test_audio import write_av
 from tests.footage import write_clip
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("espeak-ng") is None, reason="needs espeak-ng to make speech (apt install espeak-ng)"
+)
 
 SHIFT_S = 6.4321  # BODY/2 starts this long after BODY/1
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,10 @@ from bwv_review.core import align, audio
 from bwv_review.core.errors import Cancelled, ReviewError
 from tests.core.test_audio import write_av
 from tests.data.make_speech_clip import speak
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("espeak-ng") is None, reason="needs espeak-ng to make speech (apt install espeak-ng)"
+)
 
 RATE = 48000
 WORDS = [
