@@ -124,8 +124,10 @@ def test_stepping_back_across_a_gop_is_exact_and_mostly_cached(format_clip, name
 def test_real_clips_match_a_plain_sequential_decode(name):
     with VideoSource(REAL_MEDIA / name) as source:
         n = source.info.frame_count
-        last_step = min(n - 1, 80)  # steps back across cockatoo's keyframe at 76
-        wanted = sample(n, 3, seed=11) + list(range(last_step, last_step - 8, -1))
+        if n > 100:  # cockatoo: 720p 4:4:4, slow to decode; stay in the first two GOPs
+            wanted = [0, 40, *range(80, 72, -1)]  # the steps back cross the keyframe at 76
+        else:
+            wanted = sample(n, 4, seed=11) + list(range(n - 1, n - 9, -1))
         near = {j for i in wanted for j in range(i - 2, i + 3)}
         times, pictures = decode_all(REAL_MEDIA / name, thumb=8, keep=near)
         assert n == len(times)
@@ -133,9 +135,9 @@ def test_real_clips_match_a_plain_sequential_decode(name):
         for i in wanted:
             frame = source.frame(i)
             thumb = frame.image[::8, ::8].astype(np.int16)
-            diffs = {j: float(np.abs(thumb - pictures[j]).mean()) for j in near if abs(j - i) <= 2 and j in pictures}
+            diffs = {j: float(np.abs(thumb - pictures[j]).mean()) for j in range(i - 2, i + 3) if j in pictures}
             assert min(diffs, key=diffs.get) == i and diffs[i] < 2.0, (i, diffs)
             assert frame.time_ms == pytest.approx(times[i], abs=1e-6)
-        for i in sample(n, 2, seed=5)[1:]:
+        for i in wanted[1:4]:
             assert source.frame_at(times[i]).index == i
-            assert source.frame_at(times[i] - 1).index == (i - 1 if i else 0)
+            assert source.frame_at(times[i] - 1).index == max(i - 1, 0)
