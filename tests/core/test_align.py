@@ -59,6 +59,20 @@ def camera(x: np.ndarray, gain_db: float, noise: float, seed: int) -> np.ndarray
     return (x * 10 ** (gain_db / 20) + noise * rng.standard_normal(len(x))).astype(np.float32)
 
 
+def room(x: np.ndarray, rt60_s: float, drr_db: float, direct_ms: float, seed: int) -> np.ndarray:
+    """``x`` heard in a reverberant room: direct sound after ``direct_ms``, then a decaying tail."""
+    rng = np.random.default_rng(seed)
+    n = int(rt60_s * RATE)
+    ir = rng.standard_normal(n) * np.exp(-6.9 * np.arange(n) / n)
+    ir *= 10 ** (-drr_db / 20) / np.sqrt((ir**2).sum())
+    delay = int(direct_ms * RATE / 1000)
+    ir = np.roll(ir, delay + 16)  # reflections arrive after the direct sound
+    ir[delay] = 1.0
+    size = len(x) + n
+    y = np.fft.irfft(np.fft.rfft(x, size) * np.fft.rfft(ir, size), size)[: len(x)]
+    return (y / np.abs(y).max() * 0.8).astype(np.float32)
+
+
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory) -> tuple[Path, np.ndarray]:
     folder = tmp_path_factory.mktemp("align")
@@ -92,6 +106,16 @@ def test_known_offsets_are_recovered_within_a_few_ms(shared, name):
     assert result.refined and result.confidence >= align.MIN_CONFIDENCE
     assert abs(result.drift_ppm) < 100  # same clock: no drift to speak of
     assert abs(result.coarse_ms - expected_ms) < 40.0  # the envelope step alone is within a frame
+
+
+def test_reverberant_room_with_cameras_at_different_distances(shared):
+    folder, x = shared
+    # RT60 0.5 s, as much reverberant as direct sound; B is 2.4 m (7 ms) further from the talk
+    near, far = room(x, 0.5, 0.0, 2.0, seed=1), room(x, 0.5, 0.0, 9.0, seed=2)
+    ref = write_av(folder / "r-ref.mkv", camera(cut(near, 5.0173, 40), -12, 0.01, 3), audio_codec="aac")
+    ref2 = write_av(folder / "r-ref2.mkv", camera(far, 0, 0.005, 4), audio_codec="aac")
+    result = align.align_files(ref, "r" * 64, ref2, "s" * 64)
+    assert result.offset_ms == pytest.approx(5017.3 + 7.0, abs=5.0), result
 
 
 def test_unrelated_recordings_are_refused(shared):
