@@ -33,15 +33,17 @@ from PySide6.QtWidgets import (
 from ..core.model import Exhibit
 from ..core.timecode import format_ms, local, parse_instant
 
-COLUMNS = ("Exhibit", "Wearer", "Duration", "Clock start", "Footage", "Reviewed")
-COL_REF, COL_WEARER, COL_DURATION, COL_START, COL_HASH, COL_COVERAGE = range(6)
+# What a reviewer scans for first (is the footage intact, how much is watched) comes
+# straight after the ref, so a narrow panel still shows it.
+COLUMNS = ("Exhibit", "Footage", "Reviewed", "Wearer", "Duration", "Clock start")
+COL_REF, COL_HASH, COL_COVERAGE, COL_WEARER, COL_DURATION, COL_START = range(6)
 TIPS = (
     "Exhibit reference (double-click to open it in the player)",
+    "verified: SHA-256 matches import; changed: the file differs; missing: not found (select it and Relink…)",
+    "Share of seconds you have watched (hover for how much at normal speed)",
     "Officer wearing the camera",
     "Length of the footage",
     "Recording start in the case's time zone (hover for UTC and where it came from)",
-    "verified: SHA-256 matches import; changed: the file differs; missing: not found (right-click to relink)",
-    "Share of seconds you have watched (hover for how much at normal speed)",
 )
 STATUS_COLOURS = {"verified": "#1e8449", "changed": "#c0392b", "missing": "#c0392b", "checking…": "#7f7f7f"}
 ExhibitRole = Qt.ItemDataRole.UserRole + 1
@@ -173,12 +175,11 @@ class ExhibitsPanel(QWidget):
         self.view.setModel(model)
         self.view.setRootIsDecorated(False)
         self.view.setUniformRowHeights(True)
-        self.view.setIconSize(QSize(96, 54))
+        self.view.setIconSize(QSize(80, 45))
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.setToolTip("Footage in this case. Double-click to open; right-click missing footage to relink")
+        self.view.setToolTip("Footage in this case. Double-click to open; select missing footage and Relink…")
         self.view.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.view.doubleClicked.connect(self._open)
         self.view.activated.connect(self._open)
 

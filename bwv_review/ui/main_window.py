@@ -227,7 +227,7 @@ class MainWindow(QMainWindow):
         self.banner.setText("Read-only: this case file cannot be changed here (it was opened read-only, or the file "
                             "or its folder is not writable). You can watch and search; marks cannot be added or edited.")
         self.banner.setVisible(store.readonly)
-        self.reviewer_label.setText(f"Reviewer: {self.settings.reviewer}  ·  "
+        self.reviewer_label.setText(f"{case.title}{ref}  ·  Reviewer: {self.settings.reviewer}  ·  "
                                     + ("read-only" if store.readonly else "every change is saved at once"))
         self.stack.setCurrentIndex(1)
         self._restore_layout()

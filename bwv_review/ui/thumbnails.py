@@ -13,7 +13,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
-THUMB_HEIGHT = 54
+THUMB_HEIGHT = 45
 
 
 def decode_thumbnail(path: Path, at_ms: int = 0) -> QImage:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QStackedLayout,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -68,7 +69,10 @@ class AnnotationEditor(QWidget):
         self.empty.setWordWrap(True)
         self._stack.addWidget(self.empty)
         form_host = QWidget()
-        form = QFormLayout(form_host)
+        outer = QVBoxLayout(form_host)
+        form = QFormLayout()
+        outer.addLayout(form)
+        outer.addStretch(1)  # fields stay together at the top of a tall panel
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
 
         self.category = QComboBox()
@@ -82,6 +86,9 @@ class AnnotationEditor(QWidget):
         self.text.setPlaceholderText("Type the words exactly as said. Enter saves, Shift+Enter adds a line.")
         self.text.setToolTip("Verbatim words, kept exactly as typed. Enter saves and returns to the video")
         self.text.setTabChangesFocus(True)
+        lines = self.fontMetrics().lineSpacing()
+        self.text.setMinimumHeight(lines * 3 + 12)
+        self.text.setMaximumHeight(lines * 9 + 12)
         self.note = QLineEdit()
         self.note.setPlaceholderText("Reviewer's note (not part of the quote)")
         self.note.setToolTip("Your own note: context, doubts, what to check")
