@@ -66,7 +66,12 @@ def _open(path: Path):
 
 
 def _origin_s(container) -> float:
-    """Stream-clock seconds of the first video frame (min PTS of the first packets)."""
+    """Stream-clock seconds of the first video frame shown, by core.frame_index's rule.
+
+    That is the lowest PTS among packets not marked discard (edit lists), counting from
+    the first keyframe when the file has one (a file cut mid-GOP: the decoder skips what
+    comes before it). Only the first packets are read: B-frame reordering is shallow.
+    """
     if not container.streams.video:
         astream = container.streams.audio[0]
         if astream.start_time is not None and astream.time_base:
@@ -74,18 +79,24 @@ def _origin_s(container) -> float:
         return 0.0
     vstream = container.streams.video[0]
     base = vstream.time_base
-    stamps: list[int] = []
+    stamps: list[tuple[int, bool]] = []  # pts, after the first keyframe
+    seen_key = False
+    after_key = 0
     for packet in container.demux(vstream):
-        if packet.size == 0 or packet.is_discard:
+        if packet.size == 0:
             continue
+        seen_key = seen_key or bool(packet.is_keyframe)
+        after_key += seen_key
         pts = packet.pts if packet.pts is not None else packet.dts
-        if pts is not None:
-            stamps.append(pts)
-        if len(stamps) >= 64:  # beyond any B-frame reordering depth
+        if not packet.is_discard and pts is not None:
+            stamps.append((pts, seen_key))
+        if after_key >= 64 or len(stamps) >= 4096:
             break
+    if seen_key:
+        stamps = [s for s in stamps if s[1]]
     if not stamps:
         return float(vstream.start_time * base) if vstream.start_time is not None else 0.0
-    return float(min(stamps) * base)
+    return float(min(pts for pts, _ in stamps) * base)
 
 
 def _duration_ms(container, origin: float) -> int:

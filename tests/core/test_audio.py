@@ -10,7 +10,7 @@ import av
 import numpy as np
 import pytest
 
-from bwv_review.core import audio
+from bwv_review.core import audio, frame_index
 from bwv_review.core.errors import Cancelled, FootageError
 from tests.footage import write_clip
 
@@ -127,6 +127,51 @@ def test_a_gap_in_the_sound_is_filled_with_silence(tmp_path):
     assert hits[0] / 16 == pytest.approx(500, abs=1)
     assert hits[-1] / 16 == pytest.approx(2500 + 750 + 3, abs=2)
     assert not samples[int(jump * 16000) + 8 : int((jump + 0.75) * 16000) - 8].any()
+
+
+def drop_video_start(source: Path, target: Path, packets: int) -> Path:
+    """Copy ``source`` without its first ``packets`` video packets (audio kept): a camera
+    file that lost its start, so the picture starts mid-GOP and later than the sound."""
+    src, dst = av.open(str(source)), av.open(str(target), "w")
+    try:
+        outs = {s.index: dst.add_stream_from_template(s) for s in src.streams if s.type in ("video", "audio")}
+        seen = 0
+        for packet in src.demux():
+            if not packet.size or packet.stream.index not in outs:
+                continue
+            if packet.stream.type == "video":
+                seen += 1
+                if seen <= packets:
+                    continue
+            packet.stream = outs[packet.stream.index]
+            dst.mux(packet)
+    finally:
+        dst.close()
+        src.close()
+    return target
+
+
+@pytest.mark.parametrize("name", ["bframes.mp4", "bframes.mkv", "mid-gop.mkv"])
+def test_time_zero_is_the_frame_index_origin(tmp_path, name):
+    # The player's time 0 (core.frame_index) and the sound's must be the same instant.
+    source = write_clip(tmp_path / f"src-{name}", frames=100, gop=25, bframes=3, audio=True,
+                        tone_on=[(2.0, 3.0)])
+    path = drop_video_start(source, tmp_path / name, 30) if name.startswith("mid") else source
+    info = frame_index.probe(path)
+    container = av.open(str(path))
+    try:
+        origin = audio._origin_s(container)
+        sound = container.streams.audio[0]
+        sound_start = float((sound.start_time or 0) * sound.time_base)
+    finally:
+        container.close()
+    assert origin == pytest.approx(info.index.origin_s, abs=1e-6)
+    if name.startswith("mid"):
+        assert origin > 0.5  # the picture now starts later than the sound
+    # the tone starts 2.0 s into the sound, so at 2.0 s - (picture start - sound start)
+    expected = 2000 - (origin - sound_start) * 1000
+    samples = decode(path)
+    assert first_click_ms(samples / np.abs(samples).max()) == pytest.approx(expected, abs=25)
 
 
 def test_aac_in_mp4_keeps_time(tmp_path):
