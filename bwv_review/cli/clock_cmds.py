@@ -182,14 +182,20 @@ def cmd_align(args) -> int:
         if ex.id == other.id:
             raise ReviewError(f"Exhibit {ex.ref} cannot be aligned to itself; name another exhibit.")
         path, other_path = _usable_footage(store, ex), _usable_footage(store, other)
-        result = aligning.align_files(
-            path,
-            ex.sha256,
-            other_path,
-            other.sha256,
-            min_confidence=args.min_confidence,
-            progress=StderrProgress(f"Listening to {ex.ref} and {other.ref}"),
-        )
+        try:
+            result = aligning.align_files(
+                path,
+                ex.sha256,
+                other_path,
+                other.sha256,
+                min_confidence=args.min_confidence,
+                progress=StderrProgress(f"Listening to {ex.ref} and {other.ref}"),
+            )
+        except aligning.NoSharedSound as exc:
+            raise ReviewError(
+                f"{exc} Nothing was changed; to set it by hand use "
+                f"`bwv-review exhibit CASE {ex.ref} --offset-from {other.ref} SECONDS`."
+            ) from exc
         where = "after" if result.offset_ms >= 0 else "before"
         print(
             f"{ex.ref} starts {format_ms(round(abs(result.offset_ms)))} {where} {other.ref} "

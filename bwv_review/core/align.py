@@ -38,6 +38,10 @@ SEARCH_MS = 120  # how far the fine step may move the coarse answer (clock drift
 WINDOWS = 5
 
 
+class NoSharedSound(ReviewError):  # noqa: N818 - reads as what it reports
+    """Alignment refused: the best match is not clearly better than chance."""
+
+
 @dataclass
 class Alignment:
     offset_ms: float  # REF's time 0 is at this file time of REF2
@@ -185,29 +189,24 @@ def align_files(
 ) -> Alignment:
     """Where REF's time 0 falls on REF2's file time; ReviewError when there is no clear match."""
     ref_path, ref2_path = Path(ref_path), Path(ref2_path)
-    weights: dict[str, int] = {}
+    jobs = [(p, sha) for p, sha in ((ref_path, ref_sha256), (ref2_path, ref2_sha256)) if audio.cached_analysis(sha) is None]
+    for n, (path, sha) in enumerate(jobs):  # progress: per mille of the decoding still to do
 
-    def part(name: str):
-        def report(done: int, total: int) -> None:
-            weights[name] = total
+        def report(done: int, total: int, n: int = n) -> None:
             if progress is not None:
-                whole = weights.get("ref", total) + weights.get("ref2", total)
-                before = weights.get("ref", 0) if name == "ref2" else 0
-                progress(before + done, whole)
+                progress(int(1000 * (n + (done / total if total else 1))), 1000 * len(jobs))
 
-        return report
-
-    ref = audio.analyse(ref_path, ref_sha256, progress=part("ref"), cancel=cancel)
-    ref2 = audio.analyse(ref2_path, ref2_sha256, progress=part("ref2"), cancel=cancel)
+        audio.analyse(path, sha, progress=report, cancel=cancel)
+    ref = audio.analyse(ref_path, ref_sha256)
+    ref2 = audio.analyse(ref2_path, ref2_sha256)
     coarse = coarse_alignment(ref, ref2)
     if coarse.confidence < min_confidence:
-        raise ReviewError(
+        raise NoSharedSound(
             f"The two recordings do not share enough sound to line them up (confidence "
-            f"{coarse.confidence:.2f}, below {min_confidence:.2f}); set the start by hand "
-            "with `bwv-review exhibit ... --offset-from` instead."
+            f"{coarse.confidence:.2f}, below {min_confidence:.2f}); line them up by hand on an "
+            "event both show or both hear instead."
         )
     if cancel is not None and cancel():
-
         raise Cancelled("Alignment was cancelled.")
     return refine(coarse, ref_path, ref2_path, ref, ref2)
 

@@ -140,6 +140,7 @@ def test_align_refuses_unrelated_sound_and_changes_nothing(case, capsys):
     assert run(["align", str(case), "--exhibit", "OTHER/1", "--to", "BODY/1"]) == 2
     err = capsys.readouterr().err
     assert "do not share enough sound" in err and "Traceback" not in err
+    assert "Nothing was changed" in err and "--offset-from BODY/1 SECONDS" in err
     ex, audit = stored(case, "OTHER/1")
     assert ex.recording_start is None and len(audit) == len(audit_before)
 

@@ -192,3 +192,21 @@ def test_clock_drift_is_measured_and_the_start_is_right(shared):
     assert result.offset_ms == pytest.approx(4500.0, abs=5.0), result
     assert result.drift_ppm == pytest.approx(600, abs=100), result
     assert result.drift_ms() == pytest.approx(24, abs=5)
+
+
+def test_progress_runs_to_the_end_whether_or_not_a_side_is_cached(shared):
+    folder, x = shared
+    ref = write_av(folder / "p-ref.mkv", camera(cut(x, 3, 25), -6, 0.005, 10))
+    ref2 = write_av(folder / "p-ref2.mkv", camera(cut(x, 0, 30), 0, 0.005, 11))
+    for _ in range(2):  # both decoded, then both cached
+        seen: list[tuple[int, int]] = []
+        result = align.align_files(ref, "p" * 64, ref2, "q" * 64, progress=lambda d, t, s=seen: s.append((d, t)))
+        assert result.offset_ms == pytest.approx(3000, abs=5)
+        assert all(d <= t for d, t in seen) and [d for d, _ in seen] == sorted(d for d, _ in seen)
+        if seen:
+            assert seen[-1][0] == seen[-1][1]
+    audio.analyse(ref, "p" * 64)
+    seen = []
+    other = write_av(folder / "p-other.mkv", camera(cut(x, 10, 30), 0, 0.005, 12))
+    align.align_files(other, "o" * 64, ref, "p" * 64, progress=lambda d, t: seen.append((d, t)))
+    assert seen[-1] == (1000, 1000)  # only the uncached side is counted
