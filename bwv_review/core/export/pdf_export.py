@@ -117,7 +117,7 @@ def render_pdf(report: Report) -> bytes:
     story.append(Paragraph("Chronology", st["h2"]))
     story += _narrative(report, st)
     story.append(Paragraph("Log", st["h2"]))
-    story.append(_log(report, st))
+    story += _log(report, st)
     story += [
         Paragraph("Integrity", st["h2"]),
         Paragraph(_m(audit_text(report)), st["meta"]),
@@ -203,13 +203,25 @@ def _narrative(report: Report, st) -> list:
     return out
 
 
-def _log(report: Report, st) -> Table:
+LOG_CHUNK = 150  # rows per table: reportlab re-measures a whole table at each page split
+
+
+def _log(report: Report, st) -> list[Table]:
     tz = report.tz
     head = ["Clock", "Exhibit", "File time", "Category", "Speaker", "Words", "Status"]
-    data = [[Paragraph(h, st["cellbold"]) for h in head]]
+    data = []
     for entry in report.statement_entries:
         a = entry.annotation
         span = format_ms(a.start_ms) + (f"\n–{format_ms(a.end_ms)}" if a.end_ms is not None else "")
-        row = [clock_text(entry, tz) or "", entry.exhibit.ref, span, entry.category.name, a.speaker, a.text, a.status]
-        data.append([Paragraph(_m(v), st["cell"]) for v in row])
-    return _grid(data, [1.4, 1.3, 2.4, 2.2, 2.3, 6.0, 1.4])
+        # Short fixed-width values as plain strings (drawn directly; a Paragraph per cell made a
+        # 10,000-row log several times slower); free text as Paragraphs so it wraps.
+        data.append([clock_text(entry, tz) or "", printable(entry.exhibit.ref)[:12], span,
+                     Paragraph(_m(entry.category.name), st["cell"]), Paragraph(_m(a.speaker), st["cell"]),
+                     Paragraph(_m(a.text), st["cell"]), a.status])
+    tables = []
+    for i in range(0, max(len(data), 1), LOG_CHUNK):
+        rows = [[Paragraph(h, st["cellbold"]) for h in head], *data[i:i + LOG_CHUNK]]
+        table = _grid(rows, [1.4, 1.3, 2.4, 2.2, 2.3, 6.0, 1.4])
+        table.setStyle(TableStyle([("FONT", (0, 1), (-1, -1), fonts()[0], 7.5, 9.5)]))
+        tables.append(table)
+    return tables
