@@ -176,6 +176,38 @@ def bench_hour(work: Path) -> None:
     print(f"  cache on disk {cache_mb:.1f} MB; peak memory of this process {rss:.0f} MB")
 
 
+def cold_waveform(path: Path) -> Took:
+    """audio.analyse (waveform + features) with nothing cached: a fresh cache folder."""
+    old = os.environ.get("BWV_REVIEW_HOME")
+    os.environ["BWV_REVIEW_HOME"] = tempfile.mkdtemp(prefix="bwv-bench-wave-")
+    try:
+        return Took(lambda: audio.analyse(path, "f" * 64))
+    finally:
+        if old is None:
+            os.environ.pop("BWV_REVIEW_HOME")
+        else:
+            os.environ["BWV_REVIEW_HOME"] = old
+
+
+def waveform_figures(hour: Path, ten: Path | None = None) -> list[dict]:
+    """Waveform of an hour against ffmpeg decoding the same sound; and, given a 10-minute
+    file of the same kind, how the time grows from 10 to 60 minutes."""
+    ff = Took(lambda: subprocess.run(["ffmpeg", "-v", "error", "-i", str(hour), "-map", "0:a", "-f", "null", "-"],
+                                     check=True))
+    ours = cold_waveform(hour)
+    out = [{"name": "waveform for 1 hour of audio", "value": round(ours.wall / ff.wall, 2), "unit": "x ffmpeg time",
+            "reference": f"ffmpeg -map 0:a -f null {ff.wall:.1f} s (cpu {ff.cpu:.1f} s)", "target": "<= 1.5x",
+            "met": ours.wall / ff.wall <= 1.5, "absolute_s": round(ours.wall, 2),
+            "cpu_ratio": round(ours.cpu / ff.cpu, 2)}]
+    if ten is not None:
+        short = cold_waveform(ten)
+        growth = ours.wall / short.wall
+        out.append({"name": "how costs grow: waveform, 60 min vs 10 min", "value": round(growth, 2),
+                    "unit": "x the 10-minute time", "reference": f"10 min {short.wall:.1f} s, 60 min {ours.wall:.1f} s; "
+                    "linear is 6x", "target": "roughly linear or better (<= 6.6x)", "met": growth <= 6.6})
+    return out
+
+
 def bench_align(work: Path) -> None:
     shift, ppm = 123.4567, 40.0
     a, b, c = work / "cam-a.mp4", work / "cam-b.mp4", work / "cam-c.mp4"

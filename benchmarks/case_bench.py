@@ -62,25 +62,33 @@ def annotation_commit(work: Path, n: int = 500) -> list[dict]:
     ]
 
 
-def hashing(work: Path, megabytes: int) -> list[dict]:
-    path = work / "big.bin"
-    block = bytes(range(256)) * 4096
-    with path.open("wb") as handle:
-        for _ in range(megabytes):
-            handle.write(block)
+def hashing(work: Path, megabytes: int, rounds: int = 1, keep: bool = False) -> list[dict]:
+    """SHA-256 throughput against sha256sum on the same (page-cached) file; the best of
+    ``rounds`` interleaved runs each, since load from elsewhere only ever slows a run.
+    With ``keep``, the file stays in ``work`` for the next run."""
+    path = work / f"hash-{megabytes}MB.bin"
+    if not (path.exists() and path.stat().st_size == megabytes << 20):
+        block = bytes(range(256)) * 4096
+        with path.open("wb") as handle:
+            for _ in range(megabytes):
+                handle.write(block)
     subprocess.run(["sha256sum", str(path)], capture_output=True, check=True)  # warm the page cache
-    t = time.perf_counter()
-    ref = subprocess.run(["sha256sum", str(path)], capture_output=True, text=True, check=True).stdout.split()[0]
-    ref_s = time.perf_counter() - t
-    t = time.perf_counter()
-    ours = sha256_file(path)
-    ours_s = time.perf_counter() - t
-    assert ours == ref
-    path.unlink()
+    ref_runs, our_runs = [], []
+    for _ in range(rounds):
+        t = time.perf_counter()
+        ref = subprocess.run(["sha256sum", str(path)], capture_output=True, text=True, check=True).stdout.split()[0]
+        ref_runs.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        ours = sha256_file(path)
+        our_runs.append(time.perf_counter() - t)
+        assert ours == ref
+    if not keep:
+        path.unlink()
+    ref_s, ours_s = min(ref_runs), min(our_runs)
     ratio = ref_s / ours_s  # throughput ratio: ours / sha256sum
     return [{"name": f"SHA-256 of a {megabytes} MB file", "value": round(ratio, 2), "unit": "x sha256sum throughput",
-             "reference": f"sha256sum {megabytes / ref_s:.0f} MB/s", "target": ">= 0.9x", "met": ratio >= 0.9,
-             "absolute": f"{megabytes / ours_s:.0f} MB/s"}]
+             "reference": f"sha256sum {megabytes / ref_s:.0f} MB/s (best of {rounds})", "target": ">= 0.9x",
+             "met": ratio >= 0.9, "absolute": f"{megabytes / ours_s:.0f} MB/s"}]
 
 
 def main() -> None:
