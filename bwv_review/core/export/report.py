@@ -169,7 +169,9 @@ def build_report(
     )
     report.omitted_from_statement = len(log) - len(report.statement_entries)
     if options.stills:
-        report.stills, more = load_stills(store, report.statement_entries, report.tz)
+        from .pictures import make_stills  # noqa: PLC0415 - decoding video only when asked
+
+        report.stills, more = make_stills(store, report.statement_entries, records, report.tz)
         report.warnings.extend(more)
     return report
 
@@ -195,26 +197,6 @@ def _check_exhibits(store, exhibits, progress, cancel, verify) -> tuple[list[Exh
     if progress is not None and verify:
         progress(total, total)
     return records, warnings
-
-
-def load_stills(store: CaseStore, entries: list[Entry], tz: str) -> tuple[dict[int, Still], list[str]]:
-    """Frame stills with burned-in time for the key utterances, when core.stills exists.
-
-    The hook for the footage engine's ``bwv_review.core.stills``: until it lands, asking for
-    stills gives a warning instead of pictures, and every export still works.
-    """
-    try:
-        from .. import stills as stills_module  # noqa: PLC0415 - optional, written by another engineer
-    except ImportError:
-        return {}, ["Stills were asked for but this build cannot make them yet; the export has none."]
-    make = getattr(stills_module, "still_png", None)
-    if make is None:
-        return {}, ["Stills were asked for but core.stills has no still_png(); the export has none."]
-    out: dict[int, Still] = {}
-    for e in entries:
-        png = make(store.footage_path(e.exhibit), e.annotation.start_ms, e.exhibit)
-        out[e.annotation.id] = Still(png, f"{e.exhibit.ref} {format_ms(e.annotation.start_ms)}")
-    return out, []
 
 
 # -- wording shared by the statement formats --------------------------------------------------

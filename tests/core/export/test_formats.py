@@ -212,3 +212,35 @@ def test_filters(case, out_dir):
     assert report.statement_entries == []
     report = build_report(case, ExportOptions(exhibit="ab/1"), generated=GENERATED)
     assert len(report.entries) == len(SAMPLES)
+
+
+def test_stills_under_quotes_show_the_exact_frame(case, out_dir):
+    import cv2
+    import numpy as np
+
+    from tests.footage import read_index
+
+    report = build_report(case, ExportOptions(stills=True), generated=GENERATED)
+    assert not report.warnings
+    quoted = {e.annotation.id: e for e in report.statement_entries}
+    assert set(report.stills) == set(quoted)
+    for ann_id, still in report.stills.items():
+        image = cv2.imdecode(np.frombuffer(still.png, np.uint8), cv2.IMREAD_COLOR)
+        frame = read_index(image[:240])  # the picture above the caption strip is the frame itself
+        assert frame == quoted[ann_id].annotation.start_ms * 25 // 1000
+        assert "AB/1" in still.caption
+    doc = Document(str(_export(case, "docx", out_dir, stills=True)))
+    assert len(doc.inline_shapes) == len(quoted)
+    assert _export(case, "html", out_dir, stills=True).read_text("utf-8").count("data:image/png;base64,") == len(quoted)
+    pypdf = pytest.importorskip("pypdf")
+    pdf = pypdf.PdfReader(str(_export(case, "pdf", out_dir, stills=True)))
+    assert sum(len(page.images) for page in pdf.pages) == len(quoted)
+
+
+def test_no_stills_from_changed_footage(case, footage_copy, out_dir):
+    data = bytearray(footage_copy.read_bytes())
+    data[-1] ^= 0xFF
+    footage_copy.write_bytes(bytes(data))
+    report = build_report(case, ExportOptions(stills=True), generated=GENERATED)
+    assert report.stills == {}
+    assert any("No stills from exhibit AB/1" in w for w in report.warnings)
