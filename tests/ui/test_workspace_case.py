@@ -51,9 +51,24 @@ def test_start_page_and_recent_cases(qtbot, bare_window, review_case):
     assert win.start_page.recent.item(0).data(Qt.ItemDataRole.UserRole) == str(review_case.resolve())
 
 
-def test_sample_hook_says_not_yet(bare_window):
+def test_sample_button_opens_the_sample_case(qtbot, bare_window):
     bare_window.start_page.sample.click()
-    assert "sample case is not available" in bare_window.last_error
+    qtbot.waitUntil(lambda: bare_window.session is not None, timeout=30000)
+    assert bare_window.stack.currentIndex() == 1
+    assert bare_window.session.exhibits.rowCount() >= 1
+    assert bare_window.last_error == ""
+
+
+def test_sample_problem_is_a_sentence(bare_window, monkeypatch):
+    from bwv_review.core.errors import ReviewError
+    from bwv_review.ui import sample
+
+    def broken():
+        raise ReviewError("The sample footage is missing from this installation.")
+
+    monkeypatch.setattr(sample, "open_sample", broken)
+    bare_window.start_page.sample.click()
+    assert bare_window.last_error == "The sample footage is missing from this installation."
 
 
 def test_broken_case_file_is_a_sentence_not_a_traceback(bare_window, tmp_path):
@@ -238,3 +253,13 @@ def test_launch_arguments_and_excepthook(qtbot, monkeypatch):
     [box] = sys.excepthook.boxes
     assert "boom" in box.text.text() and "safe in the case file" in box.text.text()
     box.close()
+
+
+def test_ctrl_e_calls_the_export_hook(qtbot, bare_window, review_case, monkeypatch):
+    from bwv_review.ui import export_hook
+
+    calls = []
+    monkeypatch.setattr(export_hook, "run_export", lambda parent, store: calls.append(store.path))
+    _open(qtbot, bare_window, review_case)
+    qtbot.keyClick(bare_window.player, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert calls == [review_case]
