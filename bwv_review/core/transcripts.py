@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 
 from . import audit
 from .errors import ReviewError
-from .model import Annotation, Exhibit
+from .model import Annotation, Exhibit, from_row
 from .store import CaseStore
 from .timecode import now_iso
 
@@ -103,7 +103,7 @@ def _run(row: dict) -> TranscriptRun:
     row["parameters"] = json.loads(row["parameters"] or "{}")
     for key in ("model_path", "language", "started", "finished", "reviewer", "sha256"):
         row[key] = row[key] or ""
-    return TranscriptRun(**row)
+    return from_row(TranscriptRun, row)
 
 
 def current_run(store: CaseStore, exhibit: str | Exhibit) -> TranscriptRun | None:
@@ -261,11 +261,17 @@ def delete_draft(store: CaseStore, exhibit: str | Exhibit, reviewer: str) -> boo
 
 
 def check_drafts(store: CaseStore) -> list[audit.Problem]:
-    """Drafts whose segments no longer match the SHA-256 recorded (and audited) when they were made."""
+    """Drafts changed behind the app's back: a run that differs from its audit row, or
+    segments that no longer match the SHA-256 the run recorded when it was made."""
     problems = []
     for row in store.db.query("SELECT * FROM transcript_run ORDER BY id"):
         run = _run(row)
-        if run.sha256 and content_hash(_segments_of_run(store, run.id)) != run.sha256:
+        logged = store.db.execute(
+            "SELECT after FROM audit WHERE entity = 'transcript_run' AND entity_id = ? ORDER BY seq DESC LIMIT 1",
+            [run.id],
+        ).fetchone()
+        intact = logged is not None and logged[0] is not None and json.loads(logged[0]) == dict(row)
+        if not intact or content_hash(_segments_of_run(store, run.id)) != run.sha256:
             ref = store.exhibit_by_id(run.exhibit_id).ref
             problems.append(audit.Problem(
                 "record", f"The machine draft transcript of exhibit {ref} was changed outside the app."))

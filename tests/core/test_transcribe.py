@@ -226,6 +226,12 @@ def test_a_draft_changed_outside_the_app_is_caught(spoken_case):
 
 
 @needs_model
+def test_a_run_record_changed_outside_the_app_is_caught(spoken_case):
+    spoken_case.db.execute("UPDATE transcript_run SET model = 'large-v3', reviewer = 'Someone Else'")
+    assert len(transcripts.check_drafts(spoken_case)) == 1
+
+
+@needs_model
 def test_rerun_replaces_the_draft_and_never_touches_annotations(spoken_case):
     ex = spoken_case.exhibit("AB/1")
     segs = transcripts.segments(spoken_case, ex)
