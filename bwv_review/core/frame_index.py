@@ -272,6 +272,17 @@ def load_info(path: Path | str, sha256: str | None = None) -> MediaInfo:
     return info
 
 
+def remember(path: Path | str, sha256: str, info: MediaInfo) -> None:
+    """Keep a ``probe`` result just made (e.g. while importing footage) for ``load_info``."""
+    path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError:
+        return
+    if info.index is not None:
+        _write_cache(_cache_file(sha256), info, stat)
+
+
 def _cache_file(sha256: str) -> Path:
     name = "".join(ch for ch in sha256.lower() if ch in "0123456789abcdef")[:64] or "unknown"
     return paths.cache_dir("frame-index") / f"{name}.json"

@@ -210,3 +210,12 @@ def test_frame_index_lookups():
     assert index.match(100.2) == 3 and index.match(101) is None and index.match(66.6667) == 2
     again = FrameIndex.from_json(index.to_json())
     assert again.times_ms == index.times_ms and again.keyframes == index.keyframes
+
+
+def test_a_probe_made_at_import_can_seed_the_cache(clip, monkeypatch):
+    info = probe(clip)
+    frame_index.remember(clip, "12" * 32, info)
+    monkeypatch.setattr(frame_index, "probe", lambda path: pytest.fail("probed again"))
+    with VideoSource(clip, sha256="12" * 32) as source:
+        assert source.info.frame_count == 50
+        assert read_index(source.frame(49).image) == 49
