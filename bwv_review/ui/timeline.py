@@ -136,6 +136,9 @@ class _Canvas(QWidget):
             for a, b in self.t.speech_regions:
                 if a <= ms <= b:
                     return f"Speech {format_ms(a)} \u2013 {format_ms(b)}"
+            return f"{format_ms(ms)}: no speech found here (orange = someone speaking)"
+        if lay.marks.top() <= pos.y() <= lay.marks.bottom():
+            return f"{format_ms(ms)}: marks appear in this row; click one to select it"
         if lay.coverage.top() - 1 <= pos.y() <= lay.coverage.bottom() + 1:
             speed = self.t.coverage.get(ms // 1000)
             if speed is None:

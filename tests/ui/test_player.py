@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QElapsedTimer
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QWidget
 
@@ -192,39 +192,97 @@ def test_skip_and_go_to_time(qtbot, player, clip4s):
     assert "not understood" in said.args[0]
 
 
-@pytest.mark.parametrize("speed", [1.0, 2.0])
-def test_playback_follows_the_clock(qtbot, player, clip4s, speed):
-    load(qtbot, player, clip4s)
-    player.set_speed(speed)
+def _play_and_watch(qtbot, player, speed):
+    """Play 1.5 s of footage from the start; (frames seen, draw offsets, drops, GUI stall)."""
+    player.seek(0)
+    wait_for_frame(qtbot, player, 0)
+    before = player.dropped_frames
     seen: list[tuple[int, int, float]] = []  # (index reported, index in the picture, wall ms)
-    wall = QElapsedTimer()
-    player.frameShown.connect(lambda i, _t: seen.append((i, shown_index(player), wall.nsecsElapsed() / 1e6)))
+    wall, heartbeat = QElapsedTimer(), Heartbeat()
+
+    def record(index, _time_ms):
+        if player.is_playing():
+            seen.append((index, shown_index(player), wall.nsecsElapsed() / 1e6))
+
+    player.frameShown.connect(record)
+    player._sync_offsets.clear()
     wall.start()
+    heartbeat.start()
     with qtbot.waitSignal(player.playingChanged, timeout=1000):
         player.play()
     qtbot.waitUntil(lambda: player.position_ms() >= 1500 * speed, timeout=5000)
     player.pause()
+    player.frameShown.disconnect(record)
+    return seen, sorted(player.sync_offsets()), player.dropped_frames - before, heartbeat.stop()
+
+
+@pytest.mark.parametrize("speed", [1.0, 2.0])
+def test_playback_follows_the_clock(qtbot, player, clip4s, speed):
+    load(qtbot, player, clip4s)
+    player.set_speed(speed)
+    starved = []
+    for _attempt in range(3):  # again only if the machine starved the process meanwhile
+        seen, offsets, dropped, longest = _play_and_watch(qtbot, player, speed)
+        lags = sorted(abs(wall_ms * speed - index * FRAME_MS) for index, _, wall_ms in seen)
+        in_step = lags[len(lags) // 2] < FRAME_MS and lags[int(len(lags) * 0.9)] < 2 * FRAME_MS
+        if (in_step and dropped == 0) or longest < FRAME_MS:
+            break
+        starved.append((dropped, round(lags[-1]), round(longest)))
     assert len(seen) > 10
     assert all(reported == drawn for reported, drawn, _ in seen)
-    # Each frame appears when the clock reaches it: wall time x speed ~ frame time. The
-    # bound on the worst frame leaves room for a busy machine stalling the process.
-    lags = sorted(abs(wall_ms * speed - index * FRAME_MS) for index, _, wall_ms in seen)
-    assert lags[len(lags) // 2] < FRAME_MS and lags[int(len(lags) * 0.9)] < 2 * FRAME_MS, lags
-    assert lags[-1] < 400, lags
-    offsets = sorted(player.sync_offsets())  # clock time - frame time when it was drawn
+    # Each frame appears when the clock reaches it: wall time x speed ~ frame time.
+    assert in_step, (lags, starved)
+    # clock time - frame time when it was drawn: never early, typically a tick late
     assert offsets[0] > -1 and offsets[len(offsets) // 2] < FRAME_MS, offsets
-    assert player.dropped_frames == 0
+    assert dropped == 0, starved
+
+
+class Heartbeat:
+    """The longest the GUI thread went without running a 2 ms timer: when the machine is so
+    busy that the process itself is not scheduled for a frame time, no player can keep up,
+    and a drop then says nothing about the player."""
+
+    def __init__(self) -> None:
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(2)
+        self.timer.timeout.connect(self._beat)
+        self.clock = QElapsedTimer()
+        self.longest = 0.0
+
+    def start(self) -> None:
+        self.longest = 0.0
+        self.clock.start()
+        self.timer.start()
+
+    def stop(self) -> float:
+        self.timer.stop()
+        return self.longest
+
+    def _beat(self) -> None:
+        self.longest = max(self.longest, self.clock.restart() - 2.0)
 
 
 def test_no_frames_dropped_at_1x_for_720p(qtbot, player, clip720):
     load(qtbot, player, clip720)
-    with qtbot.waitSignal(player.playingChanged, timeout=1000):
-        player.play()
-    with qtbot.waitSignal(player.playingChanged, timeout=10000) as stopped:
-        pass
-    assert stopped.args == [False]
-    assert player.current_frame_index() == 99
-    assert player.dropped_frames == 0
+    heartbeat, starved = Heartbeat(), []
+    for _attempt in range(3):  # again only if the machine starved the process meanwhile
+        player.seek(0)
+        wait_for_frame(qtbot, player, 0)
+        before = player.dropped_frames
+        heartbeat.start()
+        with qtbot.waitSignal(player.playingChanged, timeout=1000):
+            player.play()
+        with qtbot.waitSignal(player.playingChanged, timeout=10000) as stopped:
+            pass
+        longest = heartbeat.stop()
+        assert stopped.args == [False]
+        assert player.current_frame_index() == 99
+        dropped = player.dropped_frames - before
+        if dropped == 0 or longest < FRAME_MS:
+            break
+        starved.append((dropped, round(longest)))
+    assert dropped == 0, f"dropped {dropped}; earlier runs (dropped, longest GUI stall ms): {starved}"
 
 
 def test_newest_seek_wins(qtbot, player, clip4s):

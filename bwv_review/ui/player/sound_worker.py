@@ -11,7 +11,7 @@ import logging
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,9 @@ class SoundReader(QObject):
             self._worker.finished.connect(self._on_finished)
             self._worker.failed.connect(self._on_failed)
             self._thread.start()
+            app = QCoreApplication.instance()
+            if app is not None:  # a safety net: the window should call shutdown() itself
+                app.aboutToQuit.connect(self.shutdown)
         return self._worker
 
     def read(self, path: Path, sha256: str | None) -> None:

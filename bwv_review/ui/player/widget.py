@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
@@ -23,7 +23,10 @@ from .transport import TransportBar
 from .view import VideoView
 
 TICK_MS = 4  # how often the clock is read while playing; well under one frame at 4x 30 fps
-READ_AHEAD = 3  # frames decoded ahead of the clock while playing
+# While playing, frames are decoded ahead of the clock to cover this much wall time, so a
+# moment when the decode thread is not scheduled costs no frames; capped by memory.
+READ_AHEAD_MS = 250
+READ_AHEAD_BYTES = 96 * 1024 * 1024
 WATCH_CHUNK_MS = 1000  # coverage is reported per second of footage watched
 
 
@@ -53,6 +56,10 @@ class PlayerWidget(QWidget):
         worker.frameReady.connect(self._on_frame)
         worker.failed.connect(self._on_failed)
         worker.endOfFootage.connect(self._on_end)
+
+        app = QCoreApplication.instance()
+        if app is not None:  # a safety net: the window should call shutdown() itself
+            app.aboutToQuit.connect(self.shutdown)
 
         self._clock = PlaybackClock(self)
         self._clock.notice.connect(self.notice)
@@ -317,7 +324,7 @@ class PlayerWidget(QWidget):
 
     def _plan(self, now: float) -> None:
         """While playing: show the decoded frame whose time has come, and keep the decoder
-        up to READ_AHEAD frames ahead of the clock, so a slow frame or a busy moment costs
+        up to READ_AHEAD_MS ahead of the clock, so a slow frame or a busy moment costs
         nothing as long as the frames already decoded last."""
         due = self._index_at(now)
         ready = self._ready
@@ -327,7 +334,7 @@ class PlayerWidget(QWidget):
             self._show(*ready.pop(0))
         if self._inflight is not None and self._inflight >= due:
             return  # one request at a time: the next is asked for when this one arrives
-        if len(ready) >= READ_AHEAD:
+        if len(ready) >= self._read_ahead():
             return
         if ready:
             want = ready[-1][1] + 1
@@ -341,6 +348,11 @@ class PlayerWidget(QWidget):
             self._inflight = want
             self._target_index, self._target_ms = want, self._time_of(want)
             self._post(want)
+
+    def _read_ahead(self) -> int:
+        frames = int(READ_AHEAD_MS * self._speed / self._frame_ms()) + 1
+        frame_bytes = 4 * max(1, int(getattr(self._info, "width", 0) or 0) * int(getattr(self._info, "height", 0) or 0))
+        return max(2, min(frames, READ_AHEAD_BYTES // frame_bytes))
 
     def _on_tick(self) -> None:
         now = self._clock.position()
