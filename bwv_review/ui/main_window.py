@@ -196,6 +196,7 @@ class MainWindow(WindowActions, QMainWindow):
         session.error.connect(self.show_error)
         session.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         session.caseChanged.connect(self._case_changed)
+        session.exhibitOpened.connect(self._exhibit_opened)
         session.undo.indexChanged.connect(self._refresh_editor)
         self.panel.selected.connect(self._selected)
         self.panel.activated.connect(self._go_to)

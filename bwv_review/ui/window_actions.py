@@ -141,6 +141,10 @@ class WindowActions:
         if self.panel is not None:
             self.panel.refresh_choices()
 
+    def _exhibit_opened(self, exhibit) -> None:
+        if exhibit is not None and self.exhibits_panel is not None:
+            self.exhibits_panel.select(exhibit.id)
+
     def _case_changed(self) -> None:
         self.editor.set_categories(self.session.store.categories())
         self._refresh_editor()

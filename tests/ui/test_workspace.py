@@ -175,3 +175,24 @@ def test_another_program_adds_a_mark_and_the_table_follows(qtbot, window, review
                                         text="Keep the noise down."), "CLI user")
     qtbot.waitUntil(lambda: window.session.annotations.rowCount() == 1, timeout=5000)
     assert window.panel.proxy.rowCount() == 1
+
+
+def test_double_click_on_another_exhibits_mark_switches_exhibit(qtbot, window, review_case, tmp_path):
+    from bwv_review.core.evidence import import_footage
+    from bwv_review.core.model import Annotation
+    from tests.footage import write_clip
+
+    other = write_clip(review_case.parent / "CD-1.mp4", frames=75, fps=25)
+    with CaseStore.open(review_case) as store:
+        cd = import_footage(store, other, "CD/1", "Test Reviewer", start="2019-07-01T23:34:56+01:00")
+        store.add_annotation(Annotation(exhibit_id=cd.id, start_ms=2400, category_id=store.category("disclosure").id,
+                                        text="He strangled me."), "Test Reviewer")
+    panel, player = window.panel, window.player
+    qtbot.waitUntil(lambda: panel.proxy.rowCount() == 1, timeout=5000)  # picked up from the file
+    assert window.session.exhibit.ref == "AB/1"
+    rect = panel.table.visualRect(panel.proxy.index(0, 0))
+    qtbot.mouseClick(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.session.exhibit.ref == "CD/1"
+    qtbot.waitUntil(lambda: player.duration_ms() == 3000 and player.position_ms() == 2400)
+    assert window.exhibits_panel.current_exhibit().ref == "CD/1"

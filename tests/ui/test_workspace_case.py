@@ -263,3 +263,24 @@ def test_ctrl_e_calls_the_export_hook(qtbot, bare_window, review_case, monkeypat
     _open(qtbot, bare_window, review_case)
     qtbot.keyClick(bare_window.player, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     assert calls == [review_case]
+
+
+def test_reviewer_name_asked_once_and_recorded(qtbot, bare_window, review_case, monkeypatch):
+    from bwv_review.ui import main_window
+
+    monkeypatch.delenv("BWV_REVIEWER")
+    asked = []
+
+    def answer(*args, **kwargs):
+        asked.append(args[1])
+        return "DC Carter", True
+
+    monkeypatch.setattr(main_window.QInputDialog, "getText", answer)
+    _open(qtbot, bare_window, review_case)
+    bare_window.close_case()
+    _open(qtbot, bare_window, review_case)
+    assert asked == ["Who is reviewing?"]
+    assert Settings().reviewer == "DC Carter"
+    assert "DC Carter" in bare_window.session.store.case().reviewers
+    qtbot.keyClick(bare_window.player, Qt.Key.Key_1)
+    assert bare_window.session.store.annotations()[0].reviewer == "DC Carter"
