@@ -7,13 +7,17 @@ is identified by its own decoder timestamp (CAP_PROP_POS_MSEC), matched against 
 
 Why not just trust cv2's seeking: cv2 turns a time or frame number into a frame number
 with ``fps`` (av_guess_frame_rate), seeks 16 such "frames" earlier and then *counts* grabs
-until it believes it has arrived. On constant-rate files that is exact; on
-variable-frame-rate footage (most phones, many body-worn cameras) the count drifts, so it
-stops early or late, and near the end it may refuse to read at all (its frame number runs
-past ``nb_frames``); its CAP_PROP_FRAME_COUNT is duration * fps. So here a seek is only a
-way to get *at or before* the wanted frame: the landing frame is identified by its
-timestamp; if it is past the target, we seek further back (finally to the start, which is
-always exact) and read forward, grabbing without converting until the wanted frames.
+until it believes it has arrived. On constant-rate files that is exact (all our test
+formats, B-frames, open GOPs and edit lists included); on variable-frame-rate footage
+(phones, many body-worn cameras) the count drifts: on our VFR test clips 26-32 of 40
+CAP_PROP_POS_MSEC seeks landed on the wrong frame and 8 ran off the end of the file.
+CAP_PROP_FRAME_COUNT is nb_frames or duration * fps: wrong for VFR MKV (155 for 90
+frames), edit lists (counts the hidden packets) and files that start mid-GOP. And where the
+container has no presentation times (AVI with B-frames) cv2's frame times run a constant
+two frames late. So here a seek is only a way to get *at or before* the wanted frame: each
+frame cv2 decodes is identified by its timestamp (offset calibrated on the first frames);
+if a seek lands past the target we seek further back (finally to the start, always exact)
+and read forward, grabbing without converting until the wanted frames.
 
 Recent frames are kept in a byte-bounded LRU cache. A step back that misses decodes from
 the keyframe (or a cache-sized chunk before the wanted frame) and keeps every picture it
