@@ -265,13 +265,15 @@ def transcribe_samples(
     lang = _language(model, language)
     out: list[Segment] = []
     detected = lang or ""
-    reported = 0
+    reported = -1
 
     def report(done_ms: int) -> None:
         nonlocal reported
-        reported = max(reported, min(total_ms, done_ms))
-        if progress is not None:
-            progress(reported, total_ms)
+        done_ms = min(total_ms, done_ms)
+        if done_ms > reported:  # only forward: a progress bar ends its line at 100% once
+            reported = done_ms
+            if progress is not None:
+                progress(done_ms, total_ms)
     for first, last in pieces(samples):
         if cancel is not None and cancel():
             raise Cancelled("Transcription was cancelled; nothing was saved.")
@@ -343,7 +345,8 @@ def transcribe_file(
     def on_words(done: int, total: int) -> None:
         if progress is not None:
             whole = scale.get("total") or total
-            progress(int(whole * DECODE_SHARE + done * (1 - DECODE_SHARE) * whole / max(total, 1)), whole)
+            share = DECODE_SHARE + (1 - DECODE_SHARE) * done / max(total, 1)
+            progress(whole if done >= total else min(whole - 1, int(whole * share)), whole)
 
     samples = read_sound(Path(path), on_decode, cancel)
     segments, lang = transcribe_samples(samples, whisper, language, on_words, cancel, vad=vad)
