@@ -227,19 +227,25 @@ class VideoSource:
         current = None  # the frame cv2 holds, grabbed but not yet converted
         if not self._forward_is_cheaper(first):
             current = self._seek(first)
-        rewound = False
+            cap = self._cap  # a rewind may have reopened it
+        retries = 0
         while True:
             if current is None:
                 current = self._grab(cap)
             if current is None or current > i:
                 # The decoder ended early or skipped the frame (cv2's counting after a seek on
-                # variable-rate footage can do both): reading from the start is always exact.
-                if rewound:
+                # variable-rate footage can do both): reading from the start is always exact;
+                # first by seeking there, then from a freshly opened capture.
+                retries += 1
+                if retries > 2:
                     raise FootageError(
                         f"Frame {i} of {self.path.name} could not be decoded; the file may be damaged."
                     )
-                self._rewind()
-                rewound, current = True, None
+                if retries == 1:
+                    self._rewind()
+                else:
+                    self._reopen()
+                cap, current = self._cap, None
                 continue
             if current >= first:
                 frame = self._retrieve(cap, current)
@@ -288,22 +294,26 @@ class VideoSource:
             info = self.info  # a clear sentence for files that are not video, before cv2
             if not self.path.is_file():
                 raise FootageError(f"Footage {self.path} was not found.")
-            # FFmpeg's per-packet complaints about damaged footage would otherwise scroll
-            # over the reviewer's terminal; damage that matters surfaces as a FootageError.
-            # (Read by cv2 when it first opens a file; a value set by the user wins.)
-            os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
-            cap = cv2.VideoCapture(os.fspath(self.path), cv2.CAP_FFMPEG)
-            if not cap.isOpened():
-                raise FootageError(f"{self.path.name} could not be opened for decoding.")
-            # Rotation is applied here from the probed display matrix, one source of truth
-            # for the picture and the width/height that info reports.
-            cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 0)
+            cap = self._open_capture()
             fps = cap.get(cv2.CAP_PROP_FPS) or info.fps or 25.0
             self._preroll_ms = CV2_PREROLL_FRAMES * 1000.0 / fps
             self._cap = cap
             self._rotation = _ROTATE.get(info.rotation)
             self._calibrate(cap)
         return self._cap
+
+    def _open_capture(self) -> cv2.VideoCapture:
+        # FFmpeg's per-packet complaints about damaged footage would otherwise scroll
+        # over the reviewer's terminal; damage that matters surfaces as a FootageError.
+        # (Read by cv2 when it first opens a file; a value set by the user wins.)
+        os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+        cap = cv2.VideoCapture(os.fspath(self.path), cv2.CAP_FFMPEG)
+        if not cap.isOpened():
+            raise FootageError(f"{self.path.name} could not be opened for decoding.")
+        # Rotation is applied here from the probed display matrix, one source of truth
+        # for the picture and the width/height that info reports.
+        cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 0)
+        return cap
 
     def _calibrate(self, cap: cv2.VideoCapture) -> None:
         """Learn how cv2's frame times relate to the index, from the first frames.
@@ -321,8 +331,7 @@ class VideoSource:
                 break
             self.grabs += 1
             offsets.append(times[j] - cap.get(cv2.CAP_PROP_POS_MSEC))
-        cap.set(cv2.CAP_PROP_POS_FRAMES, 0)  # back to the start, ready to play
-        self._next = 0
+        self._rewind(counted=False)  # back to the start, ready to play
         self._offset_ms = sorted(offsets)[len(offsets) // 2] if offsets else 0.0
         agree = sum(abs(d - self._offset_ms) <= 0.5 for d in offsets)
         self._times_trusted = agree >= len(offsets) - 1
@@ -333,9 +342,19 @@ class VideoSource:
         """Index time minus cv2's time (cv2 counts from the stream start, we from frame 0)."""
         return self._offset_ms
 
-    def _rewind(self) -> None:
+    def _reopen(self) -> None:
         self.seeks += 1
-        self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)  # seeks to the start without decoding
+        self._cap.release()
+        self._cap = self._open_capture()
+        self._next = 0
+
+    def _rewind(self, counted: bool = True) -> None:
+        self.seeks += counted
+        if self._cap.get(cv2.CAP_PROP_FRAME_COUNT) > 1:
+            self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)  # seeks to the start without decoding
+        else:  # cv2 does not seek at all in a file it believes has one frame
+            self._cap.release()
+            self._cap = self._open_capture()
         self._next = 0
 
     def _grab(self, cap: cv2.VideoCapture) -> int | None:

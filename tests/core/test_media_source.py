@@ -228,3 +228,14 @@ def test_exact_even_when_decoder_times_cannot_be_trusted(clip):
         source._times_trusted = False
         for i in (40, 3, 27, 26, 49, 12):
             assert read_index(source.frame(i).image) == i
+
+
+def test_a_one_frame_file(tmp_path):
+    # cv2 will not seek in a file it believes holds one frame; rewinding reopens it.
+    path = write_clip(tmp_path / "one.mp4", frames=1, fps=25)
+    with VideoSource(path) as source:
+        assert source.info.frame_count == 1
+        for _ in range(2):
+            assert read_index(source.frame_at(0).image) == 0
+            source.cache.clear()
+        assert source.next_frame() is None
