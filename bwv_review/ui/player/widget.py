@@ -8,7 +8,6 @@ is still busy, the newest such request replaces the waiting one, so frames are d
 
 from __future__ import annotations
 
-import bisect
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from . import overlay
 from .clock import MAX_SPEED, MIN_SPEED, PlaybackClock
 from .decoder import DecodeThread, FrameRequest
+from .frames import FrameTimes
 from .signal_guard import guard_signal_refcounts
 from .transport import TransportBar
 from .view import VideoView
@@ -84,7 +84,7 @@ class PlayerWidget(QWidget):
     def _reset_media(self) -> None:
         self._path: Path | None = None
         self._info = None
-        self._times: list[float] = []
+        self._frames = FrameTimes()
         self._exhibit_ref = ""
         self._recording_start: str | None = None
         self._timezone = "Europe/London"
@@ -147,12 +147,7 @@ class PlayerWidget(QWidget):
         if generation != self._generation:
             return
         self._info = info
-        index = getattr(info, "index", None)
-        if index is not None and index.times_ms:
-            self._times = list(index.times_ms)
-        else:  # a source without a frame-time index: assume a constant rate
-            step = 1000.0 / (float(info.fps) or 25.0)
-            self._times = [i * step for i in range(int(info.frame_count))]
+        self._frames = FrameTimes(info)
         self._clock.set_media(self._path, bool(info.has_audio))
         self._clock.set_rate(self._speed)
         self.transport.set_enabled(True)
@@ -172,7 +167,7 @@ class PlayerWidget(QWidget):
         if self._playing:
             return
         start = self._target_ms
-        if self._target_index >= self._frame_count() - 1:
+        if self._target_index >= self._frames.count - 1:
             start = 0.0  # at the end: play from the start, as players do
         self._serial += 1
         self._inflight, self._ready = None, []
@@ -212,15 +207,15 @@ class PlayerWidget(QWidget):
         if rewind and self.rewind_on_pause_ms:
             target -= self.rewind_on_pause_ms
             self._jumped = True
-        target = self._clamp(target)
-        if self._index_at(target) != self._shown_index or self._inflight is not None:
+        target = self._frames.clamp(target)
+        if self._frames.index_at(target) != self._shown_index or self._inflight is not None:
             self._request(target)
         else:
             self._target_ms, self._target_index = target, self._shown_index
         self._inflight, self._ready = None, []
 
     def seek(self, ms: int) -> None:
-        ms = self._clamp(ms)
+        ms = self._frames.clamp(ms)
         self._jumped = True
         if self._playing:
             self._flush_watched(self._clock.position())
@@ -241,9 +236,9 @@ class PlayerWidget(QWidget):
             return
         self.pause()
         base = self._target_index if self._target_index >= 0 else max(0, self._shown_index)
-        index = max(0, min(self._frame_count() - 1, base + int(frames)))
+        index = max(0, min(self._frames.count - 1, base + int(frames)))
         self._jumped = True
-        self._request(self._time_of(index))
+        self._request(self._frames.time_of(index))
 
     def set_speed(self, x: float) -> None:
         x = max(MIN_SPEED, min(MAX_SPEED, float(x)))
@@ -286,37 +281,13 @@ class PlayerWidget(QWidget):
         return list(self._sync_offsets)
 
     # -- frames ---------------------------------------------------------------------------------
-    def _frame_count(self) -> int:
-        if self._times:
-            return len(self._times)
-        return int(getattr(self._info, "frame_count", 0) or 0)
-
-    def _frame_ms(self) -> float:
-        fps = float(getattr(self._info, "fps", 0) or 0) or 25.0
-        return 1000.0 / fps
-
-    def _index_at(self, ms: float) -> int:
-        """The last frame whose presentation time is at or before ``ms``."""
-        if self._times:
-            return max(0, bisect.bisect_right(self._times, ms + 1e-6) - 1)
-        return max(0, int(ms / self._frame_ms() + 1e-6))
-
-    def _time_of(self, index: int) -> float:
-        if self._times:
-            return self._times[max(0, min(index, len(self._times) - 1))]
-        return index * self._frame_ms()
-
-    def _clamp(self, ms: float) -> float:
-        last = self._time_of(self._frame_count() - 1) if self._info is not None else 0.0
-        return max(0.0, min(float(ms), last if self._info is not None else float(ms)))
-
     def _request(self, ms: float) -> None:
         """Show the frame for ``ms`` (paused): the newest such request wins."""
         self._target_ms = float(ms)
         if self._info is None:
             return  # shown once the file is open
         self._serial += 1
-        self._target_index = self._index_at(ms)
+        self._target_index = self._frames.index_at(ms)
         self._post(self._target_index)
 
     def _post(self, index: int) -> None:
@@ -326,7 +297,7 @@ class PlayerWidget(QWidget):
         """While playing: show the decoded frame whose time has come, and keep the decoder
         up to READ_AHEAD_MS ahead of the clock, so a slow frame or a busy moment costs
         nothing as long as the frames already decoded last."""
-        due = self._index_at(now)
+        due = self._frames.index_at(now)
         ready = self._ready
         if ready and ready[0][1] <= due:
             while len(ready) > 1 and ready[1][1] <= due:
@@ -344,13 +315,13 @@ class PlayerWidget(QWidget):
         # frame anyway, so skipping ahead only adds work. Late frames are shown late, and
         # when one is overtaken by the clock the next request is for the frame due then.
         want = max(want, due)
-        if want < self._frame_count():
+        if want < self._frames.count:
             self._inflight = want
-            self._target_index, self._target_ms = want, self._time_of(want)
+            self._target_index, self._target_ms = want, self._frames.time_of(want)
             self._post(want)
 
     def _read_ahead(self) -> int:
-        frames = int(READ_AHEAD_MS * self._speed / self._frame_ms()) + 1
+        frames = int(READ_AHEAD_MS * self._speed / self._frames.frame_ms) + 1
         frame_bytes = 4 * max(1, int(getattr(self._info, "width", 0) or 0) * int(getattr(self._info, "height", 0) or 0))
         return max(2, min(frames, READ_AHEAD_BYTES // frame_bytes))
 
@@ -358,7 +329,7 @@ class PlayerWidget(QWidget):
         now = self._clock.position()
         if now >= self.duration_ms():
             self._flush_watched(float(self.duration_ms()))
-            self._clock.seek(self._time_of(self._frame_count() - 1))
+            self._clock.seek(self._frames.time_of(self._frames.count - 1))
             self._stop_playing(rewind=False)
             return
         self._plan(now)
@@ -376,7 +347,7 @@ class PlayerWidget(QWidget):
         if index == self._inflight:
             self._inflight = None
         now = self._clock.position()
-        if index > self._index_at(now):
+        if index > self._frames.index_at(now):
             if not self._ready or index > self._ready[-1][1]:
                 self._ready.append((image, index, time_ms))  # early: wait for the clock
         elif index > self._shown_index or self._jumped:
