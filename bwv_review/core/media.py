@@ -135,6 +135,8 @@ class VideoSource:
     # -- public API ----------------------------------------------------------------------
     @property
     def info(self) -> MediaInfo:
+        if self._info is not None:  # never wait for a decode in progress just to read this
+            return self._info
         with self._lock:
             if self._info is None:
                 self._info = load_info(self.path, self.sha256)
