@@ -457,3 +457,31 @@ def test_signal_guard_keeps_true_alive():
         pinger.ping.emit(i)
     if emit_leaks_true() and sys.version_info < (3, 12):
         assert sys.getrefcount(True) > 1 << 40
+
+
+def test_variable_frame_rate_seeks_by_presentation_time(qtbot, player, tmp_path):
+    # Frames bunch up and spread out as a phone's camera does; index/fps would be wrong.
+    times = [0.0]
+    for i in range(1, 60):
+        times.append(times[-1] + (0.02 if i % 10 < 5 else 0.07))
+    clip = write_clip(tmp_path / "vfr.mp4", frames=60, fps=30, frame_times=times)
+    load(qtbot, player, clip)
+    for target in (5, 17, 33, 58, 6):
+        ms = times[target] * 1000 + 3  # a little after the frame starts
+        player.seek(int(ms))
+        wait_for_frame(qtbot, player, target)
+        assert shown_index(player) == target
+        assert abs(player.position_ms() - times[target] * 1000) <= 1
+
+
+def test_the_view_paints_picture_caption_and_messages(qtbot, player, clip4s):
+    empty = player.view.grab().toImage()
+    assert not empty.isNull()
+    load(qtbot, player, clip4s, exhibit_ref="AB/1")
+    image = player.view.grab().toImage()
+    rect = player.view.picture_rect()
+    # letterboxed: a 4:3 picture in a wider view keeps its shape
+    assert abs(rect.width() / rect.height() - 320 / 240) < 0.01
+    assert image.pixelColor(2, image.height() // 2).lightness() < 20  # the bar beside it
+    player.view.set_message("Something went wrong, and this sentence explains what happened.")
+    assert not player.view.grab().toImage().isNull()
