@@ -196,3 +196,38 @@ def test_double_click_on_another_exhibits_mark_switches_exhibit(qtbot, window, r
     assert window.session.exhibit.ref == "CD/1"
     qtbot.waitUntil(lambda: player.duration_ms() == 3000 and player.position_ms() == 2400)
     assert window.exhibits_panel.current_exhibit().ref == "CD/1"
+
+
+def test_mark_while_playing_steps_back_by_reaction_lag_then_resumes(qtbot, window, review_case, monkeypatch):
+    player = window.player
+    window.settings.reaction_lag_ms = 300
+    player.set_speed(2.0)
+    player.play()
+    qtbot.waitUntil(lambda: player.is_playing())
+    monkeypatch.setattr(player, "position_ms", lambda: 1500)  # the frame on screen at the key press
+    key(qtbot, player, Qt.Key.Key_1)
+    assert not player.is_playing()  # paused so the words can be typed
+    [ann], _ = _read(review_case)
+    assert ann.start_ms == 1500 - 300 * 2  # 300 ms of reaction at 2x is 600 ms of footage
+    monkeypatch.undo()
+    qtbot.keyClicks(window.editor.text, "He strangled me.")
+    key(qtbot, window.editor.text, Qt.Key.Key_Enter)
+    qtbot.waitUntil(lambda: player.is_playing())  # carries on where the reviewer was
+    assert player.hasFocus()
+    player.pause()
+
+
+def test_go_to_time_and_minute_keys(qtbot, window):
+    player = window.player
+    key(qtbot, player, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
+    focused = QApplication.focusWidget()
+    assert focused is not player and player.isAncestorOf(focused)  # the player's go-to field
+    key(qtbot, focused, Qt.Key.Key_Escape)
+    assert player.hasFocus()
+    qtbot.waitUntil(lambda: player.is_playing())
+    key(qtbot, player, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: not player.is_playing())
+    key(qtbot, player, Qt.Key.Key_Up)  # +60 s on a 2 s clip: the last frame
+    qtbot.waitUntil(lambda: player.current_frame_index() == 49)
+    key(qtbot, player, Qt.Key.Key_Down)
+    qtbot.waitUntil(lambda: player.current_frame_index() == 0)
