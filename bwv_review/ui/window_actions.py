@@ -125,6 +125,8 @@ class WindowActions:
             self.session.words_confirmed()
 
     def _selected(self, ann) -> None:
+        if ann is None and self.editor.text.hasFocus() and self.session is not None and self.session.selected:
+            return  # the table was reloaded under a reviewer typing words: keep the mark open
         if self.session is not None:
             self.session.selected = ann
         self.editor.set_annotation(ann)
@@ -148,6 +150,9 @@ class WindowActions:
     def _case_changed(self) -> None:
         self.editor.set_categories(self.session.store.categories())
         self._refresh_editor()
+        selected = self.session.selected
+        if selected is not None and self.panel is not None:
+            self.panel.select_annotation(selected.id)  # the reload cleared the table's selection
 
     def undo(self) -> None:
         if self.session is not None:

@@ -231,3 +231,21 @@ def test_go_to_time_and_minute_keys(qtbot, window):
     qtbot.waitUntil(lambda: player.current_frame_index() == 49)
     key(qtbot, player, Qt.Key.Key_Down)
     qtbot.waitUntil(lambda: player.current_frame_index() == 0)
+
+
+def test_words_being_typed_survive_another_programs_change(qtbot, window, review_case):
+    from bwv_review.core.model import Annotation
+
+    key(qtbot, window.player, Qt.Key.Key_1)
+    qtbot.keyClicks(window.editor.text, "He strangled")
+    with CaseStore.open(review_case) as other:
+        ex = other.exhibit("AB/1")
+        other.add_annotation(Annotation(exhibit_id=ex.id, start_ms=900, category_id=other.category("advice").id,
+                                        text="Keep the noise down."), "CLI user")
+    qtbot.waitUntil(lambda: window.session.annotations.rowCount() == 2, timeout=5000)
+    assert window.editor.text.toPlainText() == "He strangled"
+    qtbot.keyClicks(window.editor.text, " me.")
+    key(qtbot, window.editor.text, Qt.Key.Key_Return)
+    anns, _ = _read(review_case)
+    assert sorted(a.text for a in anns) == ["He strangled me.", "Keep the noise down."]
+    assert window.panel.current_annotation().text == "He strangled me."

@@ -163,6 +163,8 @@ class AnnotationEditor(QWidget):
 
     def set_annotation(self, ann: Annotation | None) -> None:
         """Show a mark (or the empty state); does not write anything."""
+        typing = self.text.hasFocus() and ann is not None and self.annotation is not None \
+            and self.annotation.id == ann.id
         self.annotation = ann
         self.problem.hide()
         if ann is None:
@@ -172,7 +174,7 @@ class AnnotationEditor(QWidget):
         self._loading = True
         self.category.setCurrentIndex(max(0, self.category.findData(ann.category_id)))
         self.speaker.setEditText(ann.speaker)
-        if self.text.toPlainText() != ann.text:
+        if self.text.toPlainText() != ann.text and not typing:  # never wipe words being typed
             self.text.setPlainText(ann.text)
         self.note.setText(ann.note)
         self.status.setCurrentText(ann.status)
