@@ -244,3 +244,22 @@ def test_no_stills_from_changed_footage(case, footage_copy, out_dir):
     report = build_report(case, ExportOptions(stills=True), generated=GENERATED)
     assert report.stills == {}
     assert any("No stills from exhibit AB/1" in w for w in report.warnings)
+
+
+def test_statement_without_a_known_start_gives_file_time_only(tmp_path, footage_copy, out_dir):
+    from bwv_review.core.evidence import import_footage
+    from bwv_review.core.export.report import statement_sentence
+    from bwv_review.core.store import CaseStore
+
+    from .conftest import add_samples
+
+    with CaseStore.create(tmp_path / "case" / "n.bwvcase", "No clock", "REF 1", "T") as store:
+        ex = import_footage(store, footage_copy, "CD/1", "T")
+        assert ex.recording_start is None  # generated footage carries no creation time
+        add_samples(store, ex.id, SAMPLES[:1])
+        report = build_report(store, generated=GENERATED)
+        assert statement_sentence(report.entries[0], report.tz) == (
+            'At 00:00:00.412 into exhibit CD/1 the female says: "He strangled me."')
+        page = render(report, "html").decode("utf-8")
+        assert "Exhibits without a known start time" in page
+        assert "CD/1: recording start not known" in page
