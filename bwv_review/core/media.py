@@ -380,7 +380,7 @@ class VideoSource:
         if not ok or bgr is None or bgr.ndim != 3:
             raise FootageError(f"Frame {index} of {self.path.name} could not be converted to a picture.")
         self.converted += 1
-        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB, dst=bgr)  # in place: bgr is ours alone
+        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)  # not in place: OpenCV would clone bgr first
         if self._rotation is not None:
             rgb = cv2.rotate(rgb, self._rotation)
         rgb = np.ascontiguousarray(rgb)
