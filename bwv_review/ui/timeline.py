@@ -265,6 +265,8 @@ class TimelineWidget(QWidget):
     def set_duration(self, ms: int) -> None:
         self.duration = max(0, int(ms))
         self.view_start, self.view_span = 0.0, float(self.duration)
+        if isinstance(self.waveform, WholeFileWaveform):  # given before the duration was
+            self.waveform.duration_ms = max(1, self.duration)
         self.position = min(self.position, self.duration)
         self._changed()
 

@@ -194,3 +194,11 @@ def _wheel(widget, pos: QPointF, delta: int, modifiers) -> None:
     event = QWheelEvent(pos, widget.mapToGlobal(pos), _P(0, 0), _P(0, delta), Qt.MouseButton.NoButton,
                         modifiers, Qt.ScrollPhase.NoScrollPhase, False)
     QApplication.sendEvent(widget, event)
+
+
+def test_waveform_given_before_the_duration_still_spans_the_footage(timeline):
+    timeline.set_duration(0)
+    timeline.set_waveform(np.array([0.0, -0.5]), np.array([0.0, 0.5]))
+    timeline.set_duration(10_000)
+    mins, maxs = timeline.waveform.envelope(0, 10_000, 10)
+    assert maxs[2] == 0 and maxs[7] == 0.5
