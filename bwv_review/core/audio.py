@@ -188,11 +188,19 @@ def iter_mono(
                 pos += len(data)
 
         def frames():
+            bad = 0
             try:
                 for packet in container.demux(astream):
-                    yield from packet.decode()
+                    try:
+                        decoded = packet.decode()
+                    except av.error.FFmpegError:  # one damaged packet: its time becomes a gap
+                        bad += 1
+                        continue
+                    yield from decoded
             except av.error.FFmpegError as exc:  # damaged tail: keep what decoded
                 log.warning("%s: sound decoding stopped early (%s)", path.name, exc)
+            if bad:
+                log.warning("%s: %d damaged sound packets skipped (silence there)", path.name, bad)
 
         for frame in frames():
             t = frame.time

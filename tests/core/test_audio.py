@@ -174,6 +174,32 @@ def test_time_zero_is_the_frame_index_origin(tmp_path, name):
     assert first_click_ms(samples / np.abs(samples).max()) == pytest.approx(expected, abs=25)
 
 
+def test_damaged_sound_packets_become_silence_and_later_sound_keeps_its_time(tmp_path, caplog):
+    source = write_av(tmp_path / "src.mkv", clicks(4, [0.5, 3.0]), audio_codec="aac")
+    src, dst = av.open(str(source)), av.open(str(tmp_path / "bad.mkv"), "w")
+    outs = {s.index: dst.add_stream_from_template(s) for s in src.streams}
+    rng = np.random.default_rng(1)
+    count = 0
+    for packet in src.demux():
+        if not packet.size:
+            continue
+        kind = packet.stream.type
+        if kind == "audio":
+            count += 1
+            if 60 <= count < 64:  # about 1.3 s in: garbage where four AAC packets were
+                junk = av.Packet(bytes(rng.integers(0, 256, packet.size, dtype=np.uint8)))
+                junk.pts, junk.dts, junk.time_base = packet.pts, packet.dts, packet.time_base
+                packet = junk
+        packet.stream = outs[1 if kind == "audio" else 0]
+        dst.mux(packet)
+    dst.close()
+    src.close()
+    samples = decode(tmp_path / "bad.mkv")
+    hits = np.flatnonzero(np.abs(samples) > 0.3) / 16
+    assert hits[0] == pytest.approx(500, abs=3) and hits[-1] == pytest.approx(3001, abs=3)
+    assert "damaged sound packets skipped" in caplog.text
+
+
 def test_aac_in_mp4_keeps_time(tmp_path):
     # write_clip's gated tone switches on at exactly 1.0 s of file time
     path = write_clip(tmp_path / "t.mp4", frames=75, audio=True, tone_on=[(1.0, 2.0)])
