@@ -62,7 +62,8 @@ def test_same_generated_time_same_bytes(cli, cli_case, tmp_path):
 
 
 def test_filters_and_drafts(cli, cli_case, tmp_path):
-    r = cli("export", cli_case, "-f", "json", "-o", tmp_path / "d.json", "--status", "draft", "--category", "other")
+    r = cli("export", cli_case, "-f", "json", "-o", tmp_path / "d.json", "--status", "draft", "disputed",
+            "--category", "other", "advice")
     assert r.returncode == 0, r.stderr
     data = json.loads((tmp_path / "d.json").read_text("utf-8"))
     assert [a["status"] for a in data["annotations"]] == ["draft"]

@@ -86,12 +86,15 @@ def render(report: Report, fmt: str, exhibit_id: int | None = None, store: CaseS
     raise ValueError(f"unknown export format {fmt!r}")
 
 
-def output_paths(report: Report, fmt: str, out: Path) -> list[tuple[Path, int | None]]:
+def output_paths(report_or_exhibits, fmt: str, out: Path) -> list[tuple[Path, int | None]]:
     """Where each file of an export goes (several for per-exhibit formats and exhibits)."""
     out = Path(out)
     if fmt not in PER_EXHIBIT_FORMATS:
         return [(out, None)]
-    exhibits = [r.exhibit for r in report.exhibits]
+    if isinstance(report_or_exhibits, Report):
+        exhibits = [r.exhibit for r in report_or_exhibits.exhibits]
+    else:
+        exhibits = list(report_or_exhibits)
     if len(exhibits) == 1:
         return [(out, exhibits[0].id)]
     return [(out.with_name(f"{out.stem} {safe_filename(ex.ref)}{out.suffix}"), ex.id) for ex in exhibits]
@@ -131,8 +134,9 @@ def export_case(
         raise ValueError(f"unknown export format {fmt!r}")
     out = Path(out)
     options = options or ExportOptions()
-    if fmt not in PER_EXHIBIT_FORMATS:
-        check_writable([out], force)
+    # Refuse before the (possibly long) hash re-check, not after it.
+    exhibits = [store.exhibit(options.exhibit)] if options.exhibit else store.exhibits()
+    check_writable([path for path, _ in output_paths(exhibits, fmt, out)], force)
     report = build_report(store, options, generated=generated, progress=progress, cancel=cancel)
     files = render_outputs(report, fmt, out, store)
     paths = write_all(files, force=force)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .. import audit
 from ..errors import ReviewError
-from ..model import STATUSES, Annotation, to_row
+from ..model import STATUSES, Annotation, insert_row
 from ..store import CaseStore
 from ..timecode import format_ms, now_iso, parse_time
 from .eaf_read import read_eaf
@@ -229,7 +229,8 @@ def import_annotations(
                 raise ReviewError(f"status {item.status!r} is not one of {', '.join(STATUSES)}")
             ann = Annotation(exhibit_id=exhibit.id, start_ms=item.start_ms, end_ms=item.end_ms,
                              category_id=cat.id, speaker=item.speaker, text=item.text, note=item.note,
-                             status=item.status, reviewer=item.reviewer)
+                             status=item.status, reviewer=item.reviewer,
+                             source=f"import:{path.suffix.lower().lstrip('.')}")
             store._check_annotation(ann)  # noqa: SLF001 - the same rules as one annotation added by hand
         except ReviewError as exc:
             problems.append(f"{item.where} ({format_ms(item.start_ms)}): {str(exc).rstrip('.')}")
@@ -250,7 +251,7 @@ def add_annotations(store: CaseStore, anns: list[Annotation], actor: str,
             ann.created = ann.created or stamp
             ann.updated = stamp
             ann.reviewer = ann.reviewer or actor
-            rid = store.db["annotation"].insert(to_row(ann)).last_pk
+            rid = store.db["annotation"].insert(insert_row(ann)).last_pk
             audit.record(store.db, actor, action, "annotation", rid,
                          after=dict(store.db["annotation"].get(rid)), detail=detail)
             ids.append(rid)
