@@ -13,9 +13,9 @@ import numpy as np
 
 from ..chronology import Entry
 from ..media import VideoSource
-from ..stills import Caption, burn_in
+from ..stills import Caption, burn_in, shown_ms
 from ..store import CaseStore
-from ..timecode import format_ms, local
+from ..timecode import clock_at, format_ms, local
 from .report import ExhibitRecord, Still
 
 MAX_WIDTH = 960  # a page is ~16 cm wide: more pixels only make the document heavier
@@ -50,7 +50,9 @@ def make_stills(store: CaseStore, entries: list[Entry], records: list[ExhibitRec
                 if width > MAX_WIDTH:
                     image = cv2.resize(image, (MAX_WIDTH, round(height * MAX_WIDTH / width)),
                                        interpolation=cv2.INTER_AREA)
-                clock = local(entry.clock_start, tz)
+                # The caption's clock is the frame's own time, like its file time, not the
+                # annotation's (they differ by up to a frame).
+                clock = local(clock_at(ex.recording_start, shown_ms(frame.time_ms)), tz)
                 caption = Caption(frame.time_ms, frame.index, ex.ref, clock)
                 lines = caption.lines()
                 out[entry.annotation.id] = Still(

@@ -229,6 +229,9 @@ def test_stills_under_quotes_show_the_exact_frame(case, out_dir):
         frame = read_index(image[:240])  # the picture above the caption strip is the frame itself
         assert frame == quoted[ann_id].annotation.start_ms * 25 // 1000
         assert "AB/1" in still.caption
+    first = next(e for e in report.statement_entries if e.annotation.start_ms == 412)
+    caption = report.stills[first.annotation.id].caption  # frame 10 is shown from 400 ms
+    assert "File time 00:00:00.400" in caption and "23:34:55.400" in caption and "at 00:00:00.412" in caption
     doc = Document(str(_export(case, "docx", out_dir, stills=True)))
     assert len(doc.inline_shapes) == len(quoted)
     assert _export(case, "html", out_dir, stills=True).read_text("utf-8").count("data:image/png;base64,") == len(quoted)
