@@ -34,31 +34,47 @@ def annotation_commit(work: Path, n: int = 500) -> list[dict]:
     ex = store.add_exhibit(Exhibit(ref="AB/1", path="x.mp4", sha256="0" * 64, size=1, duration_ms=3_600_000), "b")
     cat = store.category("disclosure")
     times = []
-    for i in range(n):
-        t = time.perf_counter()
-        store.add_annotation(Annotation(exhibit_id=ex.id, category_id=cat.id, start_ms=i, text=f"quote {i}"), "b")
-        times.append(time.perf_counter() - t)
-    store.close()
     # Reference: a bare sqlite3 insert + commit in WAL/FULL on the same disk.
     conn = sqlite3.connect(work / "bare.db", isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("CREATE TABLE a (id INTEGER PRIMARY KEY, start_ms INT, text TEXT)")
-    ref = []
-    for i in range(n):
+    # And what the same durable write costs when it touches what ours touches (the row, an
+    # index, an audit row, the audit head): how much of the ratio is SQLite's commit itself.
+    conn.execute("CREATE TABLE b (id INTEGER PRIMARY KEY, exhibit_id INT, start_ms INT, text TEXT)")
+    conn.execute("CREATE INDEX b_start ON b(exhibit_id, start_ms)")
+    conn.execute("CREATE TABLE audit (seq INTEGER PRIMARY KEY, row TEXT, hash TEXT)")
+    conn.execute("CREATE TABLE head (id INTEGER PRIMARY KEY, seq INT, hash TEXT)")
+    conn.execute("INSERT INTO head VALUES (1, 0, '')")
+    ref, ref4 = [], []
+    for i in range(n):  # interleaved, so a burst of disk load from elsewhere hits all three alike
+        t = time.perf_counter()
+        store.add_annotation(Annotation(exhibit_id=ex.id, category_id=cat.id, start_ms=i, text=f"quote {i}"), "b")
+        times.append(time.perf_counter() - t)
         t = time.perf_counter()
         conn.execute("BEGIN")
         conn.execute("INSERT INTO a (start_ms, text) VALUES (?, ?)", (i, f"quote {i}"))
         conn.execute("COMMIT")
         ref.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        rid = conn.execute("INSERT INTO b (exhibit_id, start_ms, text) VALUES (1, ?, ?)", (i, f"quote {i}")).lastrowid
+        conn.execute("INSERT INTO audit (row, hash) VALUES (?, ?)", (f"annotation {rid}", "0" * 64))
+        conn.execute("UPDATE head SET seq = seq + 1, hash = ? WHERE id = 1", ("1" * 64,))
+        conn.execute("COMMIT")
+        ref4.append(time.perf_counter() - t)
     conn.close()
+    store.close()
     med, p99, ref_med = statistics.median(times), _pct(times, 0.99), statistics.median(ref)
+    ref4_med = statistics.median(ref4)
     return [
         {"name": "commit one annotation with audit, median", "value": round(med / ref_med, 2), "unit": "x bare insert",
-         "reference": f"bare sqlite3 insert+commit {ref_med * 1000:.2f} ms", "target": "<= 3x",
+         "reference": f"bare sqlite3 insert+commit {ref_med * 1000:.2f} ms; bare row+index+audit+head commit "
+         f"{ref4_med * 1000:.2f} ms ({med / ref4_med:.1f}x)", "target": "<= 3x",
          "met": med / ref_med <= 3, "absolute_ms": round(med * 1000, 2)},
         {"name": "commit one annotation with audit, p99", "value": round(p99 * 1000, 2), "unit": "ms",
-         "reference": "-", "target": "<= 10 ms", "met": p99 * 1000 <= 10},
+         "reference": f"bare insert p99 {_pct(ref, 0.99) * 1000:.2f} ms, row+audit p99 {_pct(ref4, 0.99) * 1000:.2f} ms "
+         f"({n} commits)", "target": "<= 10 ms", "met": p99 * 1000 <= 10},
     ]
 
 

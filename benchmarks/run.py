@@ -7,8 +7,8 @@ Footage is generated here with ffmpeg (benchmarks/footage.py) into --work (defau
 temp dir, ``bwv-bench``) and reused by later runs: a 1080p30 H.264 clip with a 2 s GOP, a
 720p25 clip, and 10- and 60-minute files made by repeating a clip with the concat demuxer.
 
---quick (under 5 minutes on 2 cores, footage generation included) shortens: 20 s clips
-instead of 60 s (so the long files are 20 s clips repeated), 10 seeks instead of 25 and 2
+--quick (under 5 minutes on 2 cores, footage generation included) shortens: 10 s clips
+instead of 60 s (so the long files are 10 s clips repeated), 10 seeks instead of 25 and 2
 decode rounds instead of 3, a 512 MB file to hash instead of 2 GB, 200 annotation commits
 instead of 500, 8 s of playback per speed instead of 20, 512 MB hashed during the stall
 figure instead of 1.5 GB, 3 start-up trials instead of 7, and 10 s of playing for the
@@ -56,7 +56,7 @@ def run(args) -> list[dict]:
     work.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("BWV_REVIEW_HOME", tempfile.mkdtemp(prefix="bwv-bench-home-"))
     quick = args.quick
-    seconds = 20 if quick else 60
+    seconds = 10 if quick else 60
     only = set(args.only.split(",")) if args.only else set(SECTIONS)
     t0 = time.perf_counter()
     clip_1080 = footage.segment(work, "1080p30", seconds)
