@@ -50,6 +50,9 @@ MAX_FILL = 60  # frames kept from one backward decode, at most
 # than the seek (cv2 pre-rolls 16 frames before the target).
 FORWARD_SLACK = 32
 CALIBRATION_FRAMES = 8
+# A jump keeps this many frames before the one asked for (when that costs no extra
+# decoding), so the first steps back after it are cache hits: ~4 ms each at 1080p.
+LOOKBACK = 6
 CV2_PREROLL_FRAMES = 16  # cv2 seeks this many of its "frames" (1/fps) before the target
 
 _ROTATE = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
@@ -189,10 +192,12 @@ class VideoSource:
     def _get(self, i: int) -> Frame:
         frame = self.cache.get(i)
         if frame is None:
+            self._capture()
             first = i
             if 0 < self._last - i <= MAX_FILL:  # stepping back: keep the run up to i
-                self._capture()
                 first = self._fill_start(i)
+            elif not self._forward_is_cheaper(i):  # a jump: keep a few frames before it too
+                first = max(i - LOOKBACK, self._same_preroll_start(i))
             frame = self._decode(i, first)
         self._last = i
         return frame
@@ -206,22 +211,26 @@ class VideoSource:
         earliest frame whose seek decodes from the same keyframe as ``i`` itself. Take the
         one that costs less per frame kept (a conversion costs about half a decode).
         """
-        info, index = self.info, self.index
+        info = self.info
         fill = min(MAX_FILL, max(1, self.cache.capacity(info.width * info.height * 3) // 2))
-        times = index.times_ms
-
-        def decoded_from(first: int) -> int:
-            return index.keyframe_before(index.at(times[first] - self._preroll_ms))
-
         full = max(i - fill + 1, 0)
-        cheapest = bisect.bisect_left(times, times[decoded_from(i)] + self._preroll_ms)
-        lean = min(i, max(full, cheapest))
+        lean = min(i, max(full, self._same_preroll_start(i)))
 
         def cost_per_frame(first: int) -> float:
             kept = i - first + 1
-            return (i - decoded_from(first) + 0.5 * kept) / kept
+            return (i - self._decoded_from(first) + 0.5 * kept) / kept
 
         return full if cost_per_frame(full) <= cost_per_frame(lean) else lean
+
+    def _decoded_from(self, first: int) -> int:
+        """The keyframe cv2 starts decoding from when asked to seek to frame ``first``."""
+        index = self.index
+        return index.keyframe_before(index.at(index.times_ms[first] - self._preroll_ms))
+
+    def _same_preroll_start(self, i: int) -> int:
+        """The earliest frame whose seek decodes from the same keyframe as a seek to ``i``."""
+        times = self.index.times_ms
+        return min(i, bisect.bisect_left(times, times[self._decoded_from(i)] + self._preroll_ms))
 
     def _decode(self, i: int, first: int) -> Frame:
         """Decode up to frame ``i``, keeping the pictures of frames ``first``..``i``."""
