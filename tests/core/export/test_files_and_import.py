@@ -189,3 +189,51 @@ def test_control_characters_never_break_a_file(case, out_dir):
     assert Elan.Eaf(str(out_dir / "c.eaf")).tiers
     load_workbook(out_dir / "c.xlsx")
     assert json.loads((out_dir / "c.json").read_text("utf-8"))["annotations"][-1]["text"] == "nul\x00 \u202eRTL\u202c e\u0301"
+
+
+ELAN_MADE = """<?xml version="1.0" encoding="UTF-8"?>
+<ANNOTATION_DOCUMENT AUTHOR="" DATE="2019-08-02T10:00:00+01:00" FORMAT="3.0" VERSION="3.0"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+    xsi:noNamespaceSchemaLocation="http://www.mpi.nl/tools/elan/EAFv3.0.xsd">
+    <HEADER MEDIA_FILE="" TIME_UNITS="milliseconds">
+        <MEDIA_DESCRIPTOR MEDIA_URL="file:///C:/cases/CD-1.mp4" MIME_TYPE="video/mp4" RELATIVE_MEDIA_URL="./CD-1.mp4"/>
+        <PROPERTY NAME="URN">urn:nl-mpi-tools-elan-eaf:c45b7718-9185-49a2-8ff4-f59257751cb2</PROPERTY>
+        <PROPERTY NAME="lastUsedAnnotationId">4</PROPERTY>
+    </HEADER>
+    <TIME_ORDER>
+        <TIME_SLOT TIME_SLOT_ID="ts1" TIME_VALUE="250"/>
+        <TIME_SLOT TIME_SLOT_ID="ts2" TIME_VALUE="1180"/>
+        <TIME_SLOT TIME_SLOT_ID="ts3"/>
+        <TIME_SLOT TIME_SLOT_ID="ts4" TIME_VALUE="1500"/>
+        <TIME_SLOT TIME_SLOT_ID="ts5" TIME_VALUE="1750"/>
+    </TIME_ORDER>
+    <TIER LINGUISTIC_TYPE_REF="utterance" PARTICIPANT="Woman" ANNOTATOR="Linguist B" TIER_ID="W">
+        <ANNOTATION><ALIGNABLE_ANNOTATION ANNOTATION_ID="a1" TIME_SLOT_REF1="ts1" TIME_SLOT_REF2="ts2">
+            <ANNOTATION_VALUE>He strangled me.\u200f ‏שלום</ANNOTATION_VALUE></ALIGNABLE_ANNOTATION></ANNOTATION>
+    </TIER>
+    <TIER LINGUISTIC_TYPE_REF="words" PARENT_REF="W" TIER_ID="W-words">
+        <ANNOTATION><ALIGNABLE_ANNOTATION ANNOTATION_ID="a2" TIME_SLOT_REF1="ts1" TIME_SLOT_REF2="ts3">
+            <ANNOTATION_VALUE>He</ANNOTATION_VALUE></ALIGNABLE_ANNOTATION></ANNOTATION>
+    </TIER>
+    <TIER LINGUISTIC_TYPE_REF="utterance" TIER_ID="Advice">
+        <ANNOTATION><ALIGNABLE_ANNOTATION ANNOTATION_ID="a3" TIME_SLOT_REF1="ts4" TIME_SLOT_REF2="ts5">
+            <ANNOTATION_VALUE>Keep the noise down &amp; "behave"</ANNOTATION_VALUE></ALIGNABLE_ANNOTATION></ANNOTATION>
+    </TIER>
+    <LINGUISTIC_TYPE GRAPHIC_REFERENCES="false" LINGUISTIC_TYPE_ID="utterance" TIME_ALIGNABLE="true"/>
+    <LINGUISTIC_TYPE CONSTRAINTS="Time_Subdivision" GRAPHIC_REFERENCES="false" LINGUISTIC_TYPE_ID="words" TIME_ALIGNABLE="true"/>
+    <CONSTRAINT DESCRIPTION="Time subdivision of parent annotation's time interval" STEREOTYPE="Time_Subdivision"/>
+</ANNOTATION_DOCUMENT>
+"""
+
+
+def test_import_of_a_file_saved_by_elan(case, tmp_path):
+    path = tmp_path / "from-elan.eaf"
+    path.write_text(ELAN_MADE, encoding="utf-8")
+    result = import_annotations(case, path, "AB/1", "R")
+    got = [(a.start_ms, a.end_ms, a.speaker, a.text, a.status, a.reviewer,
+            case.db["category"].get(a.category_id)["slug"]) for a in result.added]
+    assert got == [
+        (250, 1180, "Woman", "He strangled me.\u200f \u200fשלום", "draft", "Linguist B", "other"),
+        (1500, 1750, "", 'Keep the noise down & "behave"', "draft", "R", "advice"),
+    ]
+    assert any("W-words" in w for w in result.warnings)  # said, not silently dropped
