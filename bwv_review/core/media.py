@@ -132,7 +132,10 @@ class VideoSource:
         self._preroll_ms = CV2_PREROLL_FRAMES * 1000.0 / 25
         self.cache = FrameCache(cache_bytes)
         self.seeks = 0  # cv2 seeks made (tests and benchmarks read these counters)
-        self.grabs = 0  # frames decoded by cv2
+        self.grabs = 0  # frames decoded by cv2 at our request (grab)
+        # Frames cv2 decoded inside its own seeks (its pre-roll from a keyframe up to the
+        # target), estimated from the index: grabs + prerolled is the decoding work done.
+        self.prerolled = 0
         self.converted = 0  # frames converted to RGB pictures
 
     # -- public API ----------------------------------------------------------------------
@@ -282,6 +285,8 @@ class VideoSource:
             self._cap.set(cv2.CAP_PROP_POS_MSEC, times[target] - self._cv2_offset_ms())
             self._next = None
             landed = self._grab(self._cap)
+            if landed is not None:
+                self.prerolled += max(0, landed - self._decoded_from(target))
             if landed is not None and landed <= first:
                 return landed
             log.debug("seek for frame %d of %s landed at %s", first, self.path.name, landed)
