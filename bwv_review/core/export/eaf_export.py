@@ -88,6 +88,7 @@ def build_eaf(report: Report, exhibit_id: int, tiers: str = "speaker",
     eaf.properties = [
         ("bwv-review.exhibit", rec.exhibit.ref),
         ("bwv-review.sha256", rec.exhibit.sha256),
+        ("bwv-review.footage-check", rec.check_text),
         ("bwv-review.case", f"{report.case.reference} {report.case.title}".strip()),
         ("bwv-review.audit-head", f"{report.audit_rows} {report.audit_hash}"),
         ("bwv-review.generated", report.generated_text),

@@ -16,7 +16,7 @@ from ..chronology import Entry
 from .report import DEFAULT_POINT_MS, Report, printable
 
 
-def cue_span(entry: Entry, duration_ms: int = 0) -> tuple[int, int]:
+def cue_span(entry: Entry) -> tuple[int, int]:
     a = entry.annotation
     end = a.end_ms if a.end_ms is not None and a.end_ms > a.start_ms else a.start_ms + DEFAULT_POINT_MS
     return a.start_ms, end
@@ -35,11 +35,24 @@ def cue_text(entry: Entry) -> str:
     return f"{head} {body}" if body else head
 
 
+WARNING_MS = 5000
+
+
+def footage_warning(report: Report, exhibit_id: int) -> str | None:
+    """A cue shown first when this exhibit's footage failed its re-check (stated, not hidden)."""
+    rec = next(r for r in report.exhibits if r.exhibit.id == exhibit_id)
+    return None if rec.check in ("verified", "not-checked") else f"[bwv-review] {rec.check_text}"
+
+
 def render_srt(report: Report, exhibit_id: int) -> bytes:
     subs = []
-    for i, entry in enumerate(report.entries_for(exhibit_id), start=1):
+    warning = footage_warning(report, exhibit_id)
+    if warning:
+        subs.append(srt.Subtitle(1, timedelta(0), timedelta(milliseconds=WARNING_MS), warning))
+    for entry in report.entries_for(exhibit_id):
         start, end = cue_span(entry)
-        subs.append(srt.Subtitle(i, timedelta(milliseconds=start), timedelta(milliseconds=end), cue_text(entry)))
+        subs.append(srt.Subtitle(len(subs) + 1, timedelta(milliseconds=start), timedelta(milliseconds=end),
+                                 cue_text(entry)))
     return srt.compose(subs, reindex=False).encode("utf-8")
 
 
@@ -59,6 +72,13 @@ def render_vtt(report: Report, exhibit_id: int) -> bytes:
     rec = next(r for r in report.exhibits if r.exhibit.id == exhibit_id)
     title = f"{rec.exhibit.ref} {rec.file_name}".replace("-->", "- ->").replace("\n", " ")
     lines = [f"WEBVTT - {title}", ""]
+    note = [f"{rec.exhibit.ref} SHA-256 {rec.exhibit.sha256}: {rec.check_text}.",
+            f"Case audit log: {report.audit_rows} entries, head {report.audit_hash}.",
+            f"Generated {report.generated_text} by bwv-review {report.tool_version}."]
+    lines += ["NOTE", *(_vtt_escape(n).replace("-->", "- ->") for n in note), ""]
+    warning = footage_warning(report, exhibit_id)
+    if warning:
+        lines += ["footage-warning", f"{_vtt_time(0)} --> {_vtt_time(WARNING_MS)}", _vtt_escape(warning), ""]
     for entry in report.entries_for(exhibit_id):
         start, end = cue_span(entry)
         lines.append(f"annotation-{entry.annotation.id}")

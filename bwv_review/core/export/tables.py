@@ -43,6 +43,7 @@ COLUMNS = [
     ("Reviewer", 16),
     ("Annotation id", 12),
     ("SHA-256", 66),
+    ("Footage check at export", 14),  # verified / changed / missing: a mismatch shows on every row
 ]
 HEADERS = [name for name, _ in COLUMNS]
 
@@ -66,7 +67,7 @@ def _iso(value: datetime | None) -> str:
     return format_instant(value) if value else ""
 
 
-def row_values(entry: Entry, tz: str) -> list:
+def row_values(entry: Entry, tz: str, check: str = "") -> list:
     """Typed values (int, datetime, str or None) for one annotation."""
     a, ex = entry.annotation, entry.exhibit
     return [
@@ -87,16 +88,22 @@ def row_values(entry: Entry, tz: str) -> list:
         a.reviewer,
         a.id,
         ex.sha256,
+        check,
     ]
 
 
+def _checks(report: Report) -> dict[int, str]:
+    return {r.exhibit.id: r.check for r in report.exhibits}
+
+
 def render_csv(report: Report) -> bytes:
+    checks = _checks(report)
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     writer.writerow(HEADERS)
     for entry in report.entries:
         cells = []
-        for value in row_values(entry, report.tz):
+        for value in row_values(entry, report.tz, checks.get(entry.exhibit.id, "")):
             if value is None:
                 cells.append("")
             elif isinstance(value, datetime):
@@ -115,6 +122,7 @@ def _naive(value: datetime | None) -> datetime | None:
 
 
 def render_xlsx(report: Report) -> bytes:
+    checks = _checks(report)
     wb = Workbook()
     ws = wb.active
     ws.title = "Annotations"
@@ -124,7 +132,7 @@ def render_xlsx(report: Report) -> bytes:
     wrap = Alignment(wrap_text=True, vertical="top")
     top = Alignment(vertical="top")
     for r, entry in enumerate(report.entries, start=2):
-        for c, value in enumerate(row_values(entry, report.tz), start=1):
+        for c, value in enumerate(row_values(entry, report.tz, checks.get(entry.exhibit.id, "")), start=1):
             if isinstance(value, datetime):
                 value = _naive(value)
             elif isinstance(value, str):

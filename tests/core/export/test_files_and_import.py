@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 
 import pytest
+import srt
+import webvtt
 from docx import Document
 from openpyxl import load_workbook
 from pympi import Elan
@@ -90,6 +94,15 @@ def test_hash_mismatch_is_stated_and_warned(case, footage_copy, out_dir):
         else:
             body = path.read_text("utf-8")
         assert "does NOT match" in body or '"status": "changed"' in body
+    rows = list(csv.DictReader(io.StringIO(
+        export_case(case, "csv", out_dir / "s.csv", generated=GENERATED).paths[0].read_text("utf-8-sig"))))
+    assert {r["Footage check at export"] for r in rows} == {"changed"}
+    subs = list(srt.parse(export_case(case, "srt", out_dir / "s.srt", generated=GENERATED).paths[0].read_text("utf-8")))
+    assert "does NOT match" in subs[0].content and len(subs) == len(SAMPLES) + 1
+    cues = webvtt.read(str(export_case(case, "vtt", out_dir / "s.vtt", generated=GENERATED).paths[0]))
+    assert "does NOT match" in cues[0].text
+    eaf = Elan.Eaf(str(export_case(case, "eaf", out_dir / "s.eaf", generated=GENERATED).paths[0]))
+    assert "does NOT match" in dict(eaf.properties)["bwv-review.footage-check"]
 
 
 def test_missing_footage_is_stated(case, footage_copy, out_dir):
