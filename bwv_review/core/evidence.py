@@ -13,6 +13,7 @@ from .media import probe
 from .model import Exhibit
 from .store import CaseStore
 from .timecode import format_instant, parse_instant
+from .transcripts import check_drafts
 
 
 def import_footage(
@@ -94,7 +95,7 @@ def check_footage(
 
 def verify_case(store: CaseStore, progress: Progress | None = None) -> list[audit.Problem]:
     """Everything wrong with a case: audit chain, records edited outside the app, footage."""
-    problems = audit.check_chain(store.db) + audit.check_records(store.db)
+    problems = audit.check_chain(store.db) + audit.check_records(store.db) + check_drafts(store)
     for exhibit in store.exhibits():
         check = check_footage(store, exhibit, progress=progress)
         if check.problem:

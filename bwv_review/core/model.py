@@ -65,6 +65,7 @@ class Annotation:
     reviewer: str = ""
     created: str = ""
     updated: str = ""
+    source: str | None = None  # None: typed by a reviewer; "machine-draft"; "import:csv" ...
 
 
 def to_row(obj) -> dict:
@@ -78,6 +79,13 @@ def to_row(obj) -> dict:
 @cache
 def _field_names(cls) -> frozenset[str]:
     return frozenset(f.name for f in fields(cls))
+
+
+def insert_row(obj) -> dict:
+    """Columns for an INSERT: values left unset (None) are omitted, so they take the column's
+    default (NULL). A case still in an earlier format, before a column existed, can then be
+    written with the same dataclass."""
+    return {k: v for k, v in asdict(obj).items() if v is not None}
 
 
 def from_row(cls, row: dict):

@@ -129,7 +129,15 @@ def _v3(db: Database) -> None:
     db.execute("CREATE INDEX transcript_segment_run ON transcript_segment(run_id, position)")
 
 
-STEPS = [_v1, _v2, _v3]
+def _v4(db: Database) -> None:
+    """Where an annotation's words came from: NULL = typed by a reviewer, "machine-draft" =
+    taken from the machine transcript, "import:<format>" = brought in from a file. Exports
+    use it to say which quotes a reviewer has not yet checked against the sound. NULL for
+    existing rows, so the audit trail's older snapshots still match them."""
+    db.execute("ALTER TABLE annotation ADD COLUMN source TEXT")
+
+
+STEPS = [_v1, _v2, _v3, _v4]
 VERSION = len(STEPS)
 
 

@@ -24,10 +24,20 @@ from sqlite_utils import Database
 from . import audit, backup, schema
 from .casefile import BUSY_TIMEOUT_S, connect, precheck, why
 from .errors import CaseFileError, ReviewError
-from .model import STATUSES, Annotation, Case, Category, Exhibit, from_row, to_row
+from .model import STATUSES, Annotation, Case, Category, Exhibit, from_row, insert_row, to_row
 from .timecode import format_ms, now_iso
 
 CASE_SUFFIX = ".bwvcase"
+def _writable(path: Path) -> bool:
+    # The read-only flag counts even for an administrator who could write anyway, and
+    # SQLite needs to create the -wal file beside the case.
+    return (
+        os.access(path, os.W_OK)
+        and bool(path.stat().st_mode & stat.S_IWRITE)
+        and os.access(path.parent, os.W_OK)
+    )
+
+
 class CaseStore:
     """A case file opened for reading and writing (or read-only)."""
 
@@ -89,11 +99,13 @@ class CaseStore:
     def open(cls, path: Path | str, readonly: bool = False) -> CaseStore:
         path = Path(path)
         version = precheck(path)
-        # The read-only flag counts even for an administrator who could write anyway.
-        if not readonly and (not os.access(path, os.W_OK) or not path.stat().st_mode & stat.S_IWRITE):
-            readonly = True
-        if not readonly and not os.access(path.parent, os.W_OK):
-            readonly = True  # SQLite needs to create the -wal file beside it
+        writable = _writable(path)
+        if readonly and version < schema.VERSION and writable:
+            # A case from an earlier bwv-review is upgraded (audited, with a copy kept beside
+            # it) the first time this version opens it, even just to read or verify it.
+            cls.open(path).close()
+            version = schema.VERSION
+        readonly = readonly or not writable
         conn = connect(path, readonly)
         store = cls(path, conn, readonly)
         if readonly:
@@ -320,7 +332,7 @@ class CaseStore:
         ann.updated = stamp
         ann.reviewer = ann.reviewer or actor
         with self.transaction():
-            rid = self.db["annotation"].insert(to_row(ann)).last_pk
+            rid = self.db["annotation"].insert(insert_row(ann)).last_pk
             audit.record(self.db, actor, action, "annotation", rid, after=self._row("annotation", rid))
         return self.annotation(rid)
 

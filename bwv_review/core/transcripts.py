@@ -31,6 +31,7 @@ LOW_CONFIDENCE = 0.5
 # Starts the note of an annotation made from draft words; exports look for it to say the
 # quote came from a machine and (until verified) has not been checked by a person.
 MACHINE_NOTE = "From the machine draft transcript"
+MACHINE_SOURCE = "machine-draft"  # annotation.source for words taken from the draft
 
 
 @dataclass
@@ -320,6 +321,7 @@ def annotation_from_words(
         speaker=speaker,
         text=quote(ordered),
         note=note,
+        source=MACHINE_SOURCE,
         status="draft",
         reviewer=reviewer,
     )
@@ -327,7 +329,7 @@ def annotation_from_words(
 
 def is_machine_sourced(annotation: Annotation) -> bool:
     """True when the annotation's words were taken from a machine draft (verified or not)."""
-    return (annotation.note or "").startswith(MACHINE_NOTE)
+    return annotation.source == MACHINE_SOURCE or (annotation.note or "").startswith(MACHINE_NOTE)
 
 
 def unverified_machine_quote(annotation: Annotation) -> bool:
