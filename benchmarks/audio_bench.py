@@ -27,7 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bwv_review.core import align, audio  # noqa: E402
+from bwv_review.core import align, audio, speech  # noqa: E402
 from tests.data.make_speech_clip import audible_span  # noqa: E402
 
 RATE = 16000
@@ -266,7 +266,7 @@ def webrtc_regions(path: Path, mode: int) -> list[tuple[int, int]] | None:
     flags = np.array([vad.is_speech(pcm[i : i + step].tobytes(), RATE) for i in range(0, len(pcm) - step + 1, step)])
     voiced = np.repeat(flags, 3)  # to 10 ms frames
     regions: list[list[int]] = []
-    for a, b in audio._runs(voiced):
+    for a, b in speech._runs(voiced):
         if regions and a - regions[-1][1] <= 60:
             regions[-1][1] = b
         else:

@@ -10,7 +10,7 @@ import av
 import numpy as np
 import pytest
 
-from bwv_review.core import audio, frame_index
+from bwv_review.core import audio, frame_index, speech
 from bwv_review.core.errors import Cancelled, FootageError
 from tests.footage import write_clip
 
@@ -307,10 +307,10 @@ def test_speech_regions_match_the_labelled_clip(speech_clip):
 
 def test_next_and_previous_region():
     regions = [(1000, 2000), (5000, 6000), (9000, 9500)]
-    assert audio.next_region(regions, 0) == (1000, 2000)
-    assert audio.next_region(regions, 1000) == (5000, 6000)
-    assert audio.next_region(regions, 9000) is None
-    assert audio.previous_region(regions, 5200) == (1000, 2000)  # just after a start: the one before
-    assert audio.previous_region(regions, 7000) == (5000, 6000)
-    assert audio.previous_region(regions, 1200) is None
-    assert audio.speech_regions(np.zeros((0, audio.BAND0 + audio.NBANDS))) == []
+    assert speech.next_region(regions, 0) == (1000, 2000)
+    assert speech.next_region(regions, 1000) == (5000, 6000)
+    assert speech.next_region(regions, 9000) is None
+    assert speech.previous_region(regions, 5200) == (1000, 2000)  # just after a start: the one before
+    assert speech.previous_region(regions, 7000) == (5000, 6000)
+    assert speech.previous_region(regions, 1200) is None
+    assert speech.speech_regions(np.zeros((0, audio.BAND0 + audio.NBANDS))) == []
