@@ -66,6 +66,7 @@ class Annotation:
     created: str = ""
     updated: str = ""
     source: str | None = None  # None: typed by a reviewer; "machine-draft"; "import:csv" ...
+    event: int | None = None  # shared by annotations of one utterance heard on several cameras
 
 
 def to_row(obj) -> dict:

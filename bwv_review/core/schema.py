@@ -130,11 +130,14 @@ def _v3(db: Database) -> None:
 
 
 def _v4(db: Database) -> None:
-    """Where an annotation's words came from: NULL = typed by a reviewer, "machine-draft" =
+    """Linked events across cameras, and where an annotation's words came from: NULL = typed by a reviewer, "machine-draft" =
     taken from the machine transcript, "import:<format>" = brought in from a file. Exports
     use it to say which quotes a reviewer has not yet checked against the sound. NULL for
     existing rows, so the audit trail's older snapshots still match them."""
     db.execute("ALTER TABLE annotation ADD COLUMN source TEXT")
+    # One utterance heard on two cameras: annotations sharing an event number are the same
+    # event (the statement shows it once, citing every exhibit). NULL = not linked.
+    db.execute("ALTER TABLE annotation ADD COLUMN event INTEGER")
 
 
 STEPS = [_v1, _v2, _v3, _v4]

@@ -402,3 +402,24 @@ class CaseStore:
     def data_version(self) -> int:
         """Changes when any connection (another app or the CLI) commits to this file."""
         return self.db.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    # -- linked events -------------------------------------------------------------
+    def link(self, annotation_ids: list[int], actor: str) -> int:
+        """Mark annotations (usually on different cameras) as one event; returns its number.
+
+        The event number is the lowest annotation id involved, so it is stable and readable;
+        every annotation changed is audited as its own update, all in one transaction.
+        """
+        anns = [self.annotation(i) for i in annotation_ids]
+        if len(anns) < 2:
+            raise ReviewError("Choose at least two annotations to link as one event.")
+        event = min([a.id for a in anns] + [a.event for a in anns if a.event is not None])
+        with self.transaction():
+            for ann in anns:
+                if ann.event == event:
+                    continue
+                before = self._row("annotation", ann.id)
+                self.db["annotation"].update(ann.id, {"event": event, "updated": now_iso()})
+                audit.record(self.db, actor, "annotation.link", "annotation", ann.id, before,
+                             self._row("annotation", ann.id))
+        return event

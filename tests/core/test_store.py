@@ -226,3 +226,22 @@ def test_coverage_keeps_slowest_speed(case):
     case.record_coverage(ex.id, "B", [5], 1.0)
     assert case.coverage(ex.id, "A") == {0: 2.0, 1: 1.0, 2: 2.0}
     assert case.coverage(ex.id) == {0: 2.0, 1: 1.0, 2: 2.0, 5: 1.0}
+
+
+def test_linking_one_utterance_heard_on_two_cameras(case, tmp_path):
+    from tests.footage import write_clip
+    other = write_clip(case.folder / "CD-1.mp4", frames=50, size=(160, 120))
+    import_footage(case, other, "CD/1", "Test Reviewer", start="2019-07-01T23:34:56+01:00")
+    a = case.add_annotation(_ann(case, text="He strangled me."), "Test Reviewer")
+    b = case.add_annotation(Annotation(exhibit_id=case.exhibit("CD/1").id, category_id=a.category_id,
+                                       start_ms=234, text="He strangled me."), "Test Reviewer")
+    c = case.add_annotation(_ann(case, start_ms=1500, text="later"), "Test Reviewer")
+    assert case.link([b.id, a.id], "Test Reviewer") == a.id
+    assert case.link([c.id, b.id], "Test Reviewer") == a.id  # joins the existing event
+    assert {x.id: x.event for x in case.annotations()} == {a.id: a.id, b.id: a.id, c.id: a.id}
+    case.update_annotation(c.id, "Test Reviewer", action="annotation.unlink", event=None)
+    assert case.annotation(c.id).event is None
+    assert [r["action"] for r in case.audit_rows()].count("annotation.link") == 3
+    assert verify_case(case) == []
+    with pytest.raises(ReviewError, match="at least two"):
+        case.link([a.id], "Test Reviewer")
