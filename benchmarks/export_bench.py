@@ -72,23 +72,33 @@ TARGETS_S = {"csv": 1, "docx": 10, "pdf": 15}
 
 def figures(work: Path | None = None, count: int = 10_000) -> list[dict]:
     """Seconds to render and write each format of the issue (csv, docx, pdf) for ``count``
-    marks, the report built once first (its time is added to each: a user exports one)."""
+    marks, the report built once first (its time is added to each: a user exports one).
+    The case is made once in ``work`` and reused by later runs."""
     out = []
+    base = Path(work or tempfile.gettempdir()) / f"export-{count}"
+    case = base / "bench.bwvcase"
+    if case.exists():
+        store = CaseStore.open(case)
+    else:
+        base.mkdir(parents=True, exist_ok=True)
+        for old in base.iterdir():
+            old.unlink()
+        store = make_case(base, count)
     with tempfile.TemporaryDirectory(dir=work) as tmp:
         folder = Path(tmp)
-        store = make_case(folder, count)
         ref = reference(store)
         t0 = time.perf_counter()
         report = build_report(store, ExportOptions(include_drafts=True), generated=datetime(2019, 8, 1, tzinfo=UTC))
         build = time.perf_counter() - t0
         for fmt, limit in TARGETS_S.items():
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             write_all(render_outputs(report, fmt, folder / f"out.{fmt}", store))
-            took = build + time.perf_counter() - t0
+            took, cpu = build + time.perf_counter() - t0, time.process_time() - c0
             out.append({"name": f"export {count:,} annotations: {fmt}", "value": round(took, 2), "unit": "s",
                         "reference": f"bare csv.writer rows {ref * 1000:.0f} ms ({took / ref:.0f}x); "
-                        f"build_report {build:.2f} s included", "target": f"<= {limit} s", "met": took <= limit})
-        store.close()
+                        f"build_report {build:.2f} s included; CPU {cpu:.2f} s", "target": f"<= {limit} s",
+                        "met": took <= limit})
+    store.close()
     return out
 
 

@@ -137,9 +137,10 @@ def seeking(path: Path, trials: int) -> dict[str, float]:
             i = rng.randrange(8, n)
             source.cache.clear()
             source._last = -1  # noqa: SLF001 - a cold jump, not a step back
-            before = source.grabs
+            before = source.grabs + getattr(source, "prerolled", 0)
             seek_s.append(timed(lambda i=i: source.frame(i)))
-            grabs.append(source.grabs - before)  # frames cv2 decoded for this seek
+            # frames decoded for this seek: grabs, plus those cv2 decodes inside its own seek
+            grabs.append(source.grabs + getattr(source, "prerolled", 0) - before)
             least.append(i - source.index.keyframe_before(i) + 1)  # the fewest any exact seek decodes
             ideal_s.append(keyframe_decode_s(path, i, source))
             back_miss_s.append(timed(lambda i=i: source.frame(i - 1)))

@@ -10,7 +10,7 @@ temp dir, ``bwv-bench``) and reused by later runs: a 1080p30 H.264 clip with a 2
 --quick (under 5 minutes on 2 cores, footage generation included) shortens: 10 s clips
 instead of 60 s (so the long files are 10 s clips repeated), 10 seeks instead of 25 and 2
 decode rounds instead of 3, a 512 MB file to hash instead of 2 GB, 200 annotation commits
-instead of 500, 8 s of playback per speed instead of 20, 512 MB hashed during the stall
+instead of 500, 4 s of playback per speed instead of 20 (2x must not reach the clip's end), 512 MB hashed during the stall
 figure instead of 1.5 GB, 3 start-up trials instead of 7, and 10 s of playing for the
 memory figure instead of 20. The 1-hour waveform, 100,000 marks and 10,000-mark exports
 are the same in both modes (they are the figures).
