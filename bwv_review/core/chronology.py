@@ -40,6 +40,7 @@ class Entry:
             "reviewer": a.reviewer,
             "created": a.created,
             "updated": a.updated,
+            "event": a.event,
             "wall_clock_start": format_instant(start) if start else None,
             "wall_clock_end": format_instant(end) if end else None,
         }

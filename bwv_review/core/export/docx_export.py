@@ -206,7 +206,7 @@ def _narrative(doc, report: Report) -> None:
 def _log(doc, report: Report) -> None:
     tz = report.tz
     rows = []
-    for entry in report.statement_entries:
+    for entry in report.quoted_entries:
         a = entry.annotation
         span = format_ms(a.start_ms) + (f"\n–{format_ms(a.end_ms)}" if a.end_ms is not None else "")
         rows.append([clock_text(entry, tz) or "", entry.exhibit.ref, span, entry.category.name,

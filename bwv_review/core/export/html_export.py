@@ -137,7 +137,7 @@ def _log_table(report: Report) -> list[str]:
     out = ["<h2>Log</h2>", "<table>",
            "<tr><th>Clock</th><th>Exhibit</th><th>File time</th><th>Category</th><th>Speaker</th>"
            "<th>Words</th><th>Status</th></tr>"]
-    for entry in report.statement_entries:
+    for entry in report.quoted_entries:
         a = entry.annotation
         clock = clock_text(entry, tz) or ""
         span = format_ms(a.start_ms) + (f"–{format_ms(a.end_ms)}" if a.end_ms is not None else "")

@@ -210,7 +210,7 @@ def _log(report: Report, st) -> list[Table]:
     tz = report.tz
     head = ["Clock", "Exhibit", "File time", "Category", "Speaker", "Words", "Status"]
     data = []
-    for entry in report.statement_entries:
+    for entry in report.quoted_entries:
         a = entry.annotation
         span = format_ms(a.start_ms) + (f"\n–{format_ms(a.end_ms)}" if a.end_ms is not None else "")
         # Short fixed-width values as plain strings (drawn directly; a Paragraph per cell made a

@@ -10,7 +10,7 @@ statement, a spreadsheet and an ELAN file made together always agree.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import PurePosixPath, PureWindowsPath
 
@@ -75,6 +75,34 @@ class Still:
 
 
 @dataclass
+class StatementEntry(Entry):
+    """One quoted event: the first annotation of a linked event in clock order, with the same
+    words heard on the other cameras in ``also`` (so a statement cites every exhibit once)."""
+
+    also: tuple[Entry, ...] = ()
+
+    @property
+    def members(self) -> tuple[Entry, ...]:
+        return (self, *self.also)
+
+
+def group_events(entries: list[Entry]) -> list[StatementEntry]:
+    """Fold annotations that share an ``event`` into the first of them (order kept)."""
+    out: list[StatementEntry] = []
+    by_event: dict[int, int] = {}
+    for e in entries:
+        event = e.annotation.event
+        if event is not None and event in by_event:
+            i = by_event[event]
+            out[i] = replace(out[i], also=(*out[i].also, e))
+            continue
+        if event is not None:
+            by_event[event] = len(out)
+        out.append(StatementEntry(e.annotation, e.exhibit, e.category, e.clock_start, e.clock_end))
+    return out
+
+
+@dataclass
 class Report:
     case: Case
     exhibits: list[ExhibitRecord]
@@ -98,11 +126,16 @@ class Report:
         return format_instant(self.generated.astimezone(UTC)).replace("+00:00", "Z")
 
     @property
-    def statement_entries(self) -> list[Entry]:
-        """What a statement quotes: verified only, unless drafts were asked for."""
+    def quoted_entries(self) -> list[Entry]:
+        """The annotations a statement may quote: verified only, unless drafts were asked for."""
         if self.options.include_drafts:
             return list(self.entries)
         return [e for e in self.entries if e.annotation.status == "verified"]
+
+    @property
+    def statement_entries(self) -> list[StatementEntry]:
+        """What a statement's narrative quotes, a linked event once (see ``group_events``)."""
+        return group_events(self.quoted_entries)
 
     def exhibit_record(self, ref: str) -> ExhibitRecord:
         for rec in self.exhibits:
@@ -167,7 +200,7 @@ def build_report(
         options=options,
         warnings=warnings,
     )
-    report.omitted_from_statement = len(log) - len(report.statement_entries)
+    report.omitted_from_statement = len(log) - len(report.quoted_entries)
     if options.stills:
         from .pictures import make_stills  # noqa: PLC0415 - decoding video only when asked
 
@@ -224,13 +257,21 @@ def date_heading(entry: Entry, tz: str) -> str | None:
     return f"{start.strftime('%A')} {start.day} {start.strftime('%B %Y')} ({start.tzname()})"
 
 
+def _members(entry: Entry) -> tuple[Entry, ...]:
+    return entry.members if isinstance(entry, StatementEntry) else (entry,)
+
+
 def lead_in(entry: Entry, tz: str) -> str:
-    """``At 23:41:07 (00:06:12.400 into exhibit CD/1)``, or file time alone without a clock."""
-    at = format_ms(entry.annotation.start_ms)
+    """``At 23:41:07 (00:06:12.400 into exhibit CD/1)``, or file time alone without a clock.
+
+    A linked event cites every exhibit it was heard on, in clock order:
+    ``At 23:41:07 (00:06:12.400 into exhibit CD/1; 00:03:10.200 into exhibit AB/1)``.
+    """
+    at = "; ".join(f"{format_ms(e.annotation.start_ms)} into exhibit {e.exhibit.ref}" for e in _members(entry))
     clock = clock_text(entry, tz)
     if clock:
-        return f"At {clock} ({at} into exhibit {entry.exhibit.ref})"
-    return f"At {at} into exhibit {entry.exhibit.ref}"
+        return f"At {clock} ({at})"
+    return f"At {at}"
 
 
 def statement_parts(entry: Entry, tz: str) -> tuple[str, str | None, str]:
@@ -266,11 +307,27 @@ def detail_line(entry: Entry, tz: str) -> str:
         bits.append(f"Ends: {format_ms(a.end_ms)}" + (f" ({end.strftime('%H:%M:%S')})" if end else ""))
     if a.reviewer:
         bits.append(f"Reviewer: {a.reviewer}")
+    bits.extend(_linked_bits(entry))
     return " · ".join(bits)
 
 
+def _linked_bits(entry: Entry) -> list[str]:
+    """Say which annotations make up a linked event, and any words recorded differently on
+    another camera (the quote is the first camera's; a reader must see a disagreement)."""
+    others = _members(entry)[1:]
+    if not others:
+        return []
+    bits = [f"Linked event {entry.annotation.event}: also annotation "
+            + ", ".join(f"{o.annotation.id} on {o.exhibit.ref} ({o.annotation.status})" for o in others)]
+    for o in others:
+        if o.annotation.text != entry.annotation.text:
+            bits.append(f"On {o.exhibit.ref} the words are recorded as: \"{o.annotation.text}\"")
+    return bits
+
+
 def unverified_mark(entry: Entry) -> str | None:
-    status = entry.annotation.status
+    # A linked event is only as checked as the least checked of its annotations.
+    status = next((e.annotation.status for e in _members(entry) if e.annotation.status != "verified"), "verified")
     if status == "verified":
         return None
     return f"UNVERIFIED ({status}): not checked against the sound; do not rely on these words."

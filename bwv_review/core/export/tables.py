@@ -42,6 +42,7 @@ COLUMNS = [
     ("Status", 10),
     ("Reviewer", 16),
     ("Annotation id", 12),
+    ("Event", 8),  # shared by annotations of one utterance heard on several cameras
     ("SHA-256", 66),
     ("Footage check at export", 14),  # verified / changed / missing: a mismatch shows on every row
 ]
@@ -87,6 +88,7 @@ def row_values(entry: Entry, tz: str, check: str = "") -> list:
         a.status,
         a.reviewer,
         a.id,
+        a.event,
         ex.sha256,
         check,
     ]
