@@ -19,9 +19,10 @@ frame cv2 decodes is identified by its timestamp (offset calibrated on the first
 if a seek lands past the target we seek further back (finally to the start, always exact)
 and read forward, grabbing without converting until the wanted frames.
 
-Recent frames are kept in a byte-bounded LRU cache. A step back that misses decodes from
-the keyframe (or a cache-sized chunk before the wanted frame) and keeps every picture it
-passes, so the next steps back cost nothing.
+Recent frames are kept in a byte-bounded LRU cache (200 MB: 32 frames of 1080p). A jump
+keeps the few frames before the target that cv2 decodes anyway, and a step back that
+misses keeps a chunk up to the wanted frame, chosen by decoding cost per frame kept, so
+stepping back while paused is nearly always a cache hit.
 """
 
 from __future__ import annotations
