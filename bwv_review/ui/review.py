@@ -60,14 +60,19 @@ class ReviewSession(QObject):
         for signal in (self.annotations.modelReset, self.annotations.rowsInserted,
                        self.annotations.rowsRemoved, self.annotations.dataChanged):
             signal.connect(lambda *a: self._markers_due.start())
-        player.watched.connect(self.coverage.on_watched)
-        player.positionChanged.connect(timeline.set_position)
-        timeline.seekRequested.connect(player.seek)
-        timeline.markerClicked.connect(self.go_to_annotation_id)
-        timeline.intervalEdited.connect(self._interval_edited)
+        # The player and timeline outlive a case: remember each connection to undo it on close.
+        self._links = [
+            (player.watched, self.coverage.on_watched),
+            (player.positionChanged, timeline.set_position),
+            (timeline.seekRequested, player.seek),
+            (timeline.markerClicked, self.go_to_annotation_id),
+            (timeline.intervalEdited, self._interval_edited),
+            (player.playingChanged, self._log_playing),
+            (player.positionChanged, self._log_settled),
+        ]
+        for signal, slot in self._links:
+            signal.connect(slot)
         player.rewind_on_pause_ms = int(settings.rewind_on_pause_s * 1000)
-        player.playingChanged.connect(self._log_playing)
-        player.positionChanged.connect(self._log_settled)
         self._settling = False
         for ex in self.exhibits.exhibits:
             self.exhibits.set_coverage(ex.id, self.coverage.current(ex.id))
@@ -83,6 +88,9 @@ class ReviewSession(QObject):
         self._poll.stop()
         self.coverage.flush()
         self.coverage.set_exhibit(None)
+        for signal, slot in self._links:
+            signal.disconnect(slot)
+        self._links = []
 
     # -- exhibits ----------------------------------------------------------------------------
     def open_exhibit(self, exhibit: Exhibit | None) -> None:

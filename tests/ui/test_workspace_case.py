@@ -284,3 +284,25 @@ def test_reviewer_name_asked_once_and_recorded(qtbot, bare_window, review_case, 
     assert "DC Carter" in bare_window.session.store.case().reviewers
     qtbot.keyClick(bare_window.player, Qt.Key.Key_1)
     assert bare_window.session.store.annotations()[0].reviewer == "DC Carter"
+
+
+def test_reopening_cases_leaves_no_stale_connections(qtbot, bare_window, review_case):
+    from PySide6.QtCore import SIGNAL
+
+    player, timeline = bare_window.player, bare_window.timeline
+    _open(qtbot, bare_window, review_case)
+    counts = (player.receivers(SIGNAL("watched(int,int,double)")), timeline.receivers(SIGNAL("seekRequested(int)")))
+    for _ in range(3):
+        bare_window.close_case()
+        _open(qtbot, bare_window, review_case)
+    assert (player.receivers(SIGNAL("watched(int,int,double)")),
+            timeline.receivers(SIGNAL("seekRequested(int)"))) == counts
+    seeks = []
+    bare_window.player.positionChanged.connect(seeks.append)
+    bare_window.timeline.seekRequested.emit(1000)
+    qtbot.waitUntil(lambda: bare_window.player.position_ms() == 1000)
+    bare_window.player.play()
+    qtbot.waitUntil(lambda: bare_window.player.position_ms() > 1500)
+    bare_window.player.pause()
+    bare_window.session.coverage.flush()  # only the open session records, into the open store
+    assert bare_window.session.store.coverage(bare_window.session.exhibit.id)
