@@ -8,6 +8,7 @@ from pathlib import Path
 
 from . import audit
 from .errors import FootageError
+from .frame_index import remember
 from .integrity import Progress, sha256_file
 from .media import probe
 from .model import Exhibit
@@ -35,6 +36,7 @@ def import_footage(
     digest = sha256_file(footage, progress=progress, cancel=cancel)
     if footage.stat().st_size != size:
         raise FootageError(f"{footage.name} changed while it was being hashed; try again when it is complete.")
+    remember(footage, digest, info)  # the player opens it from this index, without demuxing again
     source = "typed" if recording_start else ""
     if recording_start is None and info.creation_time:
         try:
