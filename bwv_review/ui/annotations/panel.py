@@ -22,6 +22,7 @@ from .model import (
     COL_CLOCK,
     COL_EXHIBIT,
     COL_FILE,
+    COL_SPEAKER,
     COL_STATUS,
     COL_TEXT,
     AnnotationTableModel,
@@ -74,7 +75,7 @@ class AnnotationPanel(QWidget):
         vh.setDefaultSectionSize(self.fontMetrics().height() + 8)
         hh = self.table.horizontalHeader()
         hh.setStretchLastSection(False)
-        widths = {COL_FILE: 100, COL_CLOCK: 170, COL_EXHIBIT: 60, COL_CATEGORY: 130, COL_STATUS: 70}
+        widths = {COL_FILE: 100, COL_CLOCK: 170, COL_EXHIBIT: 60, COL_CATEGORY: 130, COL_SPEAKER: 150, COL_STATUS: 70}
         for col, width in widths.items():
             self.table.setColumnWidth(col, width)
         hh.setSectionResizeMode(COL_TEXT, QHeaderView.ResizeMode.Stretch)
