@@ -306,3 +306,17 @@ def test_reopening_cases_leaves_no_stale_connections(qtbot, bare_window, review_
     bare_window.player.pause()
     bare_window.session.coverage.flush()  # only the open session records, into the open store
     assert bare_window.session.store.coverage(bare_window.session.exhibit.id)
+
+
+def test_theme_sets_a_palette_even_without_platform_support(qapp):
+    from PySide6.QtGui import QPalette
+
+    from bwv_review.ui.theme import apply_theme
+
+    try:
+        apply_theme(qapp, "dark")
+        assert qapp.palette().color(QPalette.ColorRole.Window).lightness() < 80
+        apply_theme(qapp, "light")
+        assert qapp.palette().color(QPalette.ColorRole.Window).lightness() > 180
+    finally:
+        apply_theme(qapp, "system")
