@@ -1,0 +1,57 @@
+"""Subcommands that link annotations of one utterance heard on several cameras: link, unlink."""
+
+from __future__ import annotations
+
+from ..core import events
+from ..core.model import Annotation
+from ..core.store import CaseStore
+from ..core.timecode import clock_at, format_ms, local
+from .common import open_case, reviewer
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "link",
+        help="link annotations of one utterance heard on several cameras as one event",
+        description=(
+            "Mark annotations (one per exhibit) as the same event, so a statement quotes it once "
+            "citing every exhibit. Annotations already in an event bring that event's others "
+            "along. Audited; prints the event number."
+        ),
+    )
+    p.add_argument("case")
+    p.add_argument("ids", nargs="+", type=int, metavar="ID", help="annotation ids (see `list`), two or more")
+    p.add_argument("--reviewer")
+    p.set_defaults(func=cmd_link)
+
+    p = sub.add_parser(
+        "unlink",
+        help="take an annotation out of its linked event",
+        description="Audited. An event left with a single annotation is dissolved.",
+    )
+    p.add_argument("case")
+    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("--reviewer")
+    p.set_defaults(func=cmd_unlink)
+
+
+def _where(store: CaseStore, ann: Annotation, tz: str) -> str:
+    ex = store.exhibit_by_id(ann.exhibit_id)
+    clock = local(clock_at(ex.recording_start, ann.start_ms), tz)
+    at = f"{format_ms(ann.start_ms)} into {ex.ref}"
+    return f"{ann.id}: {at}" + (f" ({clock.strftime('%H:%M:%S.')}{clock.microsecond // 1000:03d})" if clock else "")
+
+
+def cmd_link(args) -> int:
+    with open_case(args.case) as store:
+        event, group = events.link(store, args.ids, reviewer(args.reviewer))
+        tz = store.case().timezone
+        print(f"Event {event}: " + "; ".join(_where(store, a, tz) for a in group))
+    return 0
+
+
+def cmd_unlink(args) -> int:
+    with open_case(args.case) as store:
+        changed = events.unlink(store, args.id, reviewer(args.reviewer))
+        print("Unlinked " + ", ".join(str(a.id) for a in changed) + ".")
+    return 0
