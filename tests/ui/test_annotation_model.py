@@ -142,3 +142,14 @@ def test_hundred_thousand_marks_open_and_search_fast(review_store):
           f"{[round(t * 1000) for t in timings]} ms (proxy's own refilter: {floor * 1000:.0f} ms)")
     assert opened < core * 1.6 + 0.05
     assert search < floor * 1.6 + 0.02
+
+
+def test_machine_drafts_never_look_checked(review_store):
+    ex = review_store.exhibit("AB/1")
+    review_store.add_annotation(Annotation(exhibit_id=ex.id, start_ms=100, category_id=review_store.category("disclosure").id,
+                                           text="he strangled me", source="machine-draft"), "transcriber")
+    model = AnnotationTableModel(review_store)
+    status = model.index(0, 6)
+    assert status.data() == "machine draft"
+    assert "not yet checked" in status.data(Qt.ItemDataRole.ToolTipRole)
+    assert model.index(0, COL_TEXT).data(Qt.ItemDataRole.FontRole).italic()

@@ -69,6 +69,8 @@ class AnnotationTableModel(QAbstractTableModel):
         self._swatches: dict[int, QColor] = {}
         self._bold = QFont()
         self._bold.setBold(True)
+        self._italic = QFont()
+        self._italic.setItalic(True)
         if store is not None:
             self.set_store(store)
 
@@ -195,6 +197,9 @@ class AnnotationTableModel(QAbstractTableModel):
             return QBrush(QColor("#b35900")) if ann.status == "draft" else None
         if role == Qt.ItemDataRole.FontRole and col == COL_STATUS and ann.status == "verified":
             return self._bold
+        if role == Qt.ItemDataRole.FontRole and col in (COL_TEXT, COL_STATUS) and getattr(ann, "source", None) \
+                and ann.status == "draft":
+            return self._italic
         if role == AnnotationRole:
             return ann
         if role == IdRole:
@@ -216,6 +221,10 @@ class AnnotationTableModel(QAbstractTableModel):
             return ann.speaker
         if col == COL_TEXT:
             return ann.text.replace("\n", " ⏎ ")
+        source = getattr(ann, "source", None)
+        if source and ann.status == "draft":
+            # A machine's guess must never look like words a reviewer has checked.
+            return "machine draft" if source == "machine-draft" else f"draft ({source})"
         return ann.status
 
     def _tooltip(self, entry: chronology.Entry, col: int) -> str | None:
@@ -234,5 +243,8 @@ class AnnotationTableModel(QAbstractTableModel):
             note = f"\n\nNote: {ann.note}" if ann.note else ""
             return (ann.text or "(no words yet)") + note
         if col == COL_STATUS:
-            return f"{ann.status}; last changed {ann.updated} by {ann.reviewer}"
+            source = getattr(ann, "source", None)
+            origin = {None: "typed by a reviewer", "machine-draft": "drafted by the transcriber, not yet checked"}.get(
+                source, f"from {source}")
+            return f"{ann.status} ({origin}); last changed {ann.updated} by {ann.reviewer}"
         return None
