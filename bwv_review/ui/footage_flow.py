@@ -140,7 +140,9 @@ class FootageFlow(QObject):
     def _with_progress(self, task: Task, label: str) -> None:
         dialog = QProgressDialog(label, "Cancel", 0, 0, self.window)
         dialog.setWindowTitle("bwv-review")
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        # Not modal: the reviewer can keep watching while a file hashes (and a modal
+        # QProgressDialog runs a nested event loop on every setValue).
+        dialog.setWindowModality(Qt.WindowModality.NonModal)
         dialog.setMinimumDuration(300)
         dialog.setAutoClose(False)
         dialog.setAutoReset(False)
