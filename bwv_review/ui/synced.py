@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QMainWindow,
     QSlider,
     QToolButton,
     QVBoxLayout,
@@ -126,14 +127,16 @@ class CameraPane(QWidget):
         self.player.seek(int(round(file_ms)))
 
 
-class SyncedView(QWidget):
-    """The "Watch together" window: camera panes, one transport on the shared clock."""
+class SyncedView(QMainWindow):
+    """The "Watch together" window: camera panes, one transport on the shared clock.
+
+    A QMainWindow of its own, so it can sit beside the case window on a second screen."""
 
     clockChanged = Signal(float)  # epoch ms of the shared clock, on every step shown
 
     def __init__(self, store: CaseStore, exhibits: list[Exhibit] | None = None,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent, Qt.WindowType.Window)
+        super().__init__(parent)
         self.setWindowTitle("Watch cameras together")
         self._tz = store.case().timezone
         self._all, self._refused = cameras(store)
@@ -165,12 +168,17 @@ class SyncedView(QWidget):
         self._grid = QGridLayout()
         self._grid.setSpacing(4)
         self._build_transport()
-        layout = QVBoxLayout(self)
+        body = QWidget(self)
+        self.setCentralWidget(body)
+        layout = QVBoxLayout(body)
         layout.addLayout(self._choose)
         layout.addWidget(self.refused_label)
         layout.addLayout(self._grid, 1)
         layout.addLayout(self._bar)
-        self.resize(1280, 600)
+        # An explicit minimum (room for four panes) so the layout never resizes the window's
+        # limits itself after it is shown, which platforms without size hints warn about.
+        self.setMinimumSize(900, 560)
+        self.resize(1280, 640)
         self._rebuild()
 
     # -- building -----------------------------------------------------------------------------
