@@ -254,6 +254,14 @@ class PlayerWidget(QWidget):
     def speed(self) -> float:
         return self._speed
 
+    def set_muted(self, muted: bool) -> None:
+        """Silence this footage's sound (it still keeps the clock): synced playback hears one camera."""
+        self._clock.set_muted(muted)
+
+    def clock_ms(self) -> float:
+        """The file time the clock is at now (between frames while playing), for keeping views in step."""
+        return self._clock.position() if self._playing else self._target_ms
+
     def focus_goto(self) -> None:
         """Put the cursor in the go-to-time field (the window binds Ctrl+G to this)."""
         self.transport.focus_goto()

@@ -1,0 +1,415 @@
+"""Watch together: two (up to four) exhibits side by side on the case's shared clock.
+
+Each exhibit joins at its recording start, so one clock instant shows each camera's frame
+for that instant, or "No footage at this time" where a camera was not recording. Sound comes
+from one chosen exhibit (the others are muted) and that exhibit's playback clock leads: the
+others follow it and are re-seeked when they drift by more than a frame. When the chosen one
+has no footage at the time, a timer carries the shared clock on.
+
+Open it with ``open_synced_view(parent, store)``; every player is shut down (threads
+joined) when the window closes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.model import Exhibit
+from ..core.store import CaseStore
+from ..core.timecode import local, parse_instant
+from .player.clock import SPEEDS
+from .player.transport import speed_text
+from .player.widget import PlayerWidget
+
+MAX_VIEWS = 4
+SYNC_TICK_MS = 20  # how often the followers are checked against the leader while playing
+RESEEK_PAUSE_MS = 400  # after a re-seek, give a follower this long (its sound starting) first
+NO_FOOTAGE = "No footage at this time"
+
+
+@dataclass(frozen=True)
+class Camera:
+    """One exhibit on the shared clock: epoch ms of its first frame, and how long it runs."""
+
+    exhibit: Exhibit
+    path: Path
+    start_ms: float
+    duration_ms: int
+    frame_ms: float
+
+    @property
+    def ref(self) -> str:
+        return self.exhibit.ref
+
+    def file_ms(self, clock_ms: float) -> float:
+        return clock_ms - self.start_ms
+
+    def inside(self, clock_ms: float) -> bool:
+        return 0.0 <= self.file_ms(clock_ms) < self.duration_ms
+
+
+def epoch_ms(value: datetime) -> float:
+    return value.timestamp() * 1000.0
+
+
+def from_epoch_ms(ms: float) -> datetime:
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)
+
+
+def cameras(store: CaseStore, exhibits: list[Exhibit] | None = None) -> tuple[list[Camera], list[str]]:
+    """The exhibits that can join (a known recording start), and a sentence for each that cannot."""
+    joined, refused = [], []
+    for ex in exhibits if exhibits is not None else store.exhibits():
+        if not ex.recording_start:
+            refused.append(f"{ex.ref} cannot join: its recording start is not known "
+                           "(align it by sound or set its start first).")
+            continue
+        fps = ex.fps if ex.fps and ex.fps > 0 else 25.0
+        joined.append(Camera(ex, store.footage_path(ex), epoch_ms(parse_instant(ex.recording_start)),
+                             int(ex.duration_ms), 1000.0 / fps))
+    return joined, refused
+
+
+class CameraPane(QWidget):
+    """One exhibit's picture (a PlayerWidget without its own transport) and its name."""
+
+    def __init__(self, camera: Camera, timezone: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.camera = camera
+        self.outside = False
+        self._outside_hint = ""
+        self.since_seek = QElapsedTimer()
+        self.since_seek.start()
+        ex = camera.exhibit
+        self.title = QLabel(f"<b>{ex.ref}</b>" + (f" \u00b7 {ex.wearer}" if ex.wearer else ""), self)
+        self.player = PlayerWidget(self)
+        self.player.transport.hide()
+        self.player.setAccessibleName(f"Exhibit {ex.ref}")
+        self.player.frameShown.connect(self._on_frame)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.setSpacing(2)
+        layout.addWidget(self.title)
+        layout.addWidget(self.player, 1)
+        self.player.load(camera.path, ex.sha256, ex.ref, ex.recording_start, timezone)
+
+    def show_outside(self, hint: str) -> None:
+        if self.player.is_playing():
+            self.player.pause()
+        self.outside, self._outside_hint = True, hint
+        self.player.view.set_image(None)
+        self.player.view.set_message(NO_FOOTAGE, hint)
+
+    def _on_frame(self, _index: int, _ms: float) -> None:
+        if self.outside:  # a frame asked for before the clock left this recording
+            self.player.view.set_image(None)
+            self.player.view.set_message(NO_FOOTAGE, self._outside_hint)
+
+    def go_to(self, file_ms: float) -> None:
+        self.outside = False
+        self.since_seek.restart()
+        self.player.seek(int(round(file_ms)))
+
+
+class SyncedView(QMainWindow):
+    """The "Watch together" window: camera panes, one transport on the shared clock.
+
+    A QMainWindow of its own, so it can sit beside the case window on a second screen."""
+
+    clockChanged = Signal(float)  # epoch ms of the shared clock, on every step shown
+
+    def __init__(self, store: CaseStore, exhibits: list[Exhibit] | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Watch cameras together")
+        self._tz = store.case().timezone
+        self._all, self._refused = cameras(store)
+        chosen = {e.ref for e in exhibits} if exhibits is not None else None
+        self.panes: list[CameraPane] = []
+        self._playing = False
+        self._speed = 1.0
+        self._anchor = 0.0  # shared clock (epoch ms) at the last anchor
+        self._since_anchor = QElapsedTimer()
+        self._tick = QTimer(self)
+        self._tick.setTimerType(Qt.TimerType.PreciseTimer)
+        self._tick.setInterval(SYNC_TICK_MS)
+        self._tick.timeout.connect(self._on_tick)
+
+        self._choose = QHBoxLayout()
+        self._choose.addWidget(QLabel("Cameras:"))
+        self._boxes: dict[str, QCheckBox] = {}
+        for cam in self._all:
+            box = QCheckBox(cam.ref, self)
+            box.setChecked((chosen is None and len(self._boxes) < MAX_VIEWS) or (chosen is not None and cam.ref in chosen))
+            box.toggled.connect(self._on_choice)
+            self._boxes[cam.ref] = box
+            self._choose.addWidget(box)
+        self._choose.addStretch(1)
+        self.refused_label = QLabel(" ".join(self._refused), self)
+        self.refused_label.setWordWrap(True)
+        self.refused_label.setVisible(bool(self._refused))
+
+        self._grid = QGridLayout()
+        self._grid.setSpacing(4)
+        self._build_transport()
+        body = QWidget(self)
+        self.setCentralWidget(body)
+        layout = QVBoxLayout(body)
+        layout.addLayout(self._choose)
+        layout.addWidget(self.refused_label)
+        layout.addLayout(self._grid, 1)
+        layout.addLayout(self._bar)
+        # An explicit minimum (room for four panes) so the layout never resizes the window's
+        # limits itself after it is shown, which platforms without size hints warn about.
+        self.setMinimumSize(900, 560)
+        self.resize(1280, 640)
+        self._rebuild()
+
+    # -- building -----------------------------------------------------------------------------
+    def _build_transport(self) -> None:
+        self.play_button = QToolButton(self)
+        self.play_button.setText("Play")
+        self.play_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.play_button.setIcon(self.style().standardIcon(self.style().StandardPixmap.SP_MediaPlay))
+        self.play_button.clicked.connect(self.toggle_play)
+        self.clock_bar = QSlider(Qt.Orientation.Horizontal, self)
+        self.clock_bar.setAccessibleName("Shared clock")
+        self.clock_bar.valueChanged.connect(self._on_bar)
+        self.clock_label = QLabel(self)
+        self.clock_label.setMinimumWidth(170)
+        self.speed_box = QComboBox(self)
+        for s in SPEEDS:
+            self.speed_box.addItem(speed_text(s), s)
+        self.speed_box.setCurrentIndex(SPEEDS.index(1.0))
+        self.speed_box.currentIndexChanged.connect(lambda i: self.set_speed(self.speed_box.itemData(i)))
+        self.sound_box = QComboBox(self)
+        self.sound_box.setToolTip("Hear this camera; the others are muted and follow its clock.")
+        self.sound_box.currentIndexChanged.connect(self._apply_sound)
+        bar = QHBoxLayout()
+        bar.addWidget(self.play_button)
+        bar.addWidget(self.clock_label)
+        bar.addWidget(self.clock_bar, 1)
+        bar.addWidget(QLabel("Speed"))
+        bar.addWidget(self.speed_box)
+        bar.addWidget(QLabel("Sound from"))
+        bar.addWidget(self.sound_box)
+        self._bar = bar
+
+    def _on_choice(self, checked: bool) -> None:
+        if checked and sum(b.isChecked() for b in self._boxes.values()) > MAX_VIEWS:
+            self.sender().setChecked(False)  # four at most: one more would be too small to watch
+            return
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        keep = self.clock_ms() if self.panes else None
+        self.pause()
+        for pane in self.panes:
+            pane.player.shutdown()
+            self._grid.removeWidget(pane)
+            pane.deleteLater()
+        self.panes = []
+        chosen = [c for c in self._all if self._boxes[c.ref].isChecked()]
+        columns = 2 if len(chosen) != 3 else 3
+        for i, cam in enumerate(chosen):
+            pane = CameraPane(cam, self._tz, self)
+            self._grid.addWidget(pane, i // columns, i % columns)
+            self.panes.append(pane)
+        previous = self.sound_box.currentText()
+        self.sound_box.blockSignals(True)
+        self.sound_box.clear()
+        self.sound_box.addItems([p.camera.ref for p in self.panes])
+        if previous in [p.camera.ref for p in self.panes]:
+            self.sound_box.setCurrentText(previous)
+        self.sound_box.blockSignals(False)
+        self._apply_sound()
+        self.play_button.setEnabled(bool(self.panes))
+        self.clock_bar.setEnabled(bool(self.panes))
+        if not self.panes:
+            self.clock_label.setText("Choose a camera" if self._all else "No exhibit has a known start")
+            return
+        self._first = min(c.start_ms for c in chosen)
+        self._last = max(c.start_ms + c.duration_ms for c in chosen)
+        self.clock_bar.blockSignals(True)
+        self.clock_bar.setRange(0, int(self._last - self._first))
+        self.clock_bar.setSingleStep(40)
+        self.clock_bar.setPageStep(10_000)
+        self.clock_bar.blockSignals(False)
+        start = keep if keep is not None and self._first <= keep <= self._last else self._first
+        self.seek_clock(start)
+
+    # -- the shared clock ----------------------------------------------------------------------
+    def sound_pane(self) -> CameraPane | None:
+        i = self.sound_box.currentIndex()
+        return self.panes[i] if 0 <= i < len(self.panes) else None
+
+    def _set_anchor(self, clock_ms: float) -> None:
+        self._anchor = clock_ms
+        self._since_anchor.restart()
+
+    def clock_ms(self) -> float:
+        """The shared clock now (epoch ms): the sound camera's own clock while it plays."""
+        if not self._playing:
+            return self._anchor
+        lead = self.sound_pane()
+        if lead is not None and lead.player.is_playing() and not lead.outside:
+            now = lead.camera.start_ms + lead.player.clock_ms()
+            self._set_anchor(now)
+            return now
+        return self._anchor + self._since_anchor.nsecsElapsed() / 1e6 * self._speed
+
+    def clock_time(self) -> datetime:
+        return from_epoch_ms(self.clock_ms())
+
+    def seek_clock(self, clock_ms: float) -> None:
+        """Show every camera at this instant (playing on from it if playing)."""
+        if not self.panes:
+            return
+        clock_ms = max(self._first, min(self._last, float(clock_ms)))
+        self._set_anchor(clock_ms)
+        for pane in self.panes:
+            self._place(pane, clock_ms, force=True)
+        self._show_clock(clock_ms)
+
+    def seek_to(self, when: datetime) -> None:
+        self.seek_clock(epoch_ms(when))
+
+    def _place(self, pane: CameraPane, clock_ms: float, force: bool = False) -> None:
+        """Put one camera where the shared clock says: its frame, or "No footage"."""
+        cam = pane.camera
+        if not cam.inside(clock_ms):
+            if not pane.outside or pane.player.is_playing():
+                pane.show_outside(self._range_text(cam, clock_ms))
+            return
+        f = cam.file_ms(clock_ms)
+        player = pane.player
+        playable = f < cam.duration_ms - 2 * cam.frame_ms  # never ask a player to play from its end
+        if not self._playing:
+            if force or pane.outside:
+                pane.go_to(f)
+            return
+        if not player.is_playing():
+            if not playable:
+                if pane.outside:
+                    pane.go_to(f)
+                return
+            pane.go_to(f)
+            player.set_muted(pane is not self.sound_pane())
+            player.play()
+        elif force:
+            pane.go_to(f)
+        elif pane is not self.sound_pane() and pane.since_seek.elapsed() >= RESEEK_PAUSE_MS \
+                and abs(player.clock_ms() - f) > cam.frame_ms:
+            pane.go_to(f)  # drifted by more than a frame: back in step
+
+    def _range_text(self, cam: Camera, clock_ms: float) -> str:
+        start = local(from_epoch_ms(cam.start_ms), self._tz)
+        end = local(from_epoch_ms(cam.start_ms + cam.duration_ms), self._tz)
+        when = "starts" if clock_ms < cam.start_ms else "ended"
+        at = start if clock_ms < cam.start_ms else end
+        return f"{cam.ref} {when} at {at.strftime('%H:%M:%S')}"
+
+    def _show_clock(self, clock_ms: float) -> None:
+        here = local(from_epoch_ms(clock_ms), self._tz)
+        self.clock_label.setText(here.strftime("%H:%M:%S.") + f"{here.microsecond // 1000:03d} {here.tzname()}")
+        self.clock_bar.blockSignals(True)
+        self.clock_bar.setValue(int(round(clock_ms - self._first)))
+        self.clock_bar.blockSignals(False)
+        self.clockChanged.emit(clock_ms)
+
+    def _on_bar(self, value: int) -> None:
+        self.seek_clock(self._first + value)
+
+    # -- transport ------------------------------------------------------------------------------
+    def play(self) -> None:
+        if self._playing or not self.panes:
+            return
+        now = self.clock_ms()
+        if now >= self._last - 1:
+            now = self._first  # at the end: from the start, as players do
+        self._playing = True
+        self._set_anchor(now)
+        for pane in self.panes:
+            self._place(pane, now, force=True)
+        self._tick.start()
+        self._set_play_button()
+
+    def pause(self) -> None:
+        if self._playing:
+            self._stop(self.clock_ms())
+
+    def _stop(self, now: float) -> None:
+        self._playing = False
+        self._tick.stop()
+        for pane in self.panes:
+            if pane.player.is_playing():
+                pane.player.pause()
+        self.seek_clock(now)  # every camera settles on the frame for the same instant
+        self._set_play_button()
+
+    def toggle_play(self) -> None:
+        self.pause() if self._playing else self.play()
+
+    def is_playing(self) -> bool:
+        return self._playing
+
+    def set_speed(self, speed: float) -> None:
+        self._set_anchor(self.clock_ms())
+        self._speed = float(speed)
+        for pane in self.panes:
+            pane.player.set_speed(self._speed)
+
+    def _set_play_button(self) -> None:
+        icon = self.style().StandardPixmap.SP_MediaPause if self._playing else self.style().StandardPixmap.SP_MediaPlay
+        self.play_button.setIcon(self.style().standardIcon(icon))
+        self.play_button.setText("Pause" if self._playing else "Play")
+
+    def _apply_sound(self) -> None:
+        lead = self.sound_pane()
+        for pane in self.panes:
+            pane.player.set_muted(pane is not lead)
+
+    def _on_tick(self) -> None:
+        now = self.clock_ms()
+        if now >= self._last:
+            self._stop(self._last - 1)  # the end: the last frames stay on screen
+            return
+        for pane in self.panes:
+            self._place(pane, now)
+        self._show_clock(now)
+
+    # -- closing -------------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        self._tick.stop()
+        self._playing = False
+        for pane in self.panes:
+            pane.player.shutdown()
+
+    def closeEvent(self, event) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+
+def open_synced_view(parent: QWidget | None, store: CaseStore,
+                     exhibits: list[Exhibit] | None = None) -> SyncedView:
+    """Open the "Watch together" window (the exhibits given, or the first four with a start)."""
+    view = SyncedView(store, exhibits, parent)
+    view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    view.show()
+    return view
