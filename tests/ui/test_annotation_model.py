@@ -140,8 +140,8 @@ def test_hundred_thousand_marks_open_and_search_fast(review_store):
     search = sorted(timings)[len(timings) // 2]
     print(f"\nopen {opened * 1000:.0f} ms (core chronology {core * 1000:.0f} ms); search per keystroke "
           f"{[round(t * 1000) for t in timings]} ms (proxy's own refilter: {floor * 1000:.0f} ms)")
-    assert opened < core * 1.6 + 0.05
-    assert search < floor * 1.6 + 0.02
+    assert opened < core * 2 + 0.1  # generous: two timings on a shared machine
+    assert search < floor * 2 + 0.03
 
 
 def test_machine_drafts_never_look_checked(review_store):
