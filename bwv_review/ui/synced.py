@@ -97,7 +97,8 @@ class CameraPane(QWidget):
         self.since_seek = QElapsedTimer()
         self.since_seek.start()
         ex = camera.exhibit
-        self.title = QLabel(f"<b>{ex.ref}</b>" + (f" \u00b7 {ex.wearer}" if ex.wearer else ""), self)
+        self._name = f"<b>{ex.ref}</b>" + (f" \u00b7 {ex.wearer}" if ex.wearer else "")
+        self.title = QLabel(self._name, self)
         self.player = PlayerWidget(self)
         self.player.transport.hide()
         self.player.setAccessibleName(f"Exhibit {ex.ref}")
@@ -108,6 +109,11 @@ class CameraPane(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.player, 1)
         self.player.load(camera.path, ex.sha256, ex.ref, ex.recording_start, timezone)
+
+    def set_heard(self, heard: bool) -> None:
+        """Say which camera is heard (and leads the clock): the others are muted."""
+        self.player.set_muted(not heard)
+        self.title.setText(self._name + (" \u00b7 <i>sound from this camera</i>" if heard else " \u00b7 muted"))
 
     def show_outside(self, hint: str) -> None:
         if self.player.is_playing():
@@ -323,7 +329,7 @@ class SyncedView(QMainWindow):
         end = local(from_epoch_ms(cam.start_ms + cam.duration_ms), self._tz)
         when = "starts" if clock_ms < cam.start_ms else "ended"
         at = start if clock_ms < cam.start_ms else end
-        return f"{cam.ref} {when} at {at.strftime('%H:%M:%S')}"
+        return f"{cam.ref} {when} at {at.strftime('%H:%M:%S.')}{at.microsecond // 1000:03d}"
 
     def _show_clock(self, clock_ms: float) -> None:
         here = local(from_epoch_ms(clock_ms), self._tz)
@@ -383,7 +389,7 @@ class SyncedView(QMainWindow):
     def _apply_sound(self) -> None:
         lead = self.sound_pane()
         for pane in self.panes:
-            pane.player.set_muted(pane is not lead)
+            pane.set_heard(pane is lead)
 
     def _on_tick(self) -> None:
         now = self.clock_ms()

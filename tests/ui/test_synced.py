@@ -75,6 +75,8 @@ def test_cameras_without_a_start_cannot_join_and_say_why(view):
     assert list(panes(view)) == ["AB/1", "CD/1"]
     assert "EF/1 cannot join: its recording start is not known" in view.refused_label.text()
     assert view.sound_box.currentText() == "AB/1"
+    ab, cd = panes(view)["AB/1"], panes(view)["CD/1"]
+    assert "sound from this camera" in ab.title.text() and "muted" in cd.title.text()
 
 
 def test_each_view_shows_its_frame_for_the_shared_instant(qtbot, view):
@@ -91,7 +93,7 @@ def test_each_view_shows_its_frame_for_the_shared_instant(qtbot, view):
     # Outside, the hint says when that camera's footage begins.
     view.seek_to(at(200))
     qtbot.waitUntil(lambda: cd.outside, timeout=5000)
-    assert cd.player.view._hint == "CD/1 starts at 23:34:56"
+    assert cd.player.view._hint == "CD/1 starts at 23:34:56.000"
 
 
 def test_playing_keeps_the_cameras_in_step(qtbot, view):
