@@ -1,19 +1,19 @@
-"""Ctrl+E: where the export dialog plugs in.
-
-The exports engineer replaces ``run_export`` with a dialog over core.export.export_case
-(formats, filters, preview, progress). The window only ever calls this one function.
-"""
+"""Ctrl+E: the one function the window calls to export (the dialog lives in dialogs/export.py)."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from ..core.store import CaseStore
+from .dialogs.export import ExportDialog
 
 
-def run_export(parent: QWidget, store: CaseStore) -> None:
-    box = QMessageBox(QMessageBox.Icon.Information, "Export",
-                      "Exporting from the window is not built yet. Meanwhile use the command line:\n\n"
-                      f"    bwv-review export \"{store.path}\" --help", parent=parent)
-    box.open()
-    parent._export_box = box  # keep it alive while shown
+def run_export(parent: QWidget, store: CaseStore) -> ExportDialog:
+    dialog = ExportDialog(store, parent)
+    dialog.exported.connect(
+        lambda paths: parent.statusBar().showMessage(f"Exported {', '.join(p.name for p in paths)}", 8000)
+        if hasattr(parent, "statusBar") else None
+    )
+    dialog.open()
+    parent._export_dialog = dialog  # keep it alive while shown
+    return dialog
