@@ -143,6 +143,8 @@ class AlignDialog(QDialog):
             self.exhibit_box.setCurrentText(exhibit)
         elif any(not e.recording_start for e in store.exhibits()):
             self.exhibit_box.setCurrentText(next(e.ref for e in store.exhibits() if not e.recording_start))
+        else:  # every start known: check the last camera against the first, as they were added
+            self.exhibit_box.setCurrentIndex(self.exhibit_box.count() - 1)
         self._fill_references(reference)
         self.exhibit_box.currentIndexChanged.connect(lambda _i: self._fill_references(None))
         self.reference_box.currentIndexChanged.connect(lambda _i: self._pair_changed())

@@ -1,0 +1,109 @@
+"""Several cameras on one clock, in the reviewer's window: the menu items and their handlers.
+
+``install(window)`` adds "View > Watch cameras together", "Mark > Align cameras by sound…"
+and "Edit > Link selected marks as one event" (and its Unlink) to a MainWindow, so the
+window itself needs one line. Windows opened from here close (and join their threads)
+when the case closes or the window does.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction
+
+from .dialogs.align import AlignDialog
+from .linking import link_selected, unlink_selected
+from .synced import open_synced_view
+
+
+def _menu(window, title: str):
+    for action in window.menuBar().actions():
+        if action.menu() is not None and action.text().replace("&", "") == title:
+            return action.menu()
+    return window.menuBar().addMenu(title)
+
+
+class MultiCamera(QObject):
+    """Owns the synced view and alignment dialog opened from one window."""
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = window
+        self.open_windows: list = []
+        self.actions: dict[str, QAction] = {}
+        self._add(_menu(window, "View"), "watch", "Watch cameras together", self.watch_together,
+                  "Play two to four exhibits side by side on the case's clock, sound from one")
+        self._add(_menu(window, "Mark"), "align", "Align cameras by sound\u2026", self.align,
+                  "Find where one exhibit sits on another's clock by their shared sound, check it, store it")
+        edit = _menu(window, "Edit")
+        self._add(edit, "link", "Link selected marks as one event", lambda: link_selected(self.window),
+                  "The same words heard on several cameras: quoted once in a statement, citing each exhibit")
+        self._add(edit, "unlink", "Unlink mark from its event", lambda: unlink_selected(self.window),
+                  "Take the selected mark out of its linked event")
+        window.caseOpened.connect(lambda _session: self.close_all())
+        window.installEventFilter(self)
+
+    def _add(self, menu, name: str, text: str, slot, tip: str) -> None:
+        action = QAction(text, self.window)
+        action.setStatusTip(tip)
+        action.setToolTip(tip)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        self.actions[name] = action
+
+    def _store(self):
+        session = getattr(self.window, "session", None)
+        if session is None:
+            self.window.statusBar().showMessage("Open a case first.", 4000)
+            return None
+        return session.store
+
+    def _keep(self, win) -> None:
+        self.open_windows.append(win)
+        win.destroyed.connect(lambda *_a, w=win: self.open_windows.remove(w) if w in self.open_windows else None)
+
+    def watch_together(self):
+        store = self._store()
+        if store is None:
+            return None
+        view = open_synced_view(self.window, store)
+        self._keep(view)
+        return view
+
+    def align(self):
+        store = self._store()
+        if store is None:
+            return None
+        if len(store.exhibits()) < 2:
+            self.window.statusBar().showMessage("Aligning needs two exhibits of the same scene.", 6000)
+            return None
+        dialog = AlignDialog(self.window, store, self.window.settings)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.applied.connect(self._clock_changed)
+        self._keep(dialog)
+        dialog.open()
+        return dialog
+
+    def _clock_changed(self, ref: str) -> None:
+        session = getattr(self.window, "session", None)
+        if session is None:
+            return
+        session.annotations.reload()  # clock times and their order across cameras changed
+        session.exhibits.set_exhibits(session.store.exhibits(), session.store.case().timezone)
+        self.window.statusBar().showMessage(f"Recording start of {ref} stored (audited).", 8000)
+
+    def close_all(self) -> None:
+        for win in list(self.open_windows):
+            win.close()
+        self.open_windows.clear()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.window and event.type() == QEvent.Type.Close:
+            self.close_all()
+        return False
+
+
+def install(window) -> MultiCamera:
+    """Add the several-camera menu items to ``window`` (a MainWindow)."""
+    window.multicam = MultiCamera(window)
+    return window.multicam

@@ -1,0 +1,52 @@
+"""The several-camera menu items in the real window, on the sample case (AB/1 and CD/1)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bwv_review.ui.main_window import MainWindow
+from bwv_review.ui.multicam import install
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def win(qtbot):
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()
+    assert win.pool.running() == 0
+
+
+def _menu_texts(win, title):
+    menu = next(a.menu() for a in win.menuBar().actions() if a.menu() and a.text().replace("&", "") == title)
+    return [a.text() for a in menu.actions()]
+
+
+def test_menu_items_open_the_views_and_close_with_the_case(qtbot, win):
+    multicam = getattr(win, "multicam", None) or install(win)
+    assert "Watch cameras together" in _menu_texts(win, "View")
+    assert "Align cameras by sound\u2026" in _menu_texts(win, "Mark")
+    assert "Link selected marks as one event" in _menu_texts(win, "Edit")
+    multicam.actions["watch"].trigger()  # no case yet: says so, opens nothing
+    assert not multicam.open_windows
+    win.start_page.sample.click()
+    qtbot.waitUntil(lambda: win.session is not None, timeout=30000)
+
+    multicam.actions["watch"].trigger()
+    view = multicam.open_windows[-1]
+    assert [p.camera.ref for p in view.panes] == ["AB/1", "CD/1"]
+    threads = [p.player._decoder.thread for p in view.panes]
+    qtbot.waitUntil(lambda: all(p.player.current_frame_index() >= 0 or p.outside for p in view.panes), timeout=10000)
+
+    multicam.actions["align"].trigger()
+    dialog = multicam.open_windows[-1]
+    qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=60000)
+    assert dialog.found is not None and abs(dialog.offset_ms - 3200) <= 40  # the sample's CD/1 starts 3.2 s later
+    threads += [p._decoder.thread for p in dialog.players]
+
+    win.close_case()
+    assert not multicam.open_windows
+    assert all(t.isFinished() for t in threads)
