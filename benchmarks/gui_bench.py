@@ -168,9 +168,13 @@ def _play(win, speed: float, seconds: float) -> tuple[int, int]:
     shown = [0]
     seen: list[int] = []
 
+    gaps_at: list[float] = []  # seconds into playing when frames were skipped
+
     def count(index, *_):
         if player.is_playing():
             shown[0] += 1
+            if seen and index > seen[-1] + 1:
+                gaps_at.append(time.monotonic() - wall)
             seen.append(index)
 
     player.frameShown.connect(count)
@@ -185,18 +189,22 @@ def _play(win, speed: float, seconds: float) -> tuple[int, int]:
     _play.cpu_share = (time.process_time() - cpu) / (time.monotonic() - wall)  # cores' worth of CPU we got
     # Frames the clock passed over, shown or not: a check on the widget's own drop count.
     _play.covered = seen[-1] - seen[0] + 1 if seen else 0
+    _play.early = sum(t < 1.0 for t in gaps_at)  # skips in the first second (start-up) vs later
     player.frameShown.disconnect(count)
     return shown[0], player.dropped_frames - before
 
 
 def child_playback(case: Path, seconds: float, big_mb: int) -> None:
     app, win = _window(case)
-    _wait(1500)  # let the open-time footage check (hash of the clip) finish
+    # Let the open-time work finish first (footage check and hash, waveform), so the figure
+    # is steady playback; the memory figure keeps it in.
+    _wait_until(lambda: win.pool.running() == 0 and win.timeline.waveform is not None, 120_000)
+    _wait(500)
     out = {}
     for speed in (1.0, 2.0):
         shown, dropped = _play(win, speed, seconds)
         out[f"{speed:g}x"] = {"shown": shown, "dropped": dropped, "cpu_cores": _play.cpu_share,
-                              "load": os.getloadavg()[0], "covered": _play.covered}
+                              "load": os.getloadavg()[0], "covered": _play.covered, "early": _play.early}
 
     beat = Heartbeat()
     beat.start()
@@ -343,7 +351,8 @@ def playback_figures(case: Path, seconds: float, big_mb: int) -> list[dict]:
         total = got["shown"] + got["dropped"]
         pct = 100 * got["dropped"] / max(1, total)
         out.append(fig(f"frames dropped at {speed} playback, 1080p30", round(pct, 2), "% of frames",
-                       f"{got['dropped']} of {total} frames in {seconds:g} s (clock passed {got['covered']}); the app used "
+                       f"{got['dropped']} of {total} frames in {seconds:g} s (clock passed {got['covered']}; skips in the "
+                       f"first second {got['early']}); the app used "
                        f"{got['cpu_cores']:.2f} cores, load average {got['load']:.1f}", "0" if limit == 0 else "< 1 %",
                        got["dropped"] == 0 if limit == 0 else pct < limit))
     s = r["stall"]
