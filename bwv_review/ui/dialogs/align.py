@@ -137,6 +137,8 @@ class AlignDialog(QDialog):
         self.nudge_buttons = [QPushButton(text, self) for text, _ in NUDGES]
         self.apply_button = QPushButton("Apply", self)
         self.close_button = QPushButton("Close", self)
+        for button in (self.find_button, self.cancel_button, self.apply_button, self.close_button, *self.nudge_buttons):
+            button.setAutoDefault(False)  # Enter must not re-run a search or store a start unasked
         self._lay_out()
 
         if exhibit:
@@ -187,10 +189,13 @@ class AlignDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(self.waves)
         layout.addLayout(views, 1)
-        layout.addWidget(self.look_bar)
+        look = QHBoxLayout()
+        look.addWidget(QLabel("Look at (the reference's file time):"))
+        look.addWidget(self.look_bar, 1)
+        layout.addLayout(look)
         layout.addLayout(nudge)
         layout.addLayout(buttons)
-        self.resize(1000, 720)
+        self.resize(1200, 760)
 
     # -- the pair -------------------------------------------------------------------------------
     def _fill_references(self, wanted: str | None) -> None:
@@ -223,7 +228,7 @@ class AlignDialog(QDialog):
         self.titles[0].setText(f"<b>{ref.ref}</b> (reference)")
         self.titles[1].setText(f"<b>{ex.ref}</b>")
         for player, e in zip(self.players, (ref, ex), strict=True):
-            player.load(self.store.footage_path(e), e.sha256, e.ref, None, self._tz)
+            player.load(self.store.footage_path(e), e.sha256, e.ref, ref.recording_start, self._tz)
         self.look_bar.blockSignals(True)
         self.look_bar.setRange(0, max(0, ref.duration_ms - 1))
         self.look_bar.blockSignals(False)
@@ -325,6 +330,8 @@ class AlignDialog(QDialog):
             how = "" if self.found is not None else " (lined up by hand)"
             self.offset_label.setText(f"{ex.ref} starts {signed_ms(self.offset_ms)} from {ref.ref}'s start"
                                       f"{nudged or how}")
+            # The exhibit's caption shows the clock it would have with this offset.
+            self.players[1].set_recording_start(aligning.start_from(ref.recording_start, self.offset_ms))
         self.look_at(self.look_ms if look is None else look)
 
     def look_at(self, ref_ms: float) -> None:

@@ -258,6 +258,11 @@ class PlayerWidget(QWidget):
         """Silence this footage's sound (it still keeps the clock): synced playback hears one camera."""
         self._clock.set_muted(muted)
 
+    def set_recording_start(self, recording_start: str | None) -> None:
+        """A new clock start for the footage shown (alignment being tried): the caption follows."""
+        self._recording_start = recording_start
+        self._update_caption()
+
     def clock_ms(self) -> float:
         """The file time the clock is at now (between frames while playing), for keeping views in step."""
         return self._clock.position() if self._playing else self._target_ms
