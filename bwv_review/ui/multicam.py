@@ -90,6 +90,9 @@ class MultiCamera(QObject):
             return
         session.annotations.reload()  # clock times and their order across cameras changed
         session.exhibits.set_exhibits(session.store.exhibits(), session.store.case().timezone)
+        if session.exhibit is not None and session.exhibit.ref == ref:  # the one on screen: its caption too
+            session.exhibit = session.store.exhibit(ref)
+            self.window.player.set_recording_start(session.exhibit.recording_start)
         self.window.statusBar().showMessage(f"Recording start of {ref} stored (audited).", 8000)
 
     def close_all(self) -> None:

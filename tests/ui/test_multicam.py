@@ -46,6 +46,13 @@ def test_menu_items_open_the_views_and_close_with_the_case(qtbot, win):
     qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=60000)
     assert dialog.found is not None and abs(dialog.offset_ms - 3200) <= 40  # the sample's CD/1 starts 3.2 s later
     threads += [p._decoder.thread for p in dialog.players]
+    # Applying a nudged offset updates the window: the table's clock times and the caption.
+    win.session.open_exhibit(win.session.store.exhibit("CD/1"))
+    dialog.nudge_buttons[4].click()  # +100 ms
+    dialog.apply_button.click()
+    assert win.session.store.exhibit("CD/1").recording_start.startswith("2019-07-01T22:34:58.300")
+    assert win.session.exhibit.recording_start.startswith("2019-07-01T22:34:58.300")
+    qtbot.waitUntil(lambda: "23:34:58.3" in win.player.view._caption, timeout=5000)
 
     win.close_case()
     assert not multicam.open_windows
