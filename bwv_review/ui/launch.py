@@ -15,6 +15,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("case", nargs="?", help="a .bwvcase file to open")
     parser.add_argument("--sample", action="store_true", help="open the sample case")
     parser.add_argument("--readonly", action="store_true", help="open the case read-only")
+    # For packaging checks: start, show the first frame of footage (or the start page), quit.
+    parser.add_argument("--smoke-test", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -74,4 +76,23 @@ def run_gui(argv: list[str]) -> int:
         window.open_case(args.case, readonly=args.readonly)
     elif args.sample:
         window.open_sample()
+    if args.smoke_test:
+        _quit_when_shown(app, window)
     return app.exec()
+
+
+def _quit_when_shown(app, window) -> None:
+    """Exit 0 once a frame of footage is on screen (or the start page, with no case); 1 if
+    nothing shows within 30 s. Used by .ci/build-app to prove a built app really runs."""
+    from PySide6.QtCore import QTimer
+
+    def done(code: int) -> None:
+        print("smoke test: " + ("window and first frame shown" if code == 0 else "nothing shown in 30 s"))
+        window.close()
+        app.exit(code)
+
+    if window.session is None:
+        QTimer.singleShot(500, lambda: done(0))
+    else:
+        window.player.frameShown.connect(lambda *_: done(0))
+    QTimer.singleShot(30_000, lambda: done(1))
