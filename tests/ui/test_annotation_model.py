@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from PySide6.QtCore import Qt
 
@@ -100,48 +98,6 @@ def test_single_changes_keep_order_and_filter(filled, qtmodeltester):
     model.apply(ann.id, None)
     assert model.row_of(ann.id) is None
     qtmodeltester.check(model)
-
-
-@pytest.mark.slow
-def test_hundred_thousand_marks_open_and_search_fast(review_store):
-    """Targets: open < 1 s, a keystroke's search < 100 ms on a developer machine.
-
-    Shared machines vary, so the assertions are ratios against references measured in
-    the same run: opening costs little beyond the core's chronology, and a search costs
-    little beyond the proxy re-asking its (Python) filterAcceptsRow once per row, which
-    is the floor for any QSortFilterProxyModel subclass.
-    """
-    _fill(review_store, 100_000)
-    started = time.perf_counter()
-    entries = chronology.build(review_store)
-    core = time.perf_counter() - started
-    started = time.perf_counter()
-    model = AnnotationTableModel(review_store)
-    opened = time.perf_counter() - started
-    proxy = AnnotationFilterProxy()
-    proxy.setSourceModel(model)
-
-    assert len(entries) == model.rowCount()
-    floors = []
-    for _ in range(3):
-        started = time.perf_counter()
-        proxy.beginResetModel()
-        proxy.endResetModel()
-        proxy.rowCount()
-        floors.append(time.perf_counter() - started)
-    floor = min(floors)
-
-    timings = []
-    for text in ("n", "no", "noi", "nois", "noise", "noise d", ""):
-        started = time.perf_counter()
-        proxy.set_search(text)
-        timings.append(time.perf_counter() - started)
-    assert proxy.rowCount() == 100_000
-    search = sorted(timings)[len(timings) // 2]
-    print(f"\nopen {opened * 1000:.0f} ms (core chronology {core * 1000:.0f} ms); search per keystroke "
-          f"{[round(t * 1000) for t in timings]} ms (proxy's own refilter: {floor * 1000:.0f} ms)")
-    assert opened < core * 2 + 0.1  # generous: two timings on a shared machine
-    assert search < floor * 2 + 0.03
 
 
 def test_machine_drafts_never_look_checked(review_store):
