@@ -70,13 +70,15 @@ class _StoreCommand(QUndoCommand):
 class AddAnnotation(_StoreCommand):
     """A new mark; undo deletes it, redo puts it back with the same id."""
 
-    def __init__(self, ctx: StoreContext, annotation: Annotation, label: str = "Add mark"):
+    def __init__(self, ctx: StoreContext, annotation: Annotation, label: str = "Add mark",
+                 action: str = "annotation.add"):
         super().__init__(ctx, f"{label} at {format_ms(annotation.start_ms)}")
         self.annotation = dataclasses.replace(annotation)
         self.annotation_id: int | None = None
+        self.action = action  # the audit says how it was made ("annotation.add_from_transcript")
 
     def _redo(self, first: bool) -> None:
-        action = "annotation.add" if first else "annotation.redo-add"
+        action = self.action if first else "annotation.redo-add"
         ann = dataclasses.replace(self.annotation, id=self.annotation_id)
         saved = self.ctx.store.add_annotation(ann, self.ctx.actor(), action=action)
         self.annotation_id = saved.id

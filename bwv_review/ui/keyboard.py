@@ -58,6 +58,8 @@ TEXT_HELP = (
     ("Enter (in the words)", "Save the words and go back to the video (playback resumes if it was playing)"),
     ("Shift+Enter (in the words)", "New line inside the words"),
     ("Tab", "Next field in the editor"),
+    ("Ctrl+Shift+F", "Search the machine draft transcript"),
+    ("1-9 (in the transcript)", "Make a draft mark from the selected words (then listen and mark it verified)"),
 )
 
 

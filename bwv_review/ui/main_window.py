@@ -42,6 +42,7 @@ from .review import ReviewSession
 from .settings import Settings
 from .start_page import StartPage
 from .theme import apply_theme
+from .transcript_flow import TranscriptFlow
 from .window_actions import WindowActions
 from .workers import TaskPool
 
@@ -93,6 +94,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.actions_by_name: dict[str, QAction] = {}
         self._build_menus()
         self._wire_static()
+        self.transcript = TranscriptFlow(self)  # the machine draft's dock, menu items and runs
         self.reviewer_label = QLabel()
         self.statusBar().addPermanentWidget(self.reviewer_label)
         # The window's minimum is set here rather than by its layout constraining the

@@ -78,6 +78,15 @@ class Settings:
     def theme(self, value: str) -> None:
         self._set("appearance/theme", value if value in THEMES else "system")
 
+    @property
+    def transcribe_model(self) -> str:
+        """A faster-whisper model folder chosen by the reviewer; "" = the bundled model."""
+        return str(self.q.value("transcribe/model", "") or "").strip()
+
+    @transcribe_model.setter
+    def transcribe_model(self, folder: str) -> None:
+        self._set("transcribe/model", str(folder or "").strip())
+
     # -- recent cases -----------------------------------------------------------
     def recent_cases(self) -> list[str]:
         value = self.q.value("cases/recent", [])

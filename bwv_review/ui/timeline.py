@@ -137,6 +137,11 @@ class _Canvas(QWidget):
                 if a <= ms <= b:
                     return f"Speech {format_ms(a)} \u2013 {format_ms(b)}"
             return f"{format_ms(ms)}: no speech found here (orange = someone speaking)"
+        if lay.transcript.top() <= pos.y() <= lay.transcript.bottom():
+            for a, b, text in self.t.transcript:
+                if a <= ms <= b:
+                    return f"Machine draft (unverified), {format_ms(a)}:\n\u201c{text[:200]}\u201d"
+            return f"{format_ms(ms)}: no machine draft words here"
         if lay.marks.top() <= pos.y() <= lay.marks.bottom():
             return f"{format_ms(ms)}: marks appear in this row; click one to select it"
         if lay.coverage.top() - 1 <= pos.y() <= lay.coverage.bottom() + 1:
@@ -219,6 +224,7 @@ class TimelineWidget(QWidget):
         self.view_span = 0.0
         self.waveform = None  # anything with envelope(start_ms, end_ms, columns)
         self.speech_regions: list[tuple[int, int]] = []
+        self.transcript: list[tuple[int, int, str]] = []  # machine draft segments (start, end, text)
         self.markers: list[Marker] = []
         self.coverage: dict[int, float] = {}
         self.status = ""  # "Reading sound… 40%", "No sound track", shown in the waveform band
@@ -293,6 +299,11 @@ class TimelineWidget(QWidget):
 
     def set_speech_regions(self, regions) -> None:
         self.speech_regions = [(int(a), int(b)) for a, b in regions]
+        self.canvas.update()
+
+    def set_transcript(self, segments) -> None:
+        """Machine draft segments (anything with start_ms, end_ms, text), drawn as light bars."""
+        self.transcript = [(int(s.start_ms), int(s.end_ms), s.text) for s in segments]
         self.canvas.update()
 
     def set_markers(self, markers) -> None:

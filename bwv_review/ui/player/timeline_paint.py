@@ -12,6 +12,7 @@ from bwv_review.core.timecode import format_ms
 
 PLAYHEAD = QColor("#e53935")
 SPEECH = QColor(245, 166, 35, 190)
+TRANSCRIPT = QColor(120, 144, 156, 110)  # light: a machine draft, not something a reviewer marked
 TICK_STEPS_S = (0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
 
 
@@ -20,6 +21,7 @@ class Bands:
     ruler: QRectF
     wave: QRectF
     speech: QRectF
+    transcript: QRectF  # machine draft segments (a thin band; empty until a draft exists)
     marks: QRectF
     coverage: QRectF
     total: int
@@ -45,7 +47,7 @@ class TimelinePainter:
         width = float(max(1, self.c.width()))
         y = 0.0
         rects = []
-        for height in (fh + 2, round(fh * 2.6), round(fh * 0.7), fh + 6, round(fh * 0.6)):
+        for height in (fh + 2, round(fh * 2.6), round(fh * 0.7), round(fh * 0.5), fh + 6, round(fh * 0.6)):
             rects.append(QRectF(0, y, width, height))
             y += height + 3
         return Bands(*rects, total=int(y))
@@ -58,12 +60,13 @@ class TimelinePainter:
         p.fillRect(c.rect(), pal.color(QPalette.ColorRole.Base))
         band_bg = QColor(pal.color(QPalette.ColorRole.Text))
         band_bg.setAlpha(18)
-        for rect in (bands.wave, bands.speech, bands.marks, bands.coverage):
+        for rect in (bands.wave, bands.speech, bands.transcript, bands.marks, bands.coverage):
             p.fillRect(rect, band_bg)
         if t.duration and t.view_span:
             self._ruler(p, bands.ruler, pal)
             self._wave(p, bands.wave, pal)
             self._speech(p, bands.speech)
+            self._transcript(p, bands.transcript)
             self._marks(p, bands, pal)
             self._coverage(p, bands.coverage, pal)
             self._playhead(p, bands)
@@ -126,6 +129,15 @@ class TimelinePainter:
                 continue
             x0, x1 = c.x_of(a), c.x_of(b)
             p.fillRect(QRectF(x0, rect.top() + 1, max(2.0, x1 - x0), rect.height() - 2), SPEECH)
+
+    def _transcript(self, p: QPainter, rect: QRectF) -> None:
+        c, t = self.c, self.c.t
+        end = t.view_start + t.view_span
+        for a, b, _text in t.transcript:
+            if b < t.view_start or a > end:
+                continue
+            x0, x1 = c.x_of(a), c.x_of(b)
+            p.fillRect(QRectF(x0, rect.top() + 1, max(2.0, x1 - x0 - 1), rect.height() - 2), TRANSCRIPT)
 
     def _marks(self, p: QPainter, bands: Bands, pal: QPalette) -> None:
         c, t = self.c, self.c.t

@@ -1,0 +1,266 @@
+"""The machine draft in the window: the transcript dock, its menu items and the transcription run.
+
+Like FootageFlow for hashing, the slow part (``transcribe.transcribe_file``) runs as a
+Task on its own thread with a progress dialog that can cancel it; the draft is saved
+(``transcripts.save_draft``, audited) back on the GUI thread that owns the case file.
+The window only constructs this object: it follows ``caseOpened`` and the session's
+exhibit from there. Words made into a mark go through the same undoable, audited
+AddAnnotation command as a key press on the video.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
+
+from ..core import transcribe, transcripts
+from ..core.errors import ReviewError
+from . import commands
+from .transcript import DOCK_TITLE, TranscriptPane
+from .workers import Task
+
+log = logging.getLogger(__name__)
+
+
+class TranscriptFlow(QObject):
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.session = None
+        self._links: list = []
+        self.task: Task | None = None
+        self.progress: QProgressDialog | None = None
+        self.pane = TranscriptPane()
+        self.dock = window._dock(DOCK_TITLE, "transcript", Qt.DockWidgetArea.RightDockWidgetArea)
+        self.dock.setWidget(self.pane)
+        self.dock.hide()
+        self._placed = False
+        self.usable, self.sentence = False, transcribe.INSTALL_HINT
+        self.transcribe_action = window._action("Transcribe this exhibit\u2026", self.transcribe,
+                                                tip="Make a machine draft of what is said (on this computer)")
+        self.model_action = window._action("Transcription model folder\u2026", self.choose_model,
+                                           tip="Use another faster-whisper model folder instead of the bundled one")
+        self.search_action = window._action("Search the transcript", self.focus_search, "Ctrl+Shift+F",
+                                            "Search the machine draft transcript")
+        menus = {a.text(): a.menu() for a in window.menuBar().actions() if a.menu() is not None}
+        if "&Mark" in menus:
+            menus["&Mark"].addSeparator()
+            menus["&Mark"].addActions([self.transcribe_action, self.search_action, self.model_action])
+        if "&View" in menus:
+            menus["&View"].addAction(self.dock.toggleViewAction())
+        self.pane.seekRequested.connect(window.player.seek)
+        self.pane.markWords.connect(self.mark_words)
+        self.pane.markHere.connect(window.mark)
+        self.pane.transcribeRequested.connect(self.transcribe)
+        window.player.positionChanged.connect(self.pane.set_position)
+        window.caseOpened.connect(self.case_opened)
+        self._update_actions()
+
+    # -- following the case ---------------------------------------------------------------------
+    def case_opened(self, session) -> None:
+        if self.session is not None:
+            for signal, slot in self._links:
+                signal.disconnect(slot)
+        self.session = session
+        self._links = []
+        if session is None:
+            self.dock.hide()
+            self.refresh()
+            return
+        self._links = [(session.exhibitOpened, self.refresh), (session.caseChanged, self.refresh)]
+        for signal, slot in self._links:
+            signal.connect(slot)
+        if not self._placed and not self._in_saved_layout():  # first time: under the mark being edited
+            self.window.splitDockWidget(self.window.editor_dock, self.dock, Qt.Orientation.Vertical)
+            self.dock.show()
+        self._placed = True
+        self.check_status()
+        self.refresh()
+
+    def _in_saved_layout(self) -> bool:
+        """True when the reviewer's saved dock layout (just restored) already places this dock."""
+        _geometry, state = self.window.settings.window_state()
+        return state is not None and self.dock.objectName().encode("utf-16-be") in bytes(state)
+
+    def check_status(self) -> None:
+        """Whether transcription can run here (the extra installed, a model folder found)."""
+        self.usable, self.sentence = transcribe.status(self.window.settings.transcribe_model or None)
+        self._update_actions()
+
+    def _exhibit(self):
+        return self.session.exhibit if self.session is not None else None
+
+    def _why_not(self) -> str | None:
+        ex = self._exhibit()
+        if ex is None:
+            return "Open a case and an exhibit first."
+        if not self.usable:
+            return self.sentence
+        if self.session.readonly:
+            return "This case is open read-only; a machine draft cannot be saved in it."
+        if not ex.has_audio:
+            return f"Exhibit {ex.ref} has no sound track, so there is nothing to transcribe."
+        if self.task is not None:
+            return "A transcription is already running."
+        return None
+
+    def _update_actions(self) -> None:
+        why = self._why_not()
+        tip = why or self.sentence
+        self.transcribe_action.setEnabled(why is None)
+        self.transcribe_action.setToolTip(tip)
+        self.transcribe_action.setStatusTip(tip)
+        self.pane.set_can_transcribe(why is None, tip)
+
+    def refresh(self, *_args) -> None:
+        ex = self._exhibit()
+        self._update_actions()
+        timeline = self.window.timeline
+        if ex is None:
+            self.pane.show_empty("Open an exhibit to see its machine draft transcript.", False, "")
+            if hasattr(timeline, "set_transcript"):
+                timeline.set_transcript([])
+            return
+        store = self.session.store
+        run = transcripts.current_run(store, ex)
+        segments = transcripts.segments(store, ex) if run is not None else []
+        if hasattr(timeline, "set_transcript"):
+            timeline.set_transcript(segments)
+        if run is not None:
+            self.pane.show_draft(run, segments)
+            self.pane.set_position(self.window.player.position_ms())
+            return
+        why = self._why_not()
+        if why is None:
+            sentence = (f"No machine draft for {ex.ref}.\n\nTranscribe\u2026 makes one on this computer (nothing "
+                        "is sent anywhere). It is a draft to check against the sound, never evidence on its own.")
+        elif not self.usable:
+            sentence = f"No machine draft for {ex.ref}. Transcribe\u2026 needs the transcribe extra.\n\n{why}"
+        else:
+            sentence = f"No machine draft for {ex.ref}.\n\n{why}"
+        self.pane.show_empty(sentence, why is None, why or self.sentence)
+
+    def focus_search(self) -> None:
+        self.dock.show()
+        self.dock.raise_()
+        self.pane.focus_search()
+
+    def choose_model(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self.window, "Choose a faster-whisper model folder (empty: bundled)",
+                                                  self.window.settings.transcribe_model)
+        if folder:
+            self.window.settings.transcribe_model = folder
+            self.check_status()
+            self.refresh()
+            self.window.statusBar().showMessage(self.sentence, 10000)
+
+    # -- words into a mark ----------------------------------------------------------------------------
+    def mark_words(self, key: int, words: list) -> None:
+        session, ex = self.session, self._exhibit()
+        if session is None or ex is None:
+            return
+        if session.readonly:
+            session.error.emit("This case is open read-only; marks cannot be added.")
+            return
+        cat = next((c for c in session.annotations.categories.values() if c.key == str(key)), None)
+        if cat is None:
+            session.message.emit(f"No category is bound to key {key}.")
+            return
+        try:
+            ann = transcripts.annotation_from_words(session.store, ex, words, cat.id, reviewer=session.actor())
+        except ReviewError as exc:
+            session.error.emit(str(exc))
+            return
+        command = commands.AddAnnotation(session.ctx, ann, label=f"Mark {cat.name} from the transcript",
+                                         action="annotation.add_from_transcript")
+        session.undo.push(command)
+        if command.annotation_id is None:
+            return
+        session.selected = command.annotation
+        panel = self.window.panel
+        if panel is None or not panel.select_annotation(command.annotation_id):
+            self.window.editor.set_annotation(command.annotation)
+        session.message.emit(f"Draft {cat.name} mark made from {len(words)} word(s) of the machine draft. "
+                             "Listen to it, correct the words, then mark it verified.")
+
+    # -- transcribing -------------------------------------------------------------------------------
+    def confirm_replace(self, ref: str, run) -> bool:
+        answer = QMessageBox.question(
+            self.window, "Replace the machine draft?",
+            f"Exhibit {ref} already has a machine draft (model {run.model}, {run.finished[:16].replace('T', ' ')}). "
+            "Transcribing again replaces that draft. Marks made from it, and every other mark, stay as they are.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def transcribe(self) -> Task | None:
+        why = self._why_not()
+        if why is not None:
+            self.window.show_error(why)
+            return None
+        session, ex = self.session, self._exhibit()
+        run = transcripts.current_run(session.store, ex)
+        if run is not None and not self.confirm_replace(ex.ref, run):
+            return None
+        path = session.store.footage_path(ex)
+        if not path.is_file():
+            self.window.show_error(f"The footage of exhibit {ex.ref} is missing ({path}); relink it first.")
+            return None
+        model = self.window.settings.transcribe_model or None
+
+        def work(progress, cancelled):
+            # The worker reports in KiB (it was made for bytes): give it ms x 1024 to get ms.
+            return transcribe.transcribe_file(path, model, "en", lambda d, t: progress(d * 1024, t * 1024),
+                                              cancelled)
+
+        task = self.task = Task(work, f"transcribe {ex.ref}")
+        dialog = self.progress = QProgressDialog(f"Transcribing exhibit {ex.ref} on this computer\u2026", "Cancel",
+                                                 0, 0, self.window)
+        dialog.setWindowTitle("bwv-review")
+        dialog.setWindowModality(Qt.WindowModality.NonModal)  # the video can still be watched meanwhile
+        dialog.setMinimumDuration(0)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        dialog.canceled.connect(task.cancel)
+        task.progress.connect(functools.partial(_show_progress, dialog))
+        task.succeeded.connect(functools.partial(self._transcribed, session, ex.id))
+        task.failed.connect(self.window.show_error)
+        task.cancelled.connect(lambda: self.window.statusBar().showMessage(
+            "Transcription cancelled; nothing was saved.", 8000))
+        task.done.connect(self._task_done)
+        self.window.pool.start(task)
+        self._update_actions()
+        dialog.show()
+        return task
+
+    def _task_done(self) -> None:
+        dialog, self.progress, self.task = self.progress, None, None
+        if dialog is not None:
+            dialog.close()
+            dialog.deleteLater()
+        self._update_actions()
+
+    def _transcribed(self, session, exhibit_id: int, draft) -> None:
+        if session is not self.session:
+            log.info("transcription finished after its case was closed; not saved")
+            return
+        try:
+            ex = session.store.exhibit_by_id(exhibit_id)
+            transcripts.save_draft(session.store, ex, draft.segments, **draft.run_fields(session.actor()))
+        except ReviewError as exc:
+            self.window.show_error(str(exc))
+            return
+        words = transcripts.all_words(draft.segments)
+        unsure = sum(w.low_confidence for w in words)
+        session.message.emit(f"Machine draft of {ex.ref} saved: {len(words)} words, {unsure} unsure. "
+                             "Check every quote against the sound.")
+        if self._exhibit() is not None and self._exhibit().id == exhibit_id:
+            self.refresh()
+
+
+def _show_progress(dialog: QProgressDialog, done: int, total: int) -> None:
+    dialog.setMaximum(max(1, total))
+    dialog.setValue(min(done, max(1, total)))
+
