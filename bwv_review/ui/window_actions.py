@@ -75,6 +75,32 @@ class WindowActions:
             view.addAction(dock.toggleViewAction())
         helpm = bar.addMenu("&Help")
         helpm.addAction(self._action("Keyboard", self.show_keyboard, "F1", "Every key, on one sheet"))
+        helpm.addAction(self._action("Open log folder", self.open_log_folder, tip="Where bwv-review writes its log files"))
+        helpm.addAction(self._action("About bwv-review", self.show_about, tip="Version and where this copy keeps its files"))
+
+    def open_log_folder(self) -> None:
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        from .. import paths
+
+        folder = paths.log_dir()
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            self.statusBar().showMessage(f"Log files are in {folder}", 10_000)
+
+    def show_about(self) -> None:
+        from PySide6.QtWidgets import QStyle
+
+        from .. import __version__, paths
+        from .dialogs.message import SentenceDialog
+
+        box = SentenceDialog(
+            "About bwv-review",
+            f"bwv-review {__version__}: evidence review for police body-worn video.\n\n"
+            f"Settings: {paths.config_dir()}\nLogs: {paths.log_dir()}\nData (sample case, backups): {paths.data_dir()}",
+            self, icon=QStyle.StandardPixmap.SP_MessageBoxInformation)
+        box.open()
+        self._about_box = box
 
     # -- bindings ------------------------------------------------------------------------------------
     def _run_binding(self, name: str, arg) -> None:
