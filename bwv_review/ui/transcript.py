@@ -14,9 +14,18 @@ shift-click selection, one layout for hours of words, and char-format tooltips f
 from __future__ import annotations
 
 import bisect
+from datetime import datetime
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QKeyEvent, QPalette, QTextCharFormat, QTextCursor
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QKeyEvent,
+    QPalette,
+    QTextBlockFormat,
+    QTextCharFormat,
+    QTextCursor,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -68,15 +77,18 @@ class WordsView(QTextEdit):
         self.current, self.hits = None, []
         cursor = QTextCursor(self.document())
         plain, time_fmt = QTextCharFormat(), QTextCharFormat()
-        time_fmt.setForeground(self.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
+        time_fmt.setForeground(self.palette().color(QPalette.ColorRole.PlaceholderText))
         time_fmt.setFontFamilies(["monospace"])
         time_fmt.setToolTip("Click to play from the start of this line")
         unsure = QTextCharFormat()
         unsure.setUnderlineStyle(QTextCharFormat.UnderlineStyle.DotLine)
         unsure.setUnderlineColor(UNSURE)
+        gap = QTextBlockFormat()
+        gap.setBottomMargin(self.fontMetrics().height() * 0.35)
+        cursor.setBlockFormat(gap)
         for n, seg in enumerate(segments):
             if n:
-                cursor.insertBlock()
+                cursor.insertBlock(gap)
             at = cursor.position()
             cursor.insertText(format_ms(seg.start_ms)[:10], time_fmt)
             self._times.append((at, cursor.position(), seg.start_ms))
@@ -179,7 +191,13 @@ class WordsView(QTextEdit):
         press, self._press = self._press, None
         moved = press is None or (event.position().toPoint() - press).manhattanLength() \
             >= QApplication.startDragDistance()
-        if event.button() != Qt.MouseButton.LeftButton or moved or self.textCursor().hasSelection():
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        chosen = self.selected_indexes()
+        if chosen:  # show exactly the words a key press would use: whole words, no half of one
+            self.select_words(chosen[0], chosen[-1])
+            return
+        if moved:
             return
         pos = self.cursorForPosition(event.position().toPoint()).position()
         for start, end, ms in self._times:
@@ -205,6 +223,14 @@ class WordsView(QTextEdit):
             self.categoryKey.emit(digit)
 
 
+def _when(iso: str) -> str:
+    """When a draft was made, in this computer's time zone."""
+    try:
+        return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone().strftime("%d %b %Y %H:%M")
+    except ValueError:
+        return iso
+
+
 def _digit(event: QKeyEvent) -> int | None:
     mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
     return DIGITS.get(Qt.Key(event.key())) if mods == Qt.KeyboardModifier.NoModifier else None
@@ -222,7 +248,7 @@ class TranscriptPane(QWidget):
         super().__init__(parent)
         self.view = WordsView()
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search the draft (Ctrl+Shift+F); Enter for the next place")
+        self.search.setPlaceholderText("Search the draft (Ctrl+Shift+F)")
         self.search.setClearButtonEnabled(True)
         self.search.setToolTip("Find words in the machine draft (case and punctuation ignored); Enter goes to the next")
         self.found = QLabel()
@@ -274,10 +300,10 @@ class TranscriptPane(QWidget):
         self.view.set_segments(segments)
         words = all_words(segments)
         unsure = sum(w.low_confidence for w in words)
-        self.info.setText(
-            f"Made by the model {run.model} on {run.finished[:16].replace('T', ' ')}: {len(words)} words, "
-            f"{unsure} marked as unsure (dotted). Not evidence until you have listened: select words and "
-            "press 1-9 to make a draft mark, then check it against the sound.")
+        self.info.setText(f"Model {run.model}, {_when(run.finished)}: {len(words)} words, "
+                          f"{unsure} unsure (dotted). Not evidence until a reviewer has listened.")
+        self.info.setToolTip("Select words and press 1-9 to make a draft mark from them, then listen to it, "
+                             "correct the words and mark it verified. Click a word to play from it.")
         self.stack.setCurrentIndex(0)
         self._search(self.search.text())
 
@@ -290,8 +316,9 @@ class TranscriptPane(QWidget):
         self.stack.setCurrentIndex(1)
 
     def set_can_transcribe(self, enabled: bool, tip: str) -> None:
-        self.transcribe_button.setEnabled(enabled)
-        self.transcribe_button.setToolTip(tip)
+        for button in (self.transcribe_button, self.empty_button):
+            button.setEnabled(enabled)
+            button.setToolTip(tip)
 
     def set_position(self, ms: int) -> None:
         if self.view.words:

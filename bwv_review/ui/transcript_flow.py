@@ -34,7 +34,7 @@ class TranscriptFlow(QObject):
         self.task: Task | None = None
         self.progress: QProgressDialog | None = None
         self.pane = TranscriptPane()
-        self.dock = window._dock(DOCK_TITLE, "transcript", Qt.DockWidgetArea.RightDockWidgetArea)
+        self.dock = window._dock(DOCK_TITLE, "transcript", Qt.DockWidgetArea.LeftDockWidgetArea)
         self.dock.setWidget(self.pane)
         self.dock.hide()
         self._placed = False
@@ -73,9 +73,11 @@ class TranscriptFlow(QObject):
         self._links = [(session.exhibitOpened, self.refresh), (session.caseChanged, self.refresh)]
         for signal, slot in self._links:
             signal.connect(slot)
-        if not self._placed and not self._in_saved_layout():  # first time: under the mark being edited
-            self.window.splitDockWidget(self.window.editor_dock, self.dock, Qt.Orientation.Vertical)
+        if not self._placed and not self._in_saved_layout():  # first time: under the exhibits
+            w = self.window
+            w.splitDockWidget(w.exhibits_dock, self.dock, Qt.Orientation.Vertical)
             self.dock.show()
+            w.resizeDocks([w.exhibits_dock, self.dock], [1, 2], Qt.Orientation.Vertical)
         self._placed = True
         self.check_status()
         self.refresh()

@@ -71,7 +71,7 @@ def test_pane_lists_words_marks_unsure_and_follows_playback(qtbot, window):
     cursor.setPosition(start + 1)
     fmt = cursor.charFormat()
     assert fmt.underlineStyle() == fmt.UnderlineStyle.DotLine and "0.31" in fmt.toolTip()
-    assert "1 marked as unsure" in pane.info.text()
+    assert "6 words, 1 unsure" in pane.info.text()
 
     window.player.seek(1200)  # "the" is being said
     qtbot.waitUntil(lambda: pane.view.current is not None and pane.words[pane.view.current].word == "the")
