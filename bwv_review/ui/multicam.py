@@ -66,6 +66,7 @@ class MultiCamera(QObject):
         store = self._store()
         if store is None:
             return None
+        self.window.player.pause()  # one sound at a time
         view = open_synced_view(self.window, store)
         self._keep(view)
         return view

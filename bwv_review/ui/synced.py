@@ -12,11 +12,10 @@ joined) when the window closes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime
 
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -32,105 +31,15 @@ from PySide6.QtWidgets import (
 
 from ..core.model import Exhibit
 from ..core.store import CaseStore
-from ..core.timecode import local, parse_instant
+from ..core.timecode import local
+from .camera_pane import NO_FOOTAGE, Camera, CameraPane, cameras, epoch_ms, from_epoch_ms
 from .player.clock import SPEEDS
 from .player.transport import speed_text
-from .player.widget import PlayerWidget
 
 MAX_VIEWS = 4
 SYNC_TICK_MS = 20  # how often the followers are checked against the leader while playing
 RESEEK_PAUSE_MS = 400  # after a re-seek, give a follower this long (its sound starting) first
-NO_FOOTAGE = "No footage at this time"
-
-
-@dataclass(frozen=True)
-class Camera:
-    """One exhibit on the shared clock: epoch ms of its first frame, and how long it runs."""
-
-    exhibit: Exhibit
-    path: Path
-    start_ms: float
-    duration_ms: int
-    frame_ms: float
-
-    @property
-    def ref(self) -> str:
-        return self.exhibit.ref
-
-    def file_ms(self, clock_ms: float) -> float:
-        return clock_ms - self.start_ms
-
-    def inside(self, clock_ms: float) -> bool:
-        return 0.0 <= self.file_ms(clock_ms) < self.duration_ms
-
-
-def epoch_ms(value: datetime) -> float:
-    return value.timestamp() * 1000.0
-
-
-def from_epoch_ms(ms: float) -> datetime:
-    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)
-
-
-def cameras(store: CaseStore, exhibits: list[Exhibit] | None = None) -> tuple[list[Camera], list[str]]:
-    """The exhibits that can join (a known recording start), and a sentence for each that cannot."""
-    joined, refused = [], []
-    for ex in exhibits if exhibits is not None else store.exhibits():
-        if not ex.recording_start:
-            refused.append(f"{ex.ref} cannot join: its recording start is not known "
-                           "(align it by sound or set its start first).")
-            continue
-        fps = ex.fps if ex.fps and ex.fps > 0 else 25.0
-        joined.append(Camera(ex, store.footage_path(ex), epoch_ms(parse_instant(ex.recording_start)),
-                             int(ex.duration_ms), 1000.0 / fps))
-    return joined, refused
-
-
-class CameraPane(QWidget):
-    """One exhibit's picture (a PlayerWidget without its own transport) and its name."""
-
-    def __init__(self, camera: Camera, timezone: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.camera = camera
-        self.outside = False
-        self._outside_hint = ""
-        self.since_seek = QElapsedTimer()
-        self.since_seek.start()
-        ex = camera.exhibit
-        self._name = f"<b>{ex.ref}</b>" + (f" \u00b7 {ex.wearer}" if ex.wearer else "")
-        self.title = QLabel(self._name, self)
-        self.player = PlayerWidget(self)
-        self.player.transport.hide()
-        self.player.setAccessibleName(f"Exhibit {ex.ref}")
-        self.player.frameShown.connect(self._on_frame)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.setSpacing(2)
-        layout.addWidget(self.title)
-        layout.addWidget(self.player, 1)
-        self.player.load(camera.path, ex.sha256, ex.ref, ex.recording_start, timezone)
-
-    def set_heard(self, heard: bool) -> None:
-        """Say which camera is heard (and leads the clock): the others are muted."""
-        self.player.set_muted(not heard)
-        self.title.setText(self._name + (" \u00b7 <i>sound from this camera</i>" if heard else " \u00b7 muted"))
-
-    def show_outside(self, hint: str) -> None:
-        if self.player.is_playing():
-            self.player.pause()
-        self.outside, self._outside_hint = True, hint
-        self.player.view.set_image(None)
-        self.player.view.set_message(NO_FOOTAGE, hint)
-
-    def _on_frame(self, _index: int, _ms: float) -> None:
-        if self.outside:  # a frame asked for before the clock left this recording
-            self.player.view.set_image(None)
-            self.player.view.set_message(NO_FOOTAGE, self._outside_hint)
-
-    def go_to(self, file_ms: float) -> None:
-        self.outside = False
-        self.since_seek.restart()
-        self.player.seek(int(round(file_ms)))
+__all__ = ["NO_FOOTAGE", "SyncedView", "cameras", "open_synced_view"]
 
 
 class SyncedView(QMainWindow):
@@ -185,6 +94,11 @@ class SyncedView(QMainWindow):
         # limits itself after it is shown, which platforms without size hints warn about.
         self.setMinimumSize(900, 560)
         self.resize(1280, 640)
+        for key, slot in (("Space", self.toggle_play), ("Left", lambda: self.skip(-5000)),
+                          ("Right", lambda: self.skip(5000)), ("Shift+Left", lambda: self.skip(-1000)),
+                          ("Shift+Right", lambda: self.skip(1000)), (",", lambda: self.step(-1)),
+                          (".", lambda: self.step(1))):
+            QShortcut(QKeySequence(key), self, slot)
         self._rebuild()
 
     # -- building -----------------------------------------------------------------------------
@@ -196,6 +110,7 @@ class SyncedView(QMainWindow):
         self.play_button.clicked.connect(self.toggle_play)
         self.clock_bar = QSlider(Qt.Orientation.Horizontal, self)
         self.clock_bar.setAccessibleName("Shared clock")
+        self.clock_bar.setToolTip("The case's clock. Space plays and pauses; Left/Right 5 s (Shift: 1 s); , and . one frame")
         self.clock_bar.valueChanged.connect(self._on_bar)
         self.clock_label = QLabel(self)
         self.clock_label.setMinimumWidth(170)
@@ -368,6 +283,16 @@ class SyncedView(QMainWindow):
                 pane.player.pause()
         self.seek_clock(now)  # every camera settles on the frame for the same instant
         self._set_play_button()
+
+    def skip(self, ms: float) -> None:
+        self.seek_clock(self.clock_ms() + ms)
+
+    def step(self, frames: int) -> None:
+        """One frame of the sound camera (or the first) back or forward, paused."""
+        self.pause()
+        lead = self.sound_pane() or (self.panes[0] if self.panes else None)
+        if lead is not None:
+            self.seek_clock(self.clock_ms() + frames * lead.camera.frame_ms)
 
     def toggle_play(self) -> None:
         self.pause() if self._playing else self.play()

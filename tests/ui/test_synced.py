@@ -119,6 +119,16 @@ def test_playing_keeps_the_cameras_in_step(qtbot, view):
     view.pause()
 
 
+def test_keys_step_and_skip_on_the_shared_clock(qtbot, view):
+    ab, cd = panes(view)["AB/1"], panes(view)["CD/1"]
+    view.seek_to(at(1500))
+    qtbot.waitUntil(lambda: shown_index(cd) == 12, timeout=5000)
+    view.step(1)
+    qtbot.waitUntil(lambda: (shown_index(ab), shown_index(cd)) == (38, 13), timeout=5000)
+    view.skip(-1000)
+    qtbot.waitUntil(lambda: shown_index(ab) == 13 and cd.outside, timeout=5000)
+
+
 def test_plays_to_the_end_and_stops(qtbot, view):
     view.seek_to(at(3900))
     view.set_speed(4.0)
