@@ -11,6 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction
 
+from ..core.timecode import clock_at
 from .dialogs.align import AlignDialog
 from .linking import link_selected, unlink_selected
 from .synced import open_synced_view
@@ -69,6 +70,11 @@ class MultiCamera(QObject):
         self.window.player.pause()  # one sound at a time
         view = open_synced_view(self.window, store)
         self._keep(view)
+        # Open at the moment being watched in the window, when that exhibit is on the clock.
+        shown = getattr(self.window.session, "exhibit", None)
+        when = clock_at(shown.recording_start, self.window.player.position_ms()) if shown is not None else None
+        if when is not None and view.panes:
+            view.seek_to(when)
         return view
 
     def align(self):

@@ -35,8 +35,11 @@ def test_menu_items_open_the_views_and_close_with_the_case(qtbot, win):
     win.start_page.sample.click()
     qtbot.waitUntil(lambda: win.session is not None, timeout=30000)
 
+    win.player.seek(9000)  # AB/1 at 23:35:04.000, where CD/1 is 5.8 s in
+    qtbot.waitUntil(lambda: win.player.position_ms() == 9000, timeout=5000)
     multicam.actions["watch"].trigger()
     view = multicam.open_windows[-1]
+    assert view.clock_label.text() == "23:35:04.000 BST"
     assert [p.camera.ref for p in view.panes] == ["AB/1", "CD/1"]
     threads = [p.player._decoder.thread for p in view.panes]
     qtbot.waitUntil(lambda: all(p.player.current_frame_index() >= 0 or p.outside for p in view.panes), timeout=10000)
