@@ -154,3 +154,24 @@ def test_closing_joins_every_thread(qtbot, store):
     qtbot.waitUntil(lambda: all(shown_index(p) is not None or p.outside for p in view.panes), timeout=5000)
     view.close()
     assert threads and all(t.isFinished() and not t.isRunning() for t in threads)
+
+
+def test_up_to_four_cameras_in_a_grid(qtbot, tmp_path, clips):
+    with CaseStore.create(tmp_path / "four.bwvcase", "Four", "", "Test Reviewer") as store:
+        for i in range(5):
+            target = tmp_path / f"cam{i}.mp4"
+            write_clip(target, frames=20 + i, fps=25)
+            import_footage(store, target, f"C{i}/1", "Test Reviewer", start=AB_START)
+        view = SyncedView(store)
+        qtbot.addWidget(view)
+        view.show()
+        try:
+            assert [p.camera.ref for p in view.panes] == ["C0/1", "C1/1", "C2/1", "C3/1"]
+            spots = {view._grid.getItemPosition(view._grid.indexOf(p))[:2] for p in view.panes}
+            assert spots == {(0, 0), (0, 1), (1, 0), (1, 1)}
+            view._boxes["C4/1"].setChecked(True)  # a fifth is refused: too small to watch
+            assert not view._boxes["C4/1"].isChecked() and len(view.panes) == 4
+            view.seek_to(at(400))
+            qtbot.waitUntil(lambda: all(shown_index(p) == 10 for p in view.panes), timeout=5000)
+        finally:
+            view.shutdown()
