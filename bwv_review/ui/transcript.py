@@ -223,7 +223,7 @@ class WordsView(QTextEdit):
             self.categoryKey.emit(digit)
 
 
-def _when(iso: str) -> str:
+def made_at(iso: str) -> str:
     """When a draft was made, in this computer's time zone."""
     try:
         return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone().strftime("%d %b %Y %H:%M")
@@ -300,7 +300,7 @@ class TranscriptPane(QWidget):
         self.view.set_segments(segments)
         words = all_words(segments)
         unsure = sum(w.low_confidence for w in words)
-        self.info.setText(f"Model {run.model}, {_when(run.finished)}: {len(words)} words, "
+        self.info.setText(f"Model {run.model}, {made_at(run.finished)}: {len(words)} words, "
                           f"{unsure} unsure (dotted). Not evidence until a reviewer has listened.")
         self.info.setToolTip("Select words and press 1-9 to make a draft mark from them, then listen to it, "
                              "correct the words and mark it verified. Click a word to play from it.")

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 from ..core import transcribe, transcripts
 from ..core.errors import ReviewError
 from . import commands
-from .transcript import DOCK_TITLE, TranscriptPane
+from .transcript import DOCK_TITLE, TranscriptPane, made_at
 from .workers import Task
 
 log = logging.getLogger(__name__)
@@ -192,7 +192,7 @@ class TranscriptFlow(QObject):
     def confirm_replace(self, ref: str, run) -> bool:
         answer = QMessageBox.question(
             self.window, "Replace the machine draft?",
-            f"Exhibit {ref} already has a machine draft (model {run.model}, {run.finished[:16].replace('T', ' ')}). "
+            f"Exhibit {ref} already has a machine draft (model {run.model}, {made_at(run.finished)}). "
             "Transcribing again replaces that draft. Marks made from it, and every other mark, stay as they are.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
         return answer == QMessageBox.StandardButton.Yes

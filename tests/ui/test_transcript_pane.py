@@ -87,6 +87,12 @@ def test_click_on_a_word_seeks(qtbot, window):
     with qtbot.waitSignal(window.transcript.pane.seekRequested, check_params_cb=lambda ms: ms == 1000):
         qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.waitUntil(lambda: abs(window.player.position_ms() - 1000) <= 40)
+    # A line's time goes to the start of the line.
+    start, end, _ms = view._times[0]
+    cursor = view.textCursor()
+    cursor.setPosition(start + 3)
+    with qtbot.waitSignal(window.transcript.pane.seekRequested, check_params_cb=lambda ms: ms == 120):
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.cursorRect(cursor).center())
 
 
 def test_search_finds_words(qtbot, window):
