@@ -189,18 +189,26 @@ def cold_waveform(path: Path) -> Took:
             os.environ["BWV_REVIEW_HOME"] = old
 
 
-def waveform_figures(hour: Path, ten: Path | None = None) -> list[dict]:
+def waveform_figures(hour: Path, ten: Path | None = None, rounds: int = 2) -> list[dict]:
     """Waveform of an hour against ffmpeg decoding the same sound; and, given a 10-minute
-    file of the same kind, how the time grows from 10 to 60 minutes."""
-    ff = Took(lambda: subprocess.run(["ffmpeg", "-v", "error", "-i", str(hour), "-map", "0:a", "-f", "null", "-"],
-                                     check=True))
-    ours = cold_waveform(hour)
+    file of the same kind, how the time grows from 10 to 60 minutes. Each is timed
+    ``rounds`` times, interleaved, and the fastest kept: load from elsewhere on a shared
+    machine only ever adds time, and a single ffmpeg run starved of CPU once made ours look
+    twice as fast as it is."""
+    ffs, ourss = [], []
+    for _ in range(rounds):
+        ffs.append(Took(lambda: subprocess.run(
+            ["ffmpeg", "-v", "error", "-i", str(hour), "-map", "0:a", "-f", "null", "-"], check=True)))
+        ourss.append(cold_waveform(hour))
+    ff = min(ffs, key=lambda t: t.wall)
+    ours = min(ourss, key=lambda t: t.wall)
     out = [{"name": "waveform for 1 hour of audio", "value": round(ours.wall / ff.wall, 2), "unit": "x ffmpeg time",
-            "reference": f"ffmpeg -map 0:a -f null {ff.wall:.1f} s (cpu {ff.cpu:.1f} s)", "target": "<= 1.5x",
+            "reference": f"ffmpeg -map 0:a -f null {ff.wall:.1f} s (cpu {ff.cpu:.1f} s), best of {rounds}; "
+            f"ours cpu {ours.cpu:.1f} s", "target": "<= 1.5x",
             "met": ours.wall / ff.wall <= 1.5, "absolute_s": round(ours.wall, 2),
             "cpu_ratio": round(ours.cpu / ff.cpu, 2)}]
     if ten is not None:
-        short = cold_waveform(ten)
+        short = min((cold_waveform(ten) for _ in range(rounds)), key=lambda t: t.wall)
         growth = ours.wall / short.wall
         out.append({"name": "how costs grow: waveform, 60 min vs 10 min", "value": round(growth, 2),
                     "unit": "x the 10-minute time", "reference": f"10 min {short.wall:.1f} s, 60 min {ours.wall:.1f} s; "
