@@ -139,7 +139,7 @@ class TranscriptFlow(QObject):
         if why is None:
             sentence = (f"No machine draft for {ex.ref}.\n\nTranscribe\u2026 makes one on this computer (nothing "
                         "is sent anywhere). It is a draft to check against the sound, never evidence on its own.")
-        elif not self.usable:
+        elif not transcribe.available():
             sentence = f"No machine draft for {ex.ref}. Transcribe\u2026 needs the transcribe extra.\n\n{why}"
         else:
             sentence = f"No machine draft for {ex.ref}.\n\n{why}"

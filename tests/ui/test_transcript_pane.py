@@ -207,3 +207,17 @@ def test_transcribe_runs_in_a_worker_with_progress_cancel_and_save(qtbot, review
         win.close()
     _anns, actions, _ = _read(review_case)
     assert actions.count("transcript.create") == 1 and actions[-1] == "transcript.replace"
+
+
+def test_a_drag_selects_whole_words(qtbot, window):
+    view = window.transcript.pane.view
+    a = view.word_rect(1).center()  # from the middle of "grabbed"...
+    end = view.word_rect(4)  # ...to just before "the", past all of "by"
+    b = end.topLeft()
+    b.setY(end.center().y())
+    qtbot.mousePress(view.viewport(), Qt.MouseButton.LeftButton, pos=a)
+    qtbot.mouseMove(view.viewport(), b)
+    qtbot.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton, pos=b)
+    assert view.selected_indexes() == [1, 2, 3]
+    cursor = view.textCursor()  # snapped to whole words: what a key press will use is what is shown
+    assert (cursor.selectionStart(), cursor.selectionEnd()) == (view.spans[1][0], view.spans[3][1])
