@@ -177,6 +177,7 @@ class AnnotationEditor(QWidget):
         if self.text.toPlainText() != ann.text and not typing:  # never wipe words being typed
             self.text.setPlainText(ann.text)
         self.note.setText(ann.note)
+        self.note.setCursorPosition(0)  # show how the note starts (e.g. "From the machine draft")
         self.status.setCurrentText(ann.status)
         self.start.setText(format_ms(ann.start_ms))
         self.end.setText(format_ms(ann.end_ms))
