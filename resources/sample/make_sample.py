@@ -65,11 +65,23 @@ def scene_audio(rng: np.random.Generator) -> tuple[np.ndarray, list[tuple[float,
 
 
 def draw(frame_no: int, ref: str, clock_s: float, colour: tuple[int, int, int]) -> np.ndarray:
+    """A hallway as a chest-worn camera sees it: wall, floor, a door, two people, a slight sway."""
     w, h = SIZE
     img = np.zeros((h, w, 3), np.uint8)
-    img[:] = colour
-    x = int((frame_no * 3) % (w + 120)) - 60  # something moving, so frames differ
-    cv2.rectangle(img, (x, h // 2), (x + 60, h // 2 + 80), (200, 200, 200), -1)
+    img[:] = colour  # the wall
+    floor_y = int(h * 0.72)
+    img[floor_y:] = (70, 60, 52)
+    cv2.line(img, (0, floor_y), (w, floor_y), (40, 35, 30), 2)
+    cv2.rectangle(img, (int(w * 0.62), int(h * 0.22)), (int(w * 0.8), floor_y), (95, 75, 55), -1)  # door
+    cv2.circle(img, (int(w * 0.77), int(h * 0.5)), 3, (200, 190, 120), -1)
+    cv2.rectangle(img, (int(w * 0.08), int(h * 0.2)), (int(w * 0.3), int(h * 0.45)), (150, 170, 190), -1)  # window
+    sway = int(6 * np.sin(frame_no / 9.0))
+    for x, shade in ((0.38, (45, 45, 60)), (0.52, (90, 50, 50))):  # two people
+        cx = int(w * x) + sway
+        cv2.ellipse(img, (cx, floor_y - 10), (26, 70), 0, 180, 360, shade, -1)
+        cv2.circle(img, (cx, floor_y - 92), 17, (150, 120, 100), -1)
+    shift = np.float32([[1, 0, 3 * np.sin(frame_no / 5.0)], [0, 1, 2 * np.cos(frame_no / 7.0)]])
+    img = cv2.warpAffine(img, shift, (w, h), borderMode=cv2.BORDER_REPLICATE)  # the wearer moving
     cv2.rectangle(img, (0, 0), (w, 22), (0, 0, 0), -1)
     hh, rem = divmod(int(clock_s) + (23 * 3600 + 34 * 60 + 55), 3600)
     mm, ss = divmod(rem, 60)
