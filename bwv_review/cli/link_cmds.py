@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from ..core import events
 from ..core.model import Annotation
 from ..core.store import CaseStore
@@ -35,9 +37,16 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_unlink)
 
 
+FAR_APART_MS = 2000  # linked marks further apart than this on the case clock get a note
+
+
+def _clock(store: CaseStore, ann: Annotation):
+    return clock_at(store.exhibit_by_id(ann.exhibit_id).recording_start, ann.start_ms)
+
+
 def _where(store: CaseStore, ann: Annotation, tz: str) -> str:
     ex = store.exhibit_by_id(ann.exhibit_id)
-    clock = local(clock_at(ex.recording_start, ann.start_ms), tz)
+    clock = local(_clock(store, ann), tz)
     at = f"{format_ms(ann.start_ms)} into {ex.ref}"
     return f"{ann.id}: {at}" + (f" ({clock.strftime('%H:%M:%S.')}{clock.microsecond // 1000:03d})" if clock else "")
 
@@ -46,7 +55,14 @@ def cmd_link(args) -> int:
     with open_case(args.case) as store:
         event, group = events.link(store, args.ids, reviewer(args.reviewer))
         tz = store.case().timezone
+        clocks = {a.id: _clock(store, a) for a in group}
+        group.sort(key=lambda a: (clocks[a.id] is None, clocks[a.id].timestamp() if clocks[a.id] else 0, a.id))
         print(f"Event {event}: " + "; ".join(_where(store, a, tz) for a in group))
+        known = [c for c in clocks.values() if c is not None]
+        if len(known) > 1 and (max(known) - min(known)).total_seconds() * 1000 > FAR_APART_MS:
+            apart = (max(known) - min(known)).total_seconds()
+            print(f"bwv-review: note: these marks are {apart:.1f} s apart on the case clock; check they are "
+                  "the same moment (or that the cameras are aligned).", file=sys.stderr)
     return 0
 
 

@@ -43,10 +43,11 @@ def _audit_actions(path) -> list[str]:
 def test_link_prints_the_event_and_both_places(linkable, capsys):
     path, (ab1, cd1, ab2, cd2) = linkable
     assert run(["link", str(path), str(cd1), str(ab1), "--reviewer", "DC Example"]) == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert out.strip() == (
         f"Event {ab1}: {ab1}: 00:00:01.200 into AB/1 (23:34:56.200); {cd1}: 00:00:00.400 into CD/1 (23:34:58.600)"
     )
+    assert "these marks are 2.4 s apart on the case clock" in err  # said, not refused
     assert _events(path) == {ab1: ab1, cd1: ab1, ab2: None, cd2: None}
     assert _audit_actions(path)[-2:] == ["annotation.link", "annotation.link"]
 
