@@ -19,7 +19,9 @@ frame cv2 decodes is identified by its timestamp (offset calibrated on the first
 if a seek lands past the target we seek further back (finally to the start, always exact)
 and read forward, grabbing without converting until the wanted frames.
 
-Recent frames are kept in a byte-bounded LRU cache (200 MB: 32 frames of 1080p). A jump
+Recent frames are kept in a byte-bounded LRU cache (96 MB: 16 frames of 1080p, what
+stepping back needs; the player keeps its own read-ahead, so playing forward needs no
+more). A jump
 keeps the few frames before the target that cv2 decodes anyway, and a step back that
 misses keeps a chunk up to the wanted frame, chosen by decoding cost per frame kept, so
 stepping back while paused is nearly always a cache hit.
@@ -45,7 +47,7 @@ __all__ = ["Frame", "FrameIndex", "MediaInfo", "VideoSource", "load_info", "prob
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CACHE_BYTES = 200 * 1024 * 1024
+DEFAULT_CACHE_BYTES = 16 * 1920 * 1080 * 3  # 16 frames of 1080p, about 100 MB
 MAX_FILL = 60  # frames kept from one backward decode, at most
 # Reading forward through this many frames more than a seek would decode is still cheaper
 # than the seek (cv2 pre-rolls 16 frames before the target).
@@ -63,7 +65,10 @@ _ROTATE = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_
 class Frame:
     index: int  # 0 = first decoded frame
     time_ms: float  # presentation time from the first frame (the frame-time index)
-    image: np.ndarray  # RGB, H x W x 3 uint8, C-contiguous, rotated for display; read-only
+    # H x W x 3 uint8, C-contiguous, rotated for display; read-only. RGB, unless the source
+    # was opened with pixel_format="bgr" (the player's: cv2's own order, saving a pass).
+    image: np.ndarray
+    pixel_format: str = "rgb"  # "rgb" or "bgr": the channel order of ``image``
 
 
 class FrameCache:
@@ -116,9 +121,15 @@ class VideoSource:
 
     Thread-safe (one lock around every seek and read); opens the file on first use.
     ``sha256``, when known, lets the frame-time index come from the user's cache.
+    ``pixel_format``: "rgb" (stills, exports) or "bgr", the decoder's own order, which spares
+    a full-frame pass per frame (the player: Qt builds its picture from either).
     """
 
-    def __init__(self, path: Path | str, sha256: str | None = None, cache_bytes: int = DEFAULT_CACHE_BYTES):
+    def __init__(self, path: Path | str, sha256: str | None = None, cache_bytes: int = DEFAULT_CACHE_BYTES,
+                 pixel_format: str = "rgb"):
+        if pixel_format not in ("rgb", "bgr"):
+            raise ValueError(f"pixel_format must be 'rgb' or 'bgr', not {pixel_format!r}")
+        self.pixel_format = pixel_format
         self.path = Path(path)
         self.sha256 = sha256
         self._lock = threading.RLock()
@@ -137,7 +148,7 @@ class VideoSource:
         # Frames cv2 decoded inside its own seeks (its pre-roll from a keyframe up to the
         # target), estimated from the index: grabs + prerolled is the decoding work done.
         self.prerolled = 0
-        self.converted = 0  # frames converted to RGB pictures
+        self.converted = 0  # frames converted to pictures (RGB or BGR)
 
     # -- public API ----------------------------------------------------------------------
     @property
@@ -395,9 +406,15 @@ class VideoSource:
         if not ok or bgr is None or bgr.ndim != 3:
             raise FootageError(f"Frame {index} of {self.path.name} could not be converted to a picture.")
         self.converted += 1
-        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)  # not in place: OpenCV would clone bgr first
+        return self._picture(bgr, index)
+
+    def _picture(self, bgr: np.ndarray, index: int) -> Frame:
+        """A Frame from a freshly decoded BGR array (owned by us: no copy unless needed)."""
+        image = bgr
+        if self.pixel_format == "rgb":
+            image = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)  # not in place: OpenCV would clone bgr first
         if self._rotation is not None:
-            rgb = cv2.rotate(rgb, self._rotation)
-        rgb = np.ascontiguousarray(rgb)
-        rgb.flags.writeable = False  # shared with the cache: callers copy before drawing
-        return Frame(index, self.index.times_ms[index], rgb)
+            image = cv2.rotate(image, self._rotation)
+        image = np.ascontiguousarray(image)
+        image.flags.writeable = False  # shared with the cache: callers copy before drawing
+        return Frame(index, self.index.times_ms[index], image, self.pixel_format)

@@ -34,24 +34,28 @@ class FrameRequest:
     serial: int = 0  # which seek/step/play this answers; handed back with the frame
 
 
-def to_qimage(rgb: np.ndarray) -> QImage:
-    """A QImage that owns its pixels, made from an RGB uint8 array (H x W x 3).
+def to_qimage(rgb: np.ndarray, pixel_format: str = "rgb") -> QImage:
+    """A QImage that owns its pixels, made from an RGB (or, with ``pixel_format="bgr"``, BGR)
+    uint8 array (H x W x 3).
 
-    The RGB888 view states the row stride itself (numpy rows need not be 4-byte aligned);
+    The player's VideoSource hands over cv2's BGR as decoded; Qt reads it as BGR888 at the
+    same cost as RGB888, so no separate channel swap is made anywhere. The RGB888/BGR888 view
+    states the row stride itself (numpy rows need not be 4-byte aligned);
     converting it to RGB32 makes the copy the worker must hand over anyway, and RGB32 is the
     format the raster painter scales fastest (about 4x quicker than RGB888 for 1080p), which
     keeps the GUI thread's share of each frame small.
     """
     rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
     height, width = rgb.shape[:2]
-    view = QImage(rgb.data, width, height, rgb.strides[0], QImage.Format.Format_RGB888)
+    layout = QImage.Format.Format_BGR888 if pixel_format == "bgr" else QImage.Format.Format_RGB888
+    view = QImage(rgb.data, width, height, rgb.strides[0], layout)
     return view.convertToFormat(QImage.Format.Format_RGB32)
 
 
 def _default_source_factory(path: Path, sha256: str | None):
     from bwv_review.core.media import VideoSource
 
-    return VideoSource(path, sha256=sha256)
+    return VideoSource(path, sha256=sha256, pixel_format="bgr")  # to_qimage takes either
 
 
 class DecodeWorker(QObject):
@@ -133,7 +137,7 @@ class DecodeWorker(QObject):
             self.endOfFootage.emit(request.generation)
             return
         self.decodes += 1
-        self.frameReady.emit(request.generation, request.serial, to_qimage(frame.image),
+        self.frameReady.emit(request.generation, request.serial, to_qimage(frame.image, getattr(frame, "pixel_format", "rgb")),
                              frame.index, float(frame.time_ms))
 
     def _read(self, source, request: FrameRequest):
