@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QUndoCommand
 
 from ..core.errors import ReviewError
 from ..core.model import Annotation
-from ..core.store import CaseStore
 from ..core.timecode import format_ms
+
+if TYPE_CHECKING:  # the case file (sqlite_utils) loads when a case opens
+    from ..core.store import CaseStore
 
 EDITABLE = ("category_id", "speaker", "text", "note", "status", "start_ms", "end_ms")
 

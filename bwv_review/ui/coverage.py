@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..core.errors import ReviewError
-from ..core.store import CaseStore
+
+if TYPE_CHECKING:  # the case file (sqlite_utils) loads when a case opens
+    from ..core.store import CaseStore
 
 log = logging.getLogger(__name__)
 FLUSH_MS = 3000

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import QWidget
 
-from ..core.store import CaseStore
-from .dialogs.export import ExportDialog
+if TYPE_CHECKING:  # the dialog and the exporters load on the first Ctrl+E, not at start
+    from ..core.store import CaseStore
+    from .dialogs.export import ExportDialog
 
 
 def run_export(parent: QWidget, store: CaseStore) -> ExportDialog:
+    from .dialogs.export import ExportDialog
+
     dialog = ExportDialog(store, parent)
     dialog.exported.connect(
         lambda paths: parent.statusBar().showMessage(f"Exported {', '.join(p.name for p in paths)}", 8000)

@@ -10,20 +10,43 @@ from __future__ import annotations
 import functools
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QDialog, QProgressDialog, QWidget
 
 from ..core.errors import ReviewError
-from ..core.evidence import check_footage, import_footage
 from ..core.integrity import sha256_file
-from ..core.model import Exhibit
-from ..core.store import CaseStore
 from .dialogs.footage import AddFootageDialog
-from .thumbnails import decode_thumbnail
 from .workers import Task, TaskPool
 
+if TYPE_CHECKING:
+    from ..core.model import Exhibit
+    from ..core.store import CaseStore
+
 log = logging.getLogger(__name__)
+
+
+# core.evidence (PyAV, cv2), the case file (sqlite_utils) and the stills decoder are loaded
+# by the first footage job, not when the window starts (the start page needs none of them).
+def check_footage(*args, **kwargs):
+    from ..core.evidence import check_footage as check
+
+    return check(*args, **kwargs)
+
+
+def import_footage(*args, **kwargs):
+    from ..core.evidence import import_footage as do_import
+
+    return do_import(*args, **kwargs)
+
+
+def decode_thumbnail(*args, **kwargs):
+    from .thumbnails import decode_thumbnail as decode
+
+    return decode(*args, **kwargs)
+
+
 VIDEO_SUFFIXES = {".mp4", ".mov", ".avi", ".mkv", ".m4v", ".mts", ".wmv", ".3gp", ".webm", ".mpg", ".mpeg"}
 
 
@@ -98,6 +121,8 @@ class FootageFlow(QObject):
         case_path, actor = self.store.path, self.actor()
 
         def run(progress, cancelled):
+            from ..core.store import CaseStore
+
             with CaseStore.open(case_path) as store:
                 return import_footage(store, path, actor=actor, progress=progress, cancel=cancelled, **values)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
@@ -25,26 +26,24 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.errors import ReviewError
-from ..core.store import CaseStore
-from . import sample
 from .annotations.editor import AnnotationEditor
-from .annotations.panel import AnnotationPanel
-from .dialogs.case import NewCaseDialog
-from .dialogs.keyboard_sheet import KeyboardSheet
 from .dialogs.message import SentenceDialog
-from .dialogs.settings import SettingsDialog
-from .exhibits import ExhibitsPanel
 from .footage_flow import FootageFlow, is_footage
 from .keyboard import ListKeys
 from .placeholders import timeline_classes
 from .player.widget import PlayerWidget
-from .review import ReviewSession
 from .settings import Settings
 from .start_page import StartPage
-from .theme import apply_theme
 from .transcript_flow import TranscriptFlow
 from .window_actions import WindowActions
 from .workers import TaskPool
+
+# The start page needs none of the case machinery: the case file (sqlite_utils, numpy), the
+# sample (PyAV, cv2), the review session and its models are imported when a case opens.
+if TYPE_CHECKING:
+    from .annotations.panel import AnnotationPanel
+    from .exhibits import ExhibitsPanel
+    from .review import ReviewSession
 
 log = logging.getLogger(__name__)
 APP_TITLE = "bwv-review"
@@ -138,6 +137,11 @@ class MainWindow(WindowActions, QMainWindow):
 
     # -- cases -------------------------------------------------------------------------------------
     def open_case(self, path, readonly: bool = False) -> bool:
+        from ..core.store import CaseStore
+        from .annotations.panel import AnnotationPanel
+        from .exhibits import ExhibitsPanel
+        from .review import ReviewSession
+
         try:
             store = CaseStore.open(Path(path), readonly=readonly)
         except ReviewError as exc:
@@ -252,6 +256,9 @@ class MainWindow(WindowActions, QMainWindow):
     def new_case(self) -> None:
         if not self.ensure_reviewer():
             return
+        from ..core.store import CaseStore
+        from .dialogs.case import NewCaseDialog
+
         dialog = NewCaseDialog(Path.home(), self)
         if dialog.exec() != NewCaseDialog.DialogCode.Accepted:
             return
@@ -266,6 +273,8 @@ class MainWindow(WindowActions, QMainWindow):
         self.open_case(path)
 
     def open_sample(self) -> None:
+        from . import sample
+
         try:
             path = sample.open_sample()
         except ReviewError as exc:
@@ -326,15 +335,20 @@ class MainWindow(WindowActions, QMainWindow):
             self._boxes.remove(box)
 
     def edit_settings(self) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        from .dialogs.settings import SettingsDialog
+        from .theme import apply_theme
+
         dialog = SettingsDialog(self.settings, self)
         if dialog.exec() == SettingsDialog.DialogCode.Accepted:
-            from PySide6.QtWidgets import QApplication
-
             apply_theme(QApplication.instance(), self.settings.theme)
             self.player.rewind_on_pause_ms = int(self.settings.rewind_on_pause_s * 1000)
             self.reviewer_label.setText(f"Reviewer: {self.settings.reviewer}")
 
     def show_keyboard(self) -> None:
+        from .dialogs.keyboard_sheet import KeyboardSheet
+
         self._sheet = KeyboardSheet(self)
         self._sheet.open()
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import bisect
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
 from ..core.model import Annotation, Exhibit
-from ..core.store import CaseStore
 from ..core.timecode import format_ms
 from . import commands
 from .annotations.model import AnnotationTableModel
@@ -23,6 +23,9 @@ from .coverage import CoverageRecorder
 from .exhibits import ExhibitsModel
 from .keyboard import SPEEDS
 from .settings import Settings
+
+if TYPE_CHECKING:  # the case file (sqlite_utils) loads when a case opens
+    from ..core.store import CaseStore
 
 log = logging.getLogger(__name__)
 POLL_MS = 1000

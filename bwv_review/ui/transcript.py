@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import (
@@ -40,7 +41,9 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.timecode import format_ms
-from ..core.transcripts import Segment, TranscriptRun, Word, all_words, search
+
+if TYPE_CHECKING:  # core.transcripts loads the case file (sqlite_utils): not needed at start
+    from ..core.transcripts import Segment, TranscriptRun, Word
 
 DOCK_TITLE = "Transcript (machine draft \u2014 unverified)"
 CURRENT = QColor(255, 213, 79)  # the word being spoken
@@ -298,6 +301,8 @@ class TranscriptPane(QWidget):
 
     def show_draft(self, run: TranscriptRun, segments: list[Segment]) -> None:
         self.view.set_segments(segments)
+        from ..core.transcripts import all_words
+
         words = all_words(segments)
         unsure = sum(w.low_confidence for w in words)
         self.info.setText(f"Model {run.model}, {made_at(run.finished)}: {len(words)} words, "
@@ -330,6 +335,8 @@ class TranscriptPane(QWidget):
 
     # -- search -------------------------------------------------------------------------------
     def _search(self, text: str) -> None:
+        from ..core.transcripts import search
+
         self.hit_starts = search(self.view.words, text)
         n = len([t for t in text.split() if t.strip()])
         self.view.set_hits([i + k for i in self.hit_starts for k in range(n)])

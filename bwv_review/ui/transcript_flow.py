@@ -16,13 +16,26 @@ import logging
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 
-from ..core import transcribe, transcripts
 from ..core.errors import ReviewError
 from . import commands
 from .transcript import DOCK_TITLE, TranscriptPane, made_at
 from .workers import Task
 
 log = logging.getLogger(__name__)
+
+
+# core.transcribe (numpy, PyAV) and core.transcripts (the case file) load when a case opens,
+# not with the window: the start page needs neither. Looked up on the module at each call.
+def _transcribe():
+    from ..core import transcribe
+
+    return transcribe
+
+
+def _transcripts():
+    from ..core import transcripts
+
+    return transcripts
 
 
 class TranscriptFlow(QObject):
@@ -38,7 +51,7 @@ class TranscriptFlow(QObject):
         self.dock.setWidget(self.pane)
         self.dock.hide()
         self._placed = False
-        self.usable, self.sentence = False, transcribe.INSTALL_HINT
+        self.usable, self.sentence = False, "Open a case and an exhibit first."  # check_status() says more
         self.transcribe_action = window._action("Transcribe this exhibit\u2026", self.transcribe,
                                                 tip="Make a machine draft of what is said (on this computer)")
         self.model_action = window._action("Transcription model folder\u2026", self.choose_model,
@@ -89,7 +102,7 @@ class TranscriptFlow(QObject):
 
     def check_status(self) -> None:
         """Whether transcription can run here (the extra installed, a model folder found)."""
-        self.usable, self.sentence = transcribe.status(self.window.settings.transcribe_model or None)
+        self.usable, self.sentence = _transcribe().status(self.window.settings.transcribe_model or None)
         self._update_actions()
 
     def _exhibit(self):
@@ -127,8 +140,8 @@ class TranscriptFlow(QObject):
                 timeline.set_transcript([])
             return
         store = self.session.store
-        run = transcripts.current_run(store, ex)
-        segments = transcripts.segments(store, ex) if run is not None else []
+        run = _transcripts().current_run(store, ex)
+        segments = _transcripts().segments(store, ex) if run is not None else []
         if hasattr(timeline, "set_transcript"):
             timeline.set_transcript(segments)
         if run is not None:
@@ -139,7 +152,7 @@ class TranscriptFlow(QObject):
         if why is None:
             sentence = (f"No machine draft for {ex.ref}.\n\nTranscribe\u2026 makes one on this computer (nothing "
                         "is sent anywhere). It is a draft to check against the sound, never evidence on its own.")
-        elif not transcribe.available():
+        elif not _transcribe().available():
             sentence = f"No machine draft for {ex.ref}. Transcribe\u2026 needs the transcribe extra.\n\n{why}"
         else:
             sentence = f"No machine draft for {ex.ref}.\n\n{why}"
@@ -172,7 +185,7 @@ class TranscriptFlow(QObject):
             session.message.emit(f"No category is bound to key {key}.")
             return
         try:
-            ann = transcripts.annotation_from_words(session.store, ex, words, cat.id, reviewer=session.actor())
+            ann = _transcripts().annotation_from_words(session.store, ex, words, cat.id, reviewer=session.actor())
         except ReviewError as exc:
             session.error.emit(str(exc))
             return
@@ -203,7 +216,7 @@ class TranscriptFlow(QObject):
             self.window.show_error(why)
             return None
         session, ex = self.session, self._exhibit()
-        run = transcripts.current_run(session.store, ex)
+        run = _transcripts().current_run(session.store, ex)
         if run is not None and not self.confirm_replace(ex.ref, run):
             return None
         path = session.store.footage_path(ex)
@@ -214,7 +227,7 @@ class TranscriptFlow(QObject):
 
         def work(progress, cancelled):
             # The worker reports in KiB (it was made for bytes): give it ms x 1024 to get ms.
-            return transcribe.transcribe_file(path, model, "en", lambda d, t: progress(d * 1024, t * 1024),
+            return _transcribe().transcribe_file(path, model, "en", lambda d, t: progress(d * 1024, t * 1024),
                                               cancelled)
 
         task = self.task = Task(work, f"transcribe {ex.ref}")
@@ -250,11 +263,11 @@ class TranscriptFlow(QObject):
             return
         try:
             ex = session.store.exhibit_by_id(exhibit_id)
-            transcripts.save_draft(session.store, ex, draft.segments, **draft.run_fields(session.actor()))
+            _transcripts().save_draft(session.store, ex, draft.segments, **draft.run_fields(session.actor()))
         except ReviewError as exc:
             self.window.show_error(str(exc))
             return
-        words = transcripts.all_words(draft.segments)
+        words = _transcripts().all_words(draft.segments)
         unsure = sum(w.low_confidence for w in words)
         session.message.emit(f"Machine draft of {ex.ref} saved: {len(words)} words, {unsure} unsure. "
                              "Check every quote against the sound.")

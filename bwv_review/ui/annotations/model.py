@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from ...core import chronology
 from ...core.model import Annotation, Category, Exhibit
-from ...core.store import CaseStore
 from ...core.timecode import clock_at, format_ms, local
+
+if TYPE_CHECKING:  # the case file (sqlite_utils) loads when a case opens
+    from ...core.store import CaseStore
 
 COLUMNS = ("File time", "Clock time", "Exhibit", "Category", "Speaker", "Text", "Status")
 COL_FILE, COL_CLOCK, COL_EXHIBIT, COL_CATEGORY, COL_SPEAKER, COL_TEXT, COL_STATUS = range(7)
