@@ -78,7 +78,7 @@ def record(
     detail: str = "",
 ) -> dict:
     """Append one audit row; the caller holds the write transaction that made the change."""
-    head = db.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+    head = db.conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
     seq, prev = (head[0], head[1]) if head else (0, GENESIS)
     row = {
         "seq": seq + 1,
@@ -93,8 +93,10 @@ def record(
         "prev_hash": prev,
     }
     row["hash"] = row_hash(row)
-    db["audit"].insert(row)
-    db.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", [row["seq"], row["hash"]])
+    # Plain SQL: this runs inside every change's transaction, so it must cost little.
+    cols = ", ".join(row)
+    db.conn.execute(f"INSERT INTO audit ({cols}) VALUES ({', '.join('?' for _ in row)})", list(row.values()))
+    db.conn.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", [row["seq"], row["hash"]])
     return row
 
 

@@ -8,7 +8,7 @@ The table, ``list`` and every export take their order from here so they always a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .model import Annotation, Category, Exhibit
 from .store import CaseStore
@@ -57,17 +57,20 @@ def build(store: CaseStore, exhibit_ref: str | None = None) -> list[Entry]:
     exhibits = {e.id: e for e in store.exhibits()}
     categories = {c.id: c for c in store.categories()}
     only = store.exhibit(exhibit_ref).id if exhibit_ref else None
-    entries = []
+    # Each exhibit's start is parsed once, not once per annotation (a case may hold 100,000).
+    starts = {i: clock_at(e.recording_start, 0) for i, e in exhibits.items()}
+    keyed = []
     for ann in store.annotations(only):
+        start = starts[ann.exhibit_id]
         ex = exhibits[ann.exhibit_id]
-        entries.append(
-            Entry(
-                ann,
-                ex,
-                categories[ann.category_id],
-                clock_at(ex.recording_start, ann.start_ms),
-                clock_at(ex.recording_start, ann.end_ms),
-            )
-        )
-    entries.sort(key=sort_key)
-    return entries
+        if start is None:
+            entry = Entry(ann, ex, categories[ann.category_id], None, None)
+            key = (1, 0.0, ex.ref.casefold(), ann.start_ms, ann.id or 0)
+        else:
+            begin = start + timedelta(milliseconds=ann.start_ms)
+            end = None if ann.end_ms is None else start + timedelta(milliseconds=ann.end_ms)
+            entry = Entry(ann, ex, categories[ann.category_id], begin, end)
+            key = (0, start.timestamp() + ann.start_ms / 1000.0, "", ann.start_ms, ann.id or 0)
+        keyed.append((key, entry))
+    keyed.sort(key=lambda pair: pair[0])
+    return [entry for _, entry in keyed]

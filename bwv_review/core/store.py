@@ -28,6 +28,27 @@ from .model import STATUSES, Annotation, Case, Category, Exhibit, from_row, inse
 from .timecode import format_ms, now_iso
 
 CASE_SUFFIX = ".bwvcase"
+# Plain SQL for the per-action writes: sqlite-utils' insert()/get()/update() look the
+# schema up on every call (about 20 extra statements per annotation), which is most of
+# the cost of a commit beyond the fsync itself. sqlite-utils still owns schema and queries.
+def _select(conn: sqlite3.Connection, table: str, rid: int) -> dict | None:
+    cur = conn.execute(f"SELECT * FROM [{table}] WHERE id = ?", [rid])
+    row = cur.fetchone()
+    return None if row is None else dict(zip([d[0] for d in cur.description], row, strict=True))
+
+
+def _insert(conn: sqlite3.Connection, table: str, row: dict) -> int:
+    cols = ", ".join(f"[{c}]" for c in row)
+    marks = ", ".join("?" for _ in row)
+    return conn.execute(f"INSERT INTO [{table}] ({cols}) VALUES ({marks})", list(row.values())).lastrowid
+
+
+def _update(conn: sqlite3.Connection, table: str, rid: int, changes: dict) -> None:
+    if changes:
+        sets = ", ".join(f"[{c}] = ?" for c in changes)
+        conn.execute(f"UPDATE [{table}] SET {sets} WHERE id = ?", [*changes.values(), rid])
+
+
 def _writable(path: Path) -> bool:
     # The read-only flag counts even for an administrator who could write anyway, and
     # SQLite needs to create the -wal file beside the case.
@@ -81,7 +102,7 @@ class CaseStore:
             with store.transaction():
                 row = {"id": 1, **to_row(case)}
                 row["reviewers"] = schema.dumps_list(case.reviewers)
-                store.db["case_info"].insert(row)
+                _insert(store.db.conn, "case_info", row)
                 audit.record(store.db, reviewer, "case.create", "case_info", 1, after=store._row("case_info", 1))
                 for cat in schema.default_categories():
                     store._insert_category(cat, reviewer)
@@ -172,11 +193,11 @@ class CaseStore:
                 conn.execute("ROLLBACK")
 
     def _row(self, table: str, rid: int) -> dict:
-        return dict(self.db[table].get(rid))
+        return _select(self.db.conn, table, rid)
 
     # -- case ----------------------------------------------------------------------
     def case(self) -> Case:
-        row = dict(self.db["case_info"].get(1))
+        row = self._row("case_info", 1)
         row["reviewers"] = schema.loads_list(row["reviewers"])
         return from_row(Case, row)
 
@@ -185,7 +206,7 @@ class CaseStore:
             changes["reviewers"] = schema.dumps_list(changes["reviewers"])
         with self.transaction():
             before = self._row("case_info", 1)
-            self.db["case_info"].update(1, changes)
+            _update(self.db.conn, "case_info", 1, changes)
             audit.record(self.db, actor, "case.update", "case_info", 1, before, self._row("case_info", 1))
         return self.case()
 
@@ -228,7 +249,10 @@ class CaseStore:
         return self._exhibit(rows[0])
 
     def exhibit_by_id(self, exhibit_id: int) -> Exhibit:
-        return self._exhibit(self.db["exhibit"].get(exhibit_id))
+        row = self._row("exhibit", exhibit_id)
+        if row is None:
+            raise ReviewError(f"No exhibit {exhibit_id} in this case.")
+        return self._exhibit(row)
 
     def add_exhibit(self, exhibit: Exhibit, actor: str) -> Exhibit:
         if not exhibit.ref.strip():
@@ -244,7 +268,7 @@ class CaseStore:
                 )
             exhibit.added = exhibit.added or now_iso()
             exhibit.added_by = exhibit.added_by or actor
-            rid = self.db["exhibit"].insert(to_row(exhibit)).last_pk
+            rid = _insert(self.db.conn, "exhibit", to_row(exhibit))
             audit.record(self.db, actor, "exhibit.add", "exhibit", rid, after=self._row("exhibit", rid))
         return self.exhibit_by_id(rid)
 
@@ -252,7 +276,7 @@ class CaseStore:
         ex = self.exhibit(ref)
         with self.transaction():
             before = self._row("exhibit", ex.id)
-            self.db["exhibit"].update(ex.id, changes)
+            _update(self.db.conn, "exhibit", ex.id, changes)
             audit.record(self.db, actor, action, "exhibit", ex.id, before, self._row("exhibit", ex.id))
         return self.exhibit_by_id(ex.id)
 
@@ -269,7 +293,7 @@ class CaseStore:
         raise ReviewError(f"No category {slug_or_name!r} in this case (categories: {known}).")
 
     def _insert_category(self, cat: Category, actor: str) -> int:
-        rid = self.db["category"].insert(to_row(cat)).last_pk
+        rid = _insert(self.db.conn, "category", to_row(cat))
         audit.record(self.db, actor, "category.add", "category", rid, after=self._row("category", rid))
         return rid
 
@@ -282,7 +306,7 @@ class CaseStore:
         cat = self.category(slug)
         with self.transaction():
             before = self._row("category", cat.id)
-            self.db["category"].update(cat.id, changes)
+            _update(self.db.conn, "category", cat.id, changes)
             audit.record(self.db, actor, "category.update", "category", cat.id, before, self._row("category", cat.id))
         return from_row(Category, self._row("category", cat.id))
 
@@ -294,7 +318,9 @@ class CaseStore:
             sql += " WHERE exhibit_id = ?"
             args.append(exhibit_id)
         sql += " ORDER BY exhibit_id, start_ms, id"
-        return [from_row(Annotation, r) for r in self.db.query(sql, args)]
+        cur = self.db.conn.execute(sql, args)
+        names = [d[0] for d in cur.description]
+        return [Annotation(**dict(zip(names, row, strict=True))) for row in cur]
 
     def annotation(self, annotation_id: int) -> Annotation:
         row = self.db.execute("SELECT 1 FROM annotation WHERE id = ?", [annotation_id]).fetchone()
@@ -332,7 +358,7 @@ class CaseStore:
         ann.updated = stamp
         ann.reviewer = ann.reviewer or actor
         with self.transaction():
-            rid = self.db["annotation"].insert(insert_row(ann)).last_pk
+            rid = _insert(self.db.conn, "annotation", insert_row(ann))
             audit.record(self.db, actor, action, "annotation", rid, after=self._row("annotation", rid))
         return self.annotation(rid)
 
@@ -344,7 +370,7 @@ class CaseStore:
         changes["updated"] = now_iso()
         with self.transaction():
             before = self._row("annotation", annotation_id)
-            self.db["annotation"].update(annotation_id, changes)
+            _update(self.db.conn, "annotation", annotation_id, changes)
             audit.record(self.db, actor, action, "annotation", annotation_id, before, self._row("annotation", annotation_id))
         return self.annotation(annotation_id)
 
@@ -352,7 +378,7 @@ class CaseStore:
         current = self.annotation(annotation_id)
         with self.transaction():
             before = self._row("annotation", annotation_id)
-            self.db["annotation"].delete(annotation_id)
+            self.db.conn.execute("DELETE FROM annotation WHERE id = ?", [annotation_id])
             audit.record(self.db, actor, action, "annotation", annotation_id, before=before)
         return current
 
@@ -419,7 +445,7 @@ class CaseStore:
                 if ann.event == event:
                     continue
                 before = self._row("annotation", ann.id)
-                self.db["annotation"].update(ann.id, {"event": event, "updated": now_iso()})
+                _update(self.db.conn, "annotation", ann.id, {"event": event, "updated": now_iso()})
                 audit.record(self.db, actor, "annotation.link", "annotation", ann.id, before,
                              self._row("annotation", ann.id))
         return event
