@@ -208,11 +208,14 @@ def waveform_figures(hour: Path, ten: Path | None = None, rounds: int = 2) -> li
             "met": ours.wall / ff.wall <= 1.5, "absolute_s": round(ours.wall, 2),
             "cpu_ratio": round(ours.cpu / ff.cpu, 2)}]
     if ten is not None:
-        short = min((cold_waveform(ten) for _ in range(rounds)), key=lambda t: t.wall)
-        growth = ours.wall / short.wall
+        # CPU seconds, not wall: the two lengths are timed at different moments of a shared
+        # machine, and the analysis runs on one thread, so its CPU time is its work.
+        short = min((cold_waveform(ten) for _ in range(rounds)), key=lambda t: t.cpu)
+        long = min(ourss, key=lambda t: t.cpu)
+        growth = long.cpu / short.cpu
         out.append({"name": "how costs grow: waveform, 60 min vs 10 min", "value": round(growth, 2),
-                    "unit": "x the 10-minute time", "reference": f"10 min {short.wall:.1f} s, 60 min {ours.wall:.1f} s; "
-                    "linear is 6x", "target": "roughly linear or better (<= 6.6x)", "met": growth <= 6.6})
+                    "unit": "x the 10-minute CPU time", "reference": f"10 min {short.cpu:.1f} s, 60 min {long.cpu:.1f} s "
+                    "CPU; linear is 6x", "target": "roughly linear or better (<= 6.6x)", "met": growth <= 6.6})
     return out
 
 
