@@ -19,6 +19,15 @@ frame cv2 decodes is identified by its timestamp (offset calibrated on the first
 if a seek lands past the target we seek further back (finally to the start, always exact)
 and read forward, grabbing without converting until the wanted frames.
 
+cv2's pre-roll has a price: for a frame in the first 16 of its GOP, cv2 decodes the whole
+previous GOP as well. Those jumps are made with PyAV instead (``_AvReader``): seek to the
+frame's own keyframe and decode forward, each frame again identified by its timestamp
+against the index. PyAV's frame times are checked against the index on the first frames
+of the file before it is trusted with any jump (else cv2 does them all), and its pictures
+come out of the same swscale conversion cv2 uses (yuv -> BGR24, bicubic, default
+colourspace), so a frame looks the same whichever decoder reached it. Playback then reads
+on with whichever decoder made the last jump.
+
 Recent frames are kept in a byte-bounded LRU cache (96 MB: 16 frames of 1080p, what
 stepping back needs; the player keeps its own read-ahead, so playing forward needs no
 more). A jump
@@ -37,6 +46,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
+import av
 import cv2
 import numpy as np
 
@@ -116,6 +126,59 @@ class FrameCache:
         self.bytes = 0
 
 
+class _AvReader:
+    """PyAV decoding of the footage's video stream, for the jumps cv2 makes expensively.
+
+    Speaks the part of cv2.VideoCapture that VideoSource uses (grab, retrieve, release),
+    with the time of the frame held in index time (``index_ms``) instead of cv2's.
+    """
+
+    def __init__(self, path: Path, index: FrameIndex):
+        self._container = av.open(os.fspath(path), metadata_errors="replace")
+        self._stream = self._container.streams.video[0]
+        self._stream.thread_type = "AUTO"
+        self._base = self._stream.time_base
+        self._index = index
+        self._frames = None
+        self._frame = None
+
+    def seek(self, frame: int) -> None:
+        """Position at the keyframe at or before frame ``frame`` (by its presentation time)."""
+        index = self._index
+        pts = round((index.times_ms[frame] / 1000 + index.origin_s) / self._base)
+        self._container.seek(pts, stream=self._stream, backward=True)
+        self._frames = self._container.decode(self._stream)
+        self._frame = None
+
+    def rewind(self) -> None:
+        self._container.seek(0, stream=self._stream, backward=True)  # to the first packet
+        self._frames = self._container.decode(self._stream)
+        self._frame = None
+
+    def grab(self) -> bool:
+        try:
+            self._frame = next(self._frames) if self._frames is not None else None
+        except (StopIteration, av.error.FFmpegError):
+            self._frame = None
+        return self._frame is not None
+
+    def index_ms(self) -> float | None:
+        """The held frame's presentation time in index time (ms from frame 0), if it has one."""
+        if self._frame is None or self._frame.pts is None:
+            return None
+        return float(self._frame.pts * self._base) * 1000 - self._index.origin_s * 1000
+
+    def retrieve(self) -> tuple[bool, np.ndarray | None]:
+        if self._frame is None:
+            return False, None
+        # What cv2 does: sws_scale to BGR24 with SWS_BICUBIC and default colour details.
+        return True, self._frame.to_ndarray(format="bgr24", interpolation="BICUBIC")
+
+    def release(self) -> None:
+        self._frames = self._frame = None
+        self._container.close()
+
+
 class VideoSource:
     """One footage file: metadata, exact frames by time or number, sequential reading.
 
@@ -135,6 +198,10 @@ class VideoSource:
         self._lock = threading.RLock()
         self._info: MediaInfo | None = None
         self._cap: cv2.VideoCapture | None = None
+        # PyAV, for jumps to the first frames of a GOP; active while it holds the position.
+        self._av: _AvReader | None = None
+        self._av_ok: bool | None = None  # its frame times agree with the index (None: untested)
+        self._on_av = False
         self._next: int | None = None  # the frame cv2's next grab returns, when known
         self._last = -1  # the frame handed out last (next_frame continues from it)
         # Learnt when cv2 opens the file (see _capture and _calibrate).
@@ -194,6 +261,9 @@ class VideoSource:
             if self._cap is not None:
                 self._cap.release()
             self._cap = None
+            if self._av is not None:
+                self._av.release()
+            self._av, self._on_av = None, False
             self._next = None
             self.cache.clear()
 
@@ -238,22 +308,43 @@ class VideoSource:
         return full if cost_per_frame(full) <= cost_per_frame(lean) else lean
 
     def _decoded_from(self, first: int) -> int:
+        """The keyframe a seek to frame ``first`` starts decoding from."""
+        if self._av_covers(first):
+            return self.index.keyframe_before(first)
+        return self._cv2_decoded_from(first)
+
+    def _cv2_decoded_from(self, first: int) -> int:
         """The keyframe cv2 starts decoding from when asked to seek to frame ``first``."""
         index = self.index
         return index.keyframe_before(index.at(index.times_ms[first] - self._preroll_ms))
 
+    def _av_covers(self, first: int) -> bool:
+        """A seek to ``first`` goes through PyAV: cv2's pre-roll would reach the previous GOP."""
+        if self._av_ok is False:
+            return False
+        index = self.index
+        key = index.keyframe_before(first)
+        return key > 0 and index.times_ms[first] - index.times_ms[key] < self._preroll_ms
+
     def _same_preroll_start(self, i: int) -> int:
         """The earliest frame whose seek decodes from the same keyframe as a seek to ``i``."""
+        if self._av_covers(i):  # PyAV decodes every frame from the keyframe on from it
+            return self.index.keyframe_before(i)
         times = self.index.times_ms
         return min(i, bisect.bisect_left(times, times[self._decoded_from(i)] + self._preroll_ms))
 
+    def _active(self):
+        """The decoder that holds the position ``_next`` refers to."""
+        return self._av if self._on_av else self._cap
+
     def _decode(self, i: int, first: int) -> Frame:
         """Decode up to frame ``i``, keeping the pictures of frames ``first``..``i``."""
-        cap = self._capture()
-        current = None  # the frame cv2 holds, grabbed but not yet converted
+        self._capture()
+        cap = self._active()
+        current = None  # the frame the decoder holds, grabbed but not yet converted
         if not self._forward_is_cheaper(first):
             current = self._seek(first)
-            cap = self._cap  # a rewind may have reopened it
+            cap = self._active()  # a rewind may have reopened cv2, or PyAV made the jump
         retries = 0
         while True:
             if current is None:
@@ -288,7 +379,12 @@ class VideoSource:
         return key <= here or first - here <= first - key + FORWARD_SLACK
 
     def _seek(self, first: int) -> int | None:
-        """Put cv2 at or before ``first``; returns the frame it now holds (None: none yet)."""
+        """Put a decoder at or before ``first``; returns the frame it now holds (None: none yet)."""
+        if self._av_covers(first):
+            landed = self._seek_av(first)
+            if landed is not None:
+                return landed
+        self._on_av = False
         times = self.index.times_ms
         for target in self._seek_targets(first):
             if target == 0 or not self._times_trusted:
@@ -298,12 +394,49 @@ class VideoSource:
             self._next = None
             landed = self._grab(self._cap)
             if landed is not None:
-                self.prerolled += max(0, landed - self._decoded_from(target))
+                self.prerolled += max(0, landed - self._cv2_decoded_from(target))
             if landed is not None and landed <= first:
                 return landed
             log.debug("seek for frame %d of %s landed at %s", first, self.path.name, landed)
         self._rewind()
         return None
+
+    def _seek_av(self, first: int) -> int | None:
+        """PyAV from the keyframe before ``first``: the frame it holds, None if it cannot."""
+        try:
+            if self._av is None:
+                self._av = _AvReader(self.path, self.index)
+                self._av_ok = self._av_times_agree()
+            if not self._av_ok:
+                return None
+            self.seeks += 1
+            self._av.seek(self.index.keyframe_before(first))
+            self._on_av, self._next = True, None
+            landed = self._grab(self._av)
+            while landed is not None and landed < self.index.keyframe_before(first):
+                landed = self._grab(self._av)  # leading pictures of an open GOP: not ours
+        except (av.error.FFmpegError, OSError) as exc:
+            log.debug("PyAV seek for frame %d of %s failed: %s", first, self.path.name, exc)
+            landed = None
+        if landed is None or landed > first:
+            log.debug("PyAV seek for frame %d of %s landed at %s", first, self.path.name, landed)
+            self._on_av = False
+            return None
+        return landed
+
+    def _av_times_agree(self) -> bool:
+        """PyAV's first frames carry exactly the index's times (AVI with B-frames need not)."""
+        times = self.index.times_ms
+        self._av.rewind()
+        count = min(CALIBRATION_FRAMES, len(times))
+        for j in range(count):
+            if not self._av.grab():
+                return False
+            ms = self._av.index_ms()
+            if ms is None or self.index.match(ms) != j:
+                log.info("%s: PyAV frame times disagree with the index; cv2 makes every jump", self.path.name)
+                return False
+        return True
 
     def _seek_targets(self, first: int) -> list[int]:
         """The frame itself (exact for constant-rate files), then ever further back."""
@@ -371,12 +504,14 @@ class VideoSource:
         return self._offset_ms
 
     def _reopen(self) -> None:
+        self._on_av = False
         self.seeks += 1
         self._cap.release()
         self._cap = self._open_capture()
         self._next = 0
 
     def _rewind(self, counted: bool = True) -> None:
+        self._on_av = False
         self.seeks += counted
         if self._cap.get(cv2.CAP_PROP_FRAME_COUNT) > 1:
             self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)  # seeks to the start without decoding
@@ -392,7 +527,10 @@ class VideoSource:
             return None
         self.grabs += 1
         found = None
-        if self._times_trusted:
+        if isinstance(cap, _AvReader):
+            ms = cap.index_ms()
+            found = None if ms is None else self.index.match(ms)
+        elif self._times_trusted:
             found = self.index.match(cap.get(cv2.CAP_PROP_POS_MSEC) + self._cv2_offset_ms())
         if found is None:
             found = self._next  # a frame without a usable timestamp: count on
