@@ -419,8 +419,9 @@ class VideoSource:
             log.debug("PyAV seek for frame %d of %s failed: %s", first, self.path.name, exc)
             landed = None
         if landed is None or landed > first:
-            log.debug("PyAV seek for frame %d of %s landed at %s", first, self.path.name, landed)
-            self._on_av = False
+            # Seeking this file with PyAV is not to be relied on: cv2 makes the jumps from now.
+            log.info("PyAV seek for frame %d of %s landed at %s; cv2 makes every jump", first, self.path.name, landed)
+            self._on_av, self._av_ok = False, False
             return None
         return landed
 
