@@ -204,24 +204,45 @@ def _narrative(report: Report, st) -> list:
 
 
 LOG_CHUNK = 150  # rows per table: reportlab re-measures a whole table at each page split
+LOG_WIDTHS = [1.4, 1.3, 2.4, 2.2, 2.3, 6.0, 1.4]  # cm
+CELL_PADDING = 3  # points each side (_grid's LEFTPADDING and RIGHTPADDING)
+
+
+def _fitted(text: str, style: ParagraphStyle, width_cm: float, cache: dict) -> str | Paragraph:
+    """A plain string when the text is one line that fits the column as it is (a Paragraph
+    would draw it the same way at many times the cost), else a Paragraph that wraps."""
+    key = (text, width_cm)
+    found = cache.get(key)
+    if found is not None:
+        return found
+    plain = printable(text)
+    if plain == " ".join(plain.split()) and (
+        pdfmetrics.stringWidth(plain, style.fontName, style.fontSize) <= width_cm * cm - 2 * CELL_PADDING
+    ):
+        cache[key] = plain  # strings only: a Paragraph is laid out per cell and not shared
+        return plain
+    return Paragraph(_m(text), style)
 
 
 def _log(report: Report, st) -> list[Table]:
     tz = report.tz
     head = ["Clock", "Exhibit", "File time", "Category", "Speaker", "Words", "Status"]
+    w = LOG_WIDTHS
     data = []
+    fits: dict = {}
     for entry in report.quoted_entries:
         a = entry.annotation
         span = format_ms(a.start_ms) + (f"\n–{format_ms(a.end_ms)}" if a.end_ms is not None else "")
-        # Short fixed-width values as plain strings (drawn directly; a Paragraph per cell made a
-        # 10,000-row log several times slower); free text as Paragraphs so it wraps.
+        # Plain strings are drawn directly: a Paragraph per cell made a 10,000-row log several
+        # times slower. Free text becomes a Paragraph only when it has to wrap.
         data.append([clock_text(entry, tz) or "", printable(entry.exhibit.ref)[:12], span,
-                     Paragraph(_m(entry.category.name), st["cell"]), Paragraph(_m(a.speaker), st["cell"]),
-                     Paragraph(_m(a.text), st["cell"]), a.status])
+                     _fitted(entry.category.name, st["cell"], w[3], fits),
+                     _fitted(a.speaker, st["cell"], w[4], fits),
+                     _fitted(a.text, st["cell"], w[5], fits), a.status])
     tables = []
     for i in range(0, max(len(data), 1), LOG_CHUNK):
         rows = [[Paragraph(h, st["cellbold"]) for h in head], *data[i:i + LOG_CHUNK]]
-        table = _grid(rows, [1.4, 1.3, 2.4, 2.2, 2.3, 6.0, 1.4])
+        table = _grid(rows, w)
         table.setStyle(TableStyle([("FONT", (0, 1), (-1, -1), fonts()[0], 7.5, 9.5)]))
         tables.append(table)
     return tables
