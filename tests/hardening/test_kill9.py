@@ -101,3 +101,33 @@ def test_kill_during_migration(tmp_path, footage_copy):
         r = subprocess.run([sys.executable, "-m", "bwv_review", "list", path, "--json"],
                            capture_output=True, text=True, cwd=ROOT)
         assert r.returncode == 0 and json.loads(r.stdout)
+
+
+def test_kill_during_export_leaves_no_half_file(case):
+    """The export appears whole (it opens) or not at all, however the process dies."""
+    import zipfile
+
+    from bwv_review.core.export.importer import add_annotations
+    from bwv_review.core.model import Annotation
+
+    ex, cat = case.exhibit("AB/1"), case.category("disclosure")
+    add_annotations(case, [Annotation(exhibit_id=ex.id, category_id=cat.id, start_ms=i % 2000,
+                                      text=f"quote {i} " * 8, status="verified") for i in range(4000)], "me")
+    path = case.path
+    case.close()
+    out = path.with_name("statement.docx")
+    span = _timed(["export", path, "--format", "docx", "-o", out])
+    out.unlink()
+    rng = random.Random(3)
+    for _ in range(6):
+        code, _, _ = _kill_after(["export", path, "--format", "docx", "-o", out], rng.uniform(0.3, 1.0) * span)
+        if out.exists():
+            with zipfile.ZipFile(out) as docx:  # a whole file: every member reads back
+                assert docx.testzip() is None
+            assert code in (0, -9)
+            out.unlink()
+        else:
+            assert code == -9
+    store, problems = _sound(path)
+    store.close()
+    assert problems == []
