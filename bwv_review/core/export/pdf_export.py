@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import time
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -208,20 +208,60 @@ LOG_WIDTHS = [1.4, 1.3, 2.4, 2.2, 2.3, 6.0, 1.4]  # cm
 CELL_PADDING = 3  # points each side (_grid's LEFTPADDING and RIGHTPADDING)
 
 
-def _fitted(text: str, style: ParagraphStyle, width_cm: float, cache: dict) -> str | Paragraph:
-    """A plain string when the text is one line that fits the column as it is (a Paragraph
-    would draw it the same way at many times the cost), else a Paragraph that wraps."""
-    key = (text, width_cm)
+def _fitted(text: str, style: ParagraphStyle, width_cm: float, cache: dict, wrap: bool = False) -> str | Paragraph:
+    """The cell's text as a plain string when it can be drawn as one (a Paragraph draws the
+    same at many times the cost), else as a Paragraph.
+
+    A plain string is one line of single-spaced words that fits the column; with ``wrap``,
+    also text broken into lines where a Paragraph breaks it (at spaces and line breaks), as
+    long as every line fits as it is (a Paragraph splits a word wider than the column, and
+    shrinks the spaces of a line a little too wide: those stay Paragraphs).
+    """
+    key = (text, width_cm, wrap)
     found = cache.get(key)
     if found is not None:
         return found
     plain = printable(text)
-    if plain == " ".join(plain.split()) and (
-        pdfmetrics.stringWidth(plain, style.fontName, style.fontSize) <= width_cm * cm - 2 * CELL_PADDING
-    ):
+    avail = width_cm * cm - 2 * CELL_PADDING
+    width = partial(pdfmetrics.stringWidth, fontName=style.fontName, fontSize=style.fontSize)
+    if plain == " ".join(plain.split()) and width(plain) <= avail:
         cache[key] = plain  # strings only: a Paragraph is laid out per cell and not shared
         return plain
+    if wrap:
+        lines: list[str] = []
+        for line in plain.split("\n"):
+            words = line.split(" ")
+            if not line or line != " ".join(line.split()):
+                break
+            broken = _greedy_lines(words, avail, width, style.spaceShrinkage)
+            if broken is None:
+                break
+            lines += broken
+        else:
+            cache[key] = "\n".join(lines)
+            return cache[key]
     return Paragraph(_m(text), style)
+
+
+def _greedy_lines(words: list[str], avail: float, width, shrink: float) -> list[str] | None:
+    """Words joined into lines as Paragraph.breakLines joins them (a line takes the next word
+    while its words and spaces fit, allowing ``shrink`` of each space), or None when a line
+    only fits with its spaces shrunk: only a Paragraph draws that."""
+    space = width(" ")
+    lines: list[str] = []
+    line: list[str] = []
+    used = -space
+    for word in words:
+        w = width(word)
+        if line and used + space + w > avail + shrink * space * len(line):
+            lines.append(" ".join(line))
+            line, used = [], -space
+        if used + space + w > avail:
+            return None
+        line.append(word)
+        used += space + w
+    lines.append(" ".join(line))
+    return lines
 
 
 def _log(report: Report, st) -> list[Table]:
@@ -238,7 +278,7 @@ def _log(report: Report, st) -> list[Table]:
         data.append([clock_text(entry, tz) or "", printable(entry.exhibit.ref)[:12], span,
                      _fitted(entry.category.name, st["cell"], w[3], fits),
                      _fitted(a.speaker, st["cell"], w[4], fits),
-                     _fitted(a.text, st["cell"], w[5], fits), a.status])
+                     _fitted(a.text, st["cell"], w[5], fits, wrap=True), a.status])
     tables = []
     for i in range(0, max(len(data), 1), LOG_CHUNK):
         rows = [[Paragraph(h, st["cellbold"]) for h in head], *data[i:i + LOG_CHUNK]]
