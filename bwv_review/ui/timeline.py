@@ -277,12 +277,17 @@ class TimelineWidget(QWidget):
         self._changed()
 
     def set_position(self, ms: int) -> None:
-        self.position = int(ms)
+        old, self.position = self.position, int(ms)
         if self.view_span and not (self.view_start <= ms <= self.view_start + self.view_span):
             # The playhead left the view (playing on, or a seek): page to keep it in sight.
             self.view_start = self._clamp_start(ms - self.view_span * 0.1)
             self._update_scrollbar()
-        self.canvas.update()
+            self.canvas.update()
+            return
+        # Only the playhead moved: repaint where it was and where it is (the rest is cached).
+        painter = self.canvas.painter
+        self.canvas.update(painter.playhead_rect(old))
+        self.canvas.update(painter.playhead_rect(self.position))
 
     def set_waveform(self, mins, maxs) -> None:
         self.waveform = WholeFileWaveform(mins, maxs, self.duration) if len(mins) else None

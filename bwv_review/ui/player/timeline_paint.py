@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPalette, QPolygonF
+from PySide6.QtCore import QLineF, QPointF, QRect, QRectF, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPolygonF
 
 from bwv_review.core.timecode import format_ms
 
@@ -39,8 +39,20 @@ def coverage_alpha(speed: float) -> int:
 
 
 class TimelinePainter:
+    """Paints the timeline as two layers: everything but the playhead goes into a cached
+    image, made again only when what it shows changes (size, zoom and scroll, palette,
+    font, waveform, speech, transcript, marks, coverage, an interval being dragged); each
+    paint then blits it and draws the playhead. Playback moves only the playhead, so a
+    frame's repaint costs a blit, not the waveform's 1,000 lines and the labels."""
+
     def __init__(self, canvas) -> None:
         self.c = canvas
+        # A QImage, not a QPixmap: the painter and its canvas form a reference cycle, so
+        # Python's collector may free this layer on whichever thread it runs (a QPixmap
+        # must only be touched on the GUI thread; a QImage may be freed anywhere).
+        self._static: QImage | None = None
+        self._static_key: tuple | None = None
+        self.static_builds = 0  # how often the cached layer was made (tests and profiling)
 
     def layout(self) -> Bands:
         fh = self.c.fontMetrics().height()
@@ -52,11 +64,53 @@ class TimelinePainter:
             y += height + 3
         return Bands(*rects, total=int(y))
 
+    def _key(self, bands: Bands) -> tuple[tuple, tuple]:
+        """What the cached layer depends on: plain values, and the objects it draws. The
+        timeline replaces its lists, dicts and waveform when they change (never edits them
+        in place), so the objects are compared by identity; the key holds them, so an
+        identity cannot be reused by a new object while it is cached."""
+        c, t = self.c, self.c.t
+        drag = c._drag[1] if getattr(c, "_drag", None) else None
+        values = (c.width(), c.height(), c.devicePixelRatioF(), c.palette().cacheKey(), c.font().key(), bands.total,
+                  t.duration, t.view_start, t.view_span, t.status, getattr(c, "_edit", None))
+        objects = (t.waveform, t.speech_regions, t.transcript, t.markers, t.coverage, drag)
+        return values, objects
+
+    def _cached(self, key: tuple[tuple, tuple]) -> bool:
+        if self._static is None or self._static_key is None:
+            return False
+        values, objects = self._static_key
+        return values == key[0] and all(a is b for a, b in zip(objects, key[1], strict=True))
+
     def paint(self) -> None:
         c, t = self.c, self.c.t
-        p = QPainter(c)
-        pal = c.palette()
         bands = self.layout()
+        key = self._key(bands)
+        if not self._cached(key):
+            self._static = self._paint_static(bands)
+            self._static_key = key
+            self.static_builds += 1
+        p = QPainter(c)
+        p.drawImage(0, 0, self._static)
+        if t.duration and t.view_span:
+            self._playhead(p, bands)
+        p.end()
+
+    def playhead_rect(self, ms: float) -> QRect:
+        """The widget area the playhead covers at ``ms`` (what to repaint when it moves)."""
+        x = self.c.x_of(ms)
+        return QRect(int(x) - 7, 0, 15, self.c.height())
+
+    def _paint_static(self, bands: Bands) -> QImage:
+        c, t = self.c, self.c.t
+        dpr = c.devicePixelRatioF()
+        layer = QImage(max(1, round(c.width() * dpr)), max(1, round(c.height() * dpr)),
+                       QImage.Format.Format_ARGB32_Premultiplied)  # the raster backing store's format: a blit
+        layer.setDevicePixelRatio(dpr)
+        p = QPainter(layer)
+        pal = c.palette()
+        p.setFont(c.font())  # what a painter on the widget itself would start with
+        p.setPen(pal.color(c.foregroundRole()))
         p.fillRect(c.rect(), pal.color(QPalette.ColorRole.Base))
         band_bg = QColor(pal.color(QPalette.ColorRole.Text))
         band_bg.setAlpha(18)
@@ -69,11 +123,11 @@ class TimelinePainter:
             self._transcript(p, bands.transcript)
             self._marks(p, bands, pal)
             self._coverage(p, bands.coverage, pal)
-            self._playhead(p, bands)
         else:
             p.setPen(pal.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
             p.drawText(bands.wave, Qt.AlignmentFlag.AlignCenter, "No footage loaded")
         p.end()
+        return layer
 
     def _ruler(self, p: QPainter, rect: QRectF, pal: QPalette) -> None:
         c, t = self.c, self.c.t
