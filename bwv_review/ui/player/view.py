@@ -16,6 +16,13 @@ class VideoView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._image: QImage | None = None
+        # The frame scaled to the widget, with its black bars: made once per frame and size
+        # (the one smooth scale of the 1080p picture), then blitted by every paint until the
+        # frame or the size changes. A QImage, so it may be freed on any thread.
+        self._layer: QImage | None = None
+        self._layer_key: tuple | None = None
+        self._caption_font: QFont | None = None
+        self._caption_font_key: str | None = None
         self._caption = ""
         self._hover = ""
         self._message = EMPTY_TEXT
@@ -66,23 +73,43 @@ class VideoView(QWidget):
         return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
 
     # -- painting ---------------------------------------------------------------------------
-    def paintEvent(self, _event) -> None:
-        painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor(12, 12, 12))
-        if self._image is not None and not self._image.isNull():
+    def _picture_layer(self) -> QImage:
+        """The background and the scaled frame, as the widget shows them (cached)."""
+        dpr = self.devicePixelRatioF()
+        key = (self._image.cacheKey(), self.width(), self.height(), dpr)
+        if self._layer is None or self._layer_key != key:
+            layer = QImage(max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr)),
+                           QImage.Format.Format_ARGB32_Premultiplied)
+            layer.setDevicePixelRatio(dpr)
+            painter = QPainter(layer)
+            painter.fillRect(self.rect(), QColor(12, 12, 12))
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             painter.drawImage(self.picture_rect(), self._image)
+            painter.end()
+            self._layer, self._layer_key = layer, key
+        return self._layer
+
+    def paintEvent(self, _event) -> None:
+        painter = QPainter(self)
+        if self._image is not None and not self._image.isNull():
+            painter.drawImage(0, 0, self._picture_layer())
             if self._caption:
                 self._paint_caption(painter)
+        else:
+            self._layer = self._layer_key = None
+            painter.fillRect(self.rect(), QColor(12, 12, 12))
         if self._message:
             self._paint_message(painter)
         painter.end()
 
     def _paint_caption(self, painter: QPainter) -> None:
-        font = QFont(self.font())
-        font.setStyleHint(QFont.StyleHint.Monospace)
-        font.setFamilies(["DejaVu Sans Mono", "Consolas", "Menlo", "monospace"])
-        painter.setFont(font)
+        base = self.font().key()
+        if self._caption_font is None or self._caption_font_key != base:
+            font = QFont(self.font())
+            font.setStyleHint(QFont.StyleHint.Monospace)
+            font.setFamilies(["DejaVu Sans Mono", "Consolas", "Menlo", "monospace"])
+            self._caption_font, self._caption_font_key = font, base
+        painter.setFont(self._caption_font)
         metrics = painter.fontMetrics()
         pad = max(4, metrics.height() // 4)
         band = QRect(0, self.height() - metrics.height() - 2 * pad, self.width(), metrics.height() + 2 * pad)
