@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QPointF, QSize, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollBar, QToolButton, QVBoxLayout, QWidget
 
@@ -39,11 +38,15 @@ class WholeFileWaveform:
     """Min/max arrays spread evenly over the footage, reduced per pixel column on demand."""
 
     def __init__(self, mins, maxs, duration_ms: int) -> None:
+        import numpy as np  # not at import: the start page needs no numpy
+
         self.mins = np.asarray(mins, np.float32)
         self.maxs = np.asarray(maxs, np.float32)
         self.duration_ms = max(1, int(duration_ms))
 
     def envelope(self, start_ms: float, end_ms: float, columns: int):
+        import numpy as np
+
         n = len(self.mins)
         mins = np.zeros(columns, np.float32)
         maxs = np.zeros(columns, np.float32)

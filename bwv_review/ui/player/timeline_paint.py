@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
-import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPolygonF
 
@@ -135,8 +135,8 @@ class TimelinePainter:
         label_w = metrics.horizontalAdvance("00:00:00.0") + 16
         px_per_s = c.width() / (t.view_span / 1000.0)
         step = next((s for s in TICK_STEPS_S if s * px_per_s >= label_w), TICK_STEPS_S[-1])
-        first = int(np.floor(t.view_start / 1000.0 / step))
-        last = int(np.ceil((t.view_start + t.view_span) / 1000.0 / step))
+        first = math.floor(t.view_start / 1000.0 / step)
+        last = math.ceil((t.view_start + t.view_span) / 1000.0 / step)
         text = pal.color(QPalette.ColorRole.Text)
         faint = QColor(text)
         faint.setAlpha(90)
@@ -158,6 +158,8 @@ class TimelinePainter:
         mid = rect.center().y()
         colour = QColor(pal.color(QPalette.ColorRole.Highlight))
         if t.waveform is not None:
+            import numpy as np  # loaded by then (the waveform is numpy); not needed at start
+
             columns = max(1, int(rect.width()))
             mins, maxs = t.waveform.envelope(t.view_start, t.view_start + t.view_span, columns)
             half = rect.height() / 2 - 1

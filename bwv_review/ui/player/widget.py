@@ -9,6 +9,7 @@ is still busy, the newest such request replaces the waiting one, so frames are d
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
@@ -16,11 +17,13 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from . import overlay
 from .clock import MAX_SPEED, MIN_SPEED, PlaybackClock
-from .decoder import DecodeThread, FrameRequest
 from .frames import FrameTimes
 from .signal_guard import guard_signal_refcounts
 from .transport import TransportBar
 from .view import VideoView
+
+if TYPE_CHECKING:  # the decoder (numpy, and PyAV/cv2 once a file opens) loads with the first footage
+    from .decoder import DecodeThread
 
 TICK_MS = 4  # how often the clock is read while playing; well under one frame at 4x 30 fps
 # While playing, frames are decoded ahead of the clock to cover this much wall time, so a
@@ -50,12 +53,8 @@ class PlayerWidget(QWidget):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.transport)
 
-        self._decoder = DecodeThread(source_factory)
-        worker = self._decoder.worker
-        worker.opened.connect(self._on_opened)
-        worker.frameReady.connect(self._on_frame)
-        worker.failed.connect(self._on_failed)
-        worker.endOfFootage.connect(self._on_end)
+        self._source_factory = source_factory
+        self._decode_thread: DecodeThread | None = None  # started on first use: see _decoder
 
         app = QCoreApplication.instance()
         if app is not None:  # a safety net: the window should call shutdown() itself
@@ -80,6 +79,22 @@ class PlayerWidget(QWidget):
         self._reset_media()
         self._speed = 1.0
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    @property
+    def _decoder(self) -> DecodeThread:
+        """The decode thread, started when first needed (a file opens, or shutdown): the
+        start page shows no footage, so the window does not wait on numpy to start."""
+        if self._decode_thread is None:
+            from .decoder import DecodeThread
+
+            decoder = DecodeThread(self._source_factory)
+            worker = decoder.worker
+            worker.opened.connect(self._on_opened)
+            worker.frameReady.connect(self._on_frame)
+            worker.failed.connect(self._on_failed)
+            worker.endOfFootage.connect(self._on_end)
+            self._decode_thread = decoder
+        return self._decode_thread
 
     def _reset_media(self) -> None:
         self._path: Path | None = None
@@ -304,6 +319,8 @@ class PlayerWidget(QWidget):
         self._post(self._target_index)
 
     def _post(self, index: int) -> None:
+        from .decoder import FrameRequest  # loaded with the decode thread
+
         self._decoder.worker.post_frame(FrameRequest(self._generation, index=index, serial=self._serial))
 
     def _plan(self, now: float) -> None:
