@@ -222,6 +222,8 @@ def _fitted(text: str, style: ParagraphStyle, width_cm: float, cache: dict, wrap
     if found is not None:
         return found
     plain = printable(text)
+    if "\xad" in plain:  # a Paragraph hides soft hyphens, or breaks a word at one
+        return Paragraph(_m(text), style)
     avail = width_cm * cm - 2 * CELL_PADDING
     width = partial(pdfmetrics.stringWidth, fontName=style.fontName, fontSize=style.fontSize)
     if plain == " ".join(plain.split()) and width(plain) <= avail:
@@ -274,7 +276,7 @@ def _log(report: Report, st) -> list[Table]:
         a = entry.annotation
         span = format_ms(a.start_ms) + (f"\n–{format_ms(a.end_ms)}" if a.end_ms is not None else "")
         # Plain strings are drawn directly: a Paragraph per cell made a 10,000-row log several
-        # times slower. Free text becomes a Paragraph only when it has to wrap.
+        # times slower. Free text stays a Paragraph only when a plain string would look different.
         data.append([clock_text(entry, tz) or "", printable(entry.exhibit.ref)[:12], span,
                      _fitted(entry.category.name, st["cell"], w[3], fits),
                      _fitted(a.speaker, st["cell"], w[4], fits),
