@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import UTC
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     QSize,
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from ..core.model import Exhibit
 from ..core.timecode import format_ms, local, parse_instant
+from .table_model import ColumnsModel
 
 # What a reviewer scans for first (is the footage intact, how much is watched) comes
 # straight after the ref, so a narrow panel still shows it.
@@ -49,7 +49,9 @@ STATUS_COLOURS = {"verified": "#1e8449", "changed": "#c0392b", "missing": "#c039
 ExhibitRole = Qt.ItemDataRole.UserRole + 1
 
 
-class ExhibitsModel(QAbstractTableModel):
+class ExhibitsModel(ColumnsModel):
+    COLUMNS, TIPS = tuple(COLUMNS), tuple(TIPS)
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.exhibits: list[Exhibit] = []
@@ -95,24 +97,8 @@ class ExhibitsModel(QAbstractTableModel):
         self._changed(exhibit_id, COL_COVERAGE)
 
     # -- Qt model ---------------------------------------------------------------------------
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.exhibits)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
-            if role == Qt.ItemDataRole.DisplayRole:
-                return COLUMNS[section]
-            if role == Qt.ItemDataRole.ToolTipRole:
-                return TIPS[section]
-        return None
-
-    def flags(self, index: QModelIndex | QPersistentModelIndex):
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+    def row_count(self) -> int:
+        return len(self.exhibits)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not (0 <= index.row() < len(self.exhibits)):

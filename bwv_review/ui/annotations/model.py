@@ -12,12 +12,13 @@ import bisect
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from ...core import chronology
 from ...core.model import Annotation, Category, Exhibit
 from ...core.timecode import clock_at, format_ms, local
+from ..table_model import ColumnsModel
 
 if TYPE_CHECKING:  # the case file (sqlite_utils) loads when a case opens
     from ...core.store import CaseStore
@@ -67,7 +68,9 @@ def _haystack(ann: Annotation) -> str:
     return hay.lower() if hay.isascii() else hay.casefold()  # the same for ASCII, and faster
 
 
-class AnnotationTableModel(QAbstractTableModel):
+class AnnotationTableModel(ColumnsModel):
+    COLUMNS, TIPS = tuple(COLUMNS), tuple(COLUMN_TIPS)
+
     def __init__(self, store: CaseStore | None = None, parent=None):
         super().__init__(parent)
         self.store: CaseStore | None = None
@@ -192,24 +195,8 @@ class AnnotationTableModel(QAbstractTableModel):
         return [r.annotation for r in self.rows if r.annotation.exhibit_id == exhibit_id]
 
     # -- Qt model ---------------------------------------------------------------------
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt's own signature
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
-            if role == Qt.ItemDataRole.DisplayRole:
-                return COLUMNS[section]
-            if role == Qt.ItemDataRole.ToolTipRole:
-                return COLUMN_TIPS[section]
-        return None
-
-    def flags(self, index: QModelIndex | QPersistentModelIndex):
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+    def row_count(self) -> int:
+        return len(self.rows)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not (0 <= index.row() < len(self.rows)):
