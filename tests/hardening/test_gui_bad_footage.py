@@ -4,23 +4,11 @@ import pytest
 
 from bwv_review.core.store import CaseStore
 from bwv_review.ui import footage_flow
-from bwv_review.ui.main_window import MainWindow
 from tests.hardening.corpus import BAD_NAMES
 from tests.ui.conftest import review_case  # noqa: F401 - the case fixture the UI tests use
 from tests.ui.test_workspace_case import _Accepting, _open
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def window(qtbot):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.close()
-    assert win.pool.running() == 0
 
 
 @pytest.mark.parametrize("name", ["zero-bytes.mp4", "text-named.mp4", "moov-missing.mp4",

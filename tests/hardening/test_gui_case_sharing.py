@@ -6,22 +6,10 @@ import sys
 import pytest
 
 from bwv_review.ui.exhibits import COL_HASH
-from bwv_review.ui.main_window import MainWindow
 from tests.ui.conftest import review_case  # noqa: F401 - the case fixture the UI tests use
 from tests.ui.test_workspace_case import _open
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def window(qtbot):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.close()
-    assert win.pool.running() == 0
 
 
 def test_window_shows_marks_another_program_adds(qtbot, window, review_case):  # noqa: F811
