@@ -30,6 +30,7 @@ from .annotations.editor import AnnotationEditor
 from .dialogs.message import SentenceDialog
 from .footage_flow import FootageFlow, is_footage
 from .keyboard import ListKeys
+from .multicam import install as install_multicam
 from .placeholders import timeline_classes
 from .player.widget import PlayerWidget
 from .settings import Settings
@@ -94,6 +95,7 @@ class MainWindow(WindowActions, QMainWindow):
         self._build_menus()
         self._wire_static()
         self.transcript = TranscriptFlow(self)  # the machine draft's dock, menu items and runs
+        install_multicam(self)  # several cameras: watch together, align by sound, link marks
         self.reviewer_label = QLabel()
         self.statusBar().addPermanentWidget(self.reviewer_label)
         # The window's minimum is set here rather than by its layout constraining the

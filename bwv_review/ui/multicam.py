@@ -3,18 +3,14 @@
 ``install(window)`` adds "View > Watch cameras together", "Mark > Align cameras by sound…"
 and "Edit > Link selected marks as one event" (and its Unlink) to a MainWindow, so the
 window itself needs one line. Windows opened from here close (and join their threads)
-when the case closes or the window does.
+when the case closes or the window does. Everything behind them (the store, numpy, PyAV)
+is imported when first used, so the start page stays quick to appear.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction
-
-from ..core.timecode import clock_at
-from .dialogs.align import AlignDialog
-from .linking import link_selected, unlink_selected
-from .synced import open_synced_view
 
 
 def _menu(window, title: str):
@@ -37,9 +33,9 @@ class MultiCamera(QObject):
         self._add(_menu(window, "Mark"), "align", "Align cameras by sound\u2026", self.align,
                   "Find where one exhibit sits on another's clock by their shared sound, check it, store it")
         edit = _menu(window, "Edit")
-        self._add(edit, "link", "Link selected marks as one event", lambda: link_selected(self.window),
+        self._add(edit, "link", "Link selected marks as one event", self.link,
                   "The same words heard on several cameras: quoted once in a statement, citing each exhibit")
-        self._add(edit, "unlink", "Unlink mark from its event", lambda: unlink_selected(self.window),
+        self._add(edit, "unlink", "Unlink mark from its event", self.unlink,
                   "Take the selected mark out of its linked event")
         window.caseOpened.connect(lambda _session: self.close_all())
         window.installEventFilter(self)
@@ -63,10 +59,23 @@ class MultiCamera(QObject):
         self.open_windows.append(win)
         win.destroyed.connect(lambda *_a, w=win: self.open_windows.remove(w) if w in self.open_windows else None)
 
+    def link(self):
+        from .linking import link_selected  # noqa: PLC0415 - loaded when first used
+
+        return link_selected(self.window)
+
+    def unlink(self) -> None:
+        from .linking import unlink_selected  # noqa: PLC0415
+
+        unlink_selected(self.window)
+
     def watch_together(self):
         store = self._store()
         if store is None:
             return None
+        from ..core.timecode import clock_at  # noqa: PLC0415
+        from .synced import open_synced_view  # noqa: PLC0415
+
         self.window.player.pause()  # one sound at a time
         view = open_synced_view(self.window, store)
         self._keep(view)
@@ -84,6 +93,8 @@ class MultiCamera(QObject):
         if len(store.exhibits()) < 2:
             self.window.statusBar().showMessage("Aligning needs two exhibits of the same scene.", 6000)
             return None
+        from .dialogs.align import AlignDialog  # noqa: PLC0415 - numpy and PyAV only when aligning
+
         dialog = AlignDialog(self.window, store, self.window.settings)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.applied.connect(self._clock_changed)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from bwv_review.ui.main_window import MainWindow
-from bwv_review.ui.multicam import install
 
 pytestmark = pytest.mark.gui
 
@@ -26,7 +25,7 @@ def _menu_texts(win, title):
 
 
 def test_menu_items_open_the_views_and_close_with_the_case(qtbot, win):
-    multicam = getattr(win, "multicam", None) or install(win)
+    multicam = win.multicam  # installed by the window itself
     assert "Watch cameras together" in _menu_texts(win, "View")
     assert "Align cameras by sound\u2026" in _menu_texts(win, "Mark")
     assert "Link selected marks as one event" in _menu_texts(win, "Edit")
