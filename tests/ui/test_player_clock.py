@@ -1,0 +1,83 @@
+"""The playback clock (timer or sound master) and the PySide6 6.12.0 reference guard."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QElapsedTimer
+
+from bwv_review.ui.player import clock as clock_mod
+
+pytestmark = pytest.mark.gui
+
+
+def test_timer_clock_runs_at_the_speed_asked(qtbot):
+    clock = clock_mod.PlaybackClock()
+    wall = QElapsedTimer()
+    clock.set_rate(2.0)
+    wall.start()
+    clock.start(1000)
+    qtbot.waitUntil(lambda: clock.position() >= 1400, timeout=2000)
+    expected = 1000 + 2.0 * wall.nsecsElapsed() / 1e6
+    assert abs(clock.position() - expected) < 10
+    clock.set_rate(0.5)  # a change of speed does not jump the clock
+    before = clock.position()
+    assert 0 <= clock.position() - before < 5
+    clock.stop()
+    frozen = clock.position()
+    qtbot.wait(20)
+    assert clock.position() == frozen
+    clock.seek(250)
+    assert clock.position() == 250
+
+
+def test_sound_clock_interpolates_and_follows_the_sound(qtbot):
+    """The sound-master logic, fed positions by hand (no audio device in tests)."""
+    clock = clock_mod.PlaybackClock()
+    clock._sound = True
+    clock.start(0)  # no player: it waits for the sound to start
+    assert clock.position() == 0
+    clock._on_sound_position(0)  # the echo of our own setPosition: still waiting
+    assert clock._awaiting_sound
+    clock._on_sound_position(20)
+    assert not clock._awaiting_sound
+    qtbot.waitUntil(lambda: clock.position() >= 60, timeout=1000)  # runs on between reports
+    # a small disagreement is eased in; the clock never runs backwards
+    here = clock.position()
+    clock._on_sound_position(int(here) - 30)
+    assert clock.position() >= here
+    # a large jump ahead (the sound skipped) is taken at once
+    clock._on_sound_position(int(clock.position()) + 500)
+    assert clock.position() >= here + 499
+    # if the sound stops reporting, the picture stops too (after the interpolation cap)
+    at = clock._anchor_ms
+    clock._elapsed.start()
+    qtbot.waitUntil(lambda: clock.position() >= at + clock_mod.MAX_INTERPOLATION_MS - 1, timeout=2000)
+    qtbot.wait(50)
+    assert clock.position() <= at + clock_mod.MAX_INTERPOLATION_MS + 1
+
+
+def test_refcount_guard_keeps_true_and_none_alive():
+    """PySide6 6.12.0 drops a reference to True per emit and to None per void call."""
+    import sys
+
+    from PySide6.QtCore import QObject, Signal
+
+    from bwv_review.ui.player.signal_guard import (
+        emit_leaks_true,
+        guard_signal_refcounts,
+        void_call_leaks_none,
+    )
+
+    class Pinger(QObject):
+        ping = Signal(int)
+
+    guard_signal_refcounts()
+    pinger, timer = Pinger(), QElapsedTimer()
+    for i in range(5000):
+        pinger.ping.emit(i)
+        timer.start()
+    if sys.version_info < (3, 12):
+        if emit_leaks_true():
+            assert sys.getrefcount(True) > 1 << 40
+        if void_call_leaks_none():
+            assert sys.getrefcount(None) > 1 << 40
