@@ -12,6 +12,7 @@ joined) when the window closes.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
@@ -281,6 +282,11 @@ class SyncedView(QMainWindow):
         for pane in self.panes:
             if pane.player.is_playing():
                 pane.player.pause()
+        lead = self.sound_pane()
+        if lead is not None and lead.camera.inside(now):
+            # Stop on the start of the heard camera's frame, so the clock shown is its caption's.
+            frame = lead.camera.frame_ms
+            now = lead.camera.start_ms + math.floor(lead.camera.file_ms(now) / frame + 1e-6) * frame
         self.seek_clock(now)  # every camera settles on the frame for the same instant
         self._set_play_button()
 

@@ -110,6 +110,8 @@ def test_playing_keeps_the_cameras_in_step(qtbot, view):
     # Paused, both settle on the frame for the same instant: CD/1 is 25 frames behind.
     qtbot.waitUntil(lambda: shown_index(ab) is not None and shown_index(cd) is not None
                     and shown_index(ab) - shown_index(cd) == 25, timeout=5000)
+    # ... and the clock shown is the heard camera's frame start (what its caption says).
+    assert (view.clock_ms() - ab.camera.start_ms) == pytest.approx(shown_index(ab) * 40, abs=0.01)
     # A follower that has drifted is brought back within a frame.
     view.play()
     qtbot.waitUntil(lambda: cd.player.is_playing(), timeout=5000)
