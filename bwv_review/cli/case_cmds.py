@@ -130,6 +130,8 @@ def cmd_list(args) -> int:
             if e.annotation.end_ms is not None:
                 span += "-" + format_ms(e.annotation.end_ms)
             speaker = f" {e.annotation.speaker}:" if e.annotation.speaker else ""
+            if e.annotation.event is not None:
+                span += f" (event {e.annotation.event})"
             print(f"{e.annotation.id:>5}  {when}  {e.exhibit.ref} {span}  [{e.category.slug}] "
                   f"{e.annotation.status}{speaker} {e.annotation.text!r}")
     return 0

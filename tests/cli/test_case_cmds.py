@@ -143,3 +143,15 @@ def test_cli_imports_no_qt():
             "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6'))))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.stdout.strip() == "[]", r.stdout + r.stderr
+
+
+def test_list_shows_linked_events(cli, new_case, tmp_path):
+    from tests.footage import write_clip
+    other = write_clip(new_case.parent / "AB-1.mkv", frames=50, fps=25, size=(160, 120))
+    assert cli("add", new_case, other, "--exhibit", "AB/1", "--start", "2019-07-01T23:34:54+01:00").returncode == 0
+    for ex, at in [("CD/1", "1.0"), ("AB/1", "2.0")]:
+        assert cli("annotate", new_case, "--exhibit", ex, "--at", at, "--category", "disclosure",
+                   "--text", "He strangled me.").returncode == 0
+    assert cli("link", new_case, "1", "2").returncode == 0
+    r = cli("list", new_case)
+    assert r.stdout.count("(event 1)") == 2
