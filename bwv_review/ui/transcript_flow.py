@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 from ..core.errors import ReviewError
 from . import commands
 from .transcript import DOCK_TITLE, TranscriptPane, made_at
-from .workers import Task
+from .workers import Task, preload_worker_modules
 
 log = logging.getLogger(__name__)
 
@@ -230,6 +230,7 @@ class TranscriptFlow(QObject):
             return _transcribe().transcribe_file(path, model, "en", lambda d, t: progress(d * 1024, t * 1024),
                                               cancelled)
 
+        preload_worker_modules("ctranslate2", "faster_whisper")  # imported here, not in the worker
         task = self.task = Task(work, f"transcribe {ex.ref}")
         dialog = self.progress = QProgressDialog(f"Transcribing exhibit {ex.ref} on this computer\u2026", "Cancel",
                                                  0, 0, self.window)

@@ -9,6 +9,7 @@ started and joins them on shutdown (tests fail on threads left running).
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 import time
@@ -19,6 +20,45 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from ..core.errors import Cancelled, ReviewError
 
 log = logging.getLogger(__name__)
+
+# Modules that code running in worker threads uses. Each is imported here, on the GUI
+# thread, before any worker starts: a module's *first* import in a QThread runs through
+# shiboken's import hook, which can crash the interpreter (segfault in
+# shibokensupport.feature while the GUI thread runs the event loop; seen in an export).
+WORKER_MODULES = (
+    "bwv_review.core.evidence",
+    "bwv_review.core.media",
+    "bwv_review.core.frames",
+    "bwv_review.core.audio",
+    "bwv_review.core.speech",
+    "bwv_review.core.align",
+    "bwv_review.core.stills",
+    "bwv_review.core.transcripts",
+    "bwv_review.core.export.docx_export",
+    "bwv_review.core.export.pdf_export",
+    "bwv_review.core.export.html_export",
+    "bwv_review.core.export.tables",
+    "bwv_review.core.export.json_export",
+    "bwv_review.core.export.subtitles",
+    "bwv_review.core.export.eaf_export",
+    "bwv_review.ui.thumbnails",
+)
+_preloaded = False
+
+
+def preload_worker_modules(*optional: str) -> None:
+    """Import what worker threads will use, on the calling (GUI) thread; ``optional``
+    names modules to import if installed (e.g. the transcription extra's)."""
+    global _preloaded
+    if not _preloaded:
+        for name in WORKER_MODULES:
+            importlib.import_module(name)
+        _preloaded = True
+    for name in optional:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
 
 
 class _Worker(QObject):
@@ -76,6 +116,7 @@ class Task(QObject):
 
     def __init__(self, fn: Callable, name: str = "task"):
         super().__init__()
+        preload_worker_modules()
         self.name = name
         self._cancel = threading.Event()
         self.worker = _Worker(fn, name, self._cancel)

@@ -175,6 +175,9 @@ class DecodeThread:
     """Starts the worker in its own QThread and joins it on shutdown."""
 
     def __init__(self, source_factory: Callable | None = None) -> None:
+        from ..workers import preload_worker_modules
+
+        preload_worker_modules()  # first imports never happen in the decode thread
         self.thread = QThread()
         self.thread.setObjectName("bwv-decode")
         self.worker = DecodeWorker(source_factory)

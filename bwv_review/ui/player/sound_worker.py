@@ -77,6 +77,9 @@ class SoundReader(QObject):
 
     def _ensure(self) -> _SoundJob:
         if self._thread is None:
+            from ..workers import preload_worker_modules
+
+            preload_worker_modules()  # first imports never happen in the sound thread
             self._thread = QThread()
             self._thread.setObjectName("bwv-sound")
             self._worker = _SoundJob()
