@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from ..core.errors import Cancelled, ReviewError
 
@@ -136,6 +136,7 @@ class TaskPool(QObject):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self._running: dict[Task, QThread] = {}
+        self._finished: list[Task] = []
 
     def start(self, task: Task) -> Task:
         thread = QThread()
@@ -156,6 +157,16 @@ class TaskPool(QObject):
             thread.wait()
             task.worker.deleteLater()
             thread.deleteLater()
+            # This slot runs inside the task's own `done` emission: if the caller has
+            # already let go of the task, dropping our reference here would delete it
+            # mid-emission (a use-after-free that segfaulted the export dialog now and then).
+            # Keep it until the event loop is past the emission.
+            self._finished.append(task)
+            QTimer.singleShot(0, self._forget_finished)
+
+    @Slot()
+    def _forget_finished(self) -> None:
+        self._finished.clear()
 
     def running(self) -> int:
         return len(self._running)
