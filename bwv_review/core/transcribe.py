@@ -25,7 +25,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -197,6 +197,77 @@ def _language(model, language: str | None) -> str | None:
     return lang
 
 
+# -- decoding settings ----------------------------------------------------------------
+@dataclass(frozen=True)
+class Decoding:
+    """How the model searches for words: everything benchmarks/asr_eval.py compares.
+
+    ``hotwords`` and ``initial_prompt`` bias the model toward words it is given; any such
+    word it then writes is marked ``biased`` in the draft (see :func:`mark_biased`), because
+    a word a setting pushed the model toward needs the same listening as an unsure one.
+    """
+
+    beam_size: int = 5
+    patience: float = 1.0
+    temperature: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+    hotwords: str | None = None
+    initial_prompt: str | None = None
+    vad: bool = True
+    condition_on_previous_text: bool = False
+    no_repeat_ngram_size: int = 0
+
+    def model_kwargs(self) -> dict:
+        return {
+            "beam_size": self.beam_size,
+            "patience": self.patience,
+            "temperature": list(self.temperature) if len(self.temperature) > 1 else self.temperature[0],
+            "hotwords": self.hotwords or None,
+            "initial_prompt": self.initial_prompt or None,
+            "vad_filter": self.vad,  # Silero VAD ships inside faster-whisper: works offline
+            "vad_parameters": dict(VAD_OPTIONS) if self.vad else None,
+            # Each 30 s window on its own by default: a misheard phrase cannot snowball into
+            # a loop of invented text across the rest of a long recording.
+            "condition_on_previous_text": self.condition_on_previous_text,
+            "no_repeat_ngram_size": self.no_repeat_ngram_size,
+        }
+
+    def as_json(self) -> dict:
+        out = asdict(self)
+        out["temperature"] = list(self.temperature)
+        return out
+
+    def biasing_terms(self) -> frozenset[str]:
+        """The words this setting pushes the model toward (normalised), for marking."""
+        text = " ".join(t for t in (self.hotwords, self.initial_prompt) if t)
+        return frozenset(w for w in (norm_word(t) for t in text.split()) if w)
+
+    def with_(self, **changes) -> Decoding:
+        return replace(self, **changes)
+
+
+def norm_word(token: str) -> str:
+    return "".join(ch for ch in token.casefold() if ch.isalnum() or ch == "'").strip("'")
+
+
+# Chosen by benchmarks/asr_eval.py (see benchmarks/RESULTS.md): what raised the hits on risk
+# words without raising false insertions of them on the tuning recordings.
+DEFAULT_DECODING = Decoding()
+
+
+def mark_biased(segments: list[Segment], decoding: Decoding) -> int:
+    """Flag each word a biasing setting could have put there; returns how many."""
+    terms = decoding.biasing_terms()
+    count = 0
+    if not terms:
+        return 0
+    for seg in segments:
+        for word in seg.words:
+            if norm_word(word.word) in terms:
+                word.biased = True
+                count += 1
+    return count
+
+
 # -- transcribing ---------------------------------------------------------------------
 @dataclass
 class Draft:
@@ -251,16 +322,17 @@ def transcribe_samples(
     language: str | None = "en",
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
-    vad: bool = True,
-    beam_size: int = 5,
+    decoding: Decoding | None = None,
 ) -> tuple[list[Segment], str]:
     """Segments with word times (ms from sample 0) for 16 kHz mono float32 ``samples``.
 
     Long sound goes to the model in pieces of about PIECE_S (cut in pauses): Whisper's
     features for a whole hour would take gigabytes, and a piece is also a point where
     ``cancel()`` (checked between pieces and segments) is honoured quickly.
-    ``progress(done_ms, total_ms)`` follows the sound transcribed so far.
+    ``progress(done_ms, total_ms)`` follows the sound transcribed so far. Words that
+    ``decoding`` biased the model toward come back marked (``Word.biased``).
     """
+    decoding = decoding or DEFAULT_DECODING
     total_ms = int(len(samples) * 1000 / SAMPLE_RATE)
     lang = _language(model, language)
     out: list[Segment] = []
@@ -282,12 +354,7 @@ def transcribe_samples(
             np.ascontiguousarray(samples[first:last], dtype=np.float32),
             language=lang or (detected or None),
             word_timestamps=True,
-            vad_filter=vad,  # Silero VAD ships inside faster-whisper: works offline
-            vad_parameters=dict(VAD_OPTIONS) if vad else None,
-            beam_size=beam_size,
-            # Each 30 s window on its own: a misheard phrase cannot snowball into a loop of
-            # invented text across the rest of a long recording.
-            condition_on_previous_text=False,
+            **decoding.model_kwargs(),
         )
         detected = detected or info.language  # detected once, from the first piece
         for seg in found:
@@ -303,6 +370,7 @@ def transcribe_samples(
             report(_ms(offset + seg.end))
         report(_ms(last / SAMPLE_RATE))
     report(total_ms)
+    mark_biased(out, decoding)
     return out, detected or "en"
 
 
@@ -327,7 +395,7 @@ def transcribe_file(
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
     threads: int | None = None,
-    vad: bool = True,
+    decoding: Decoding | None = None,
 ) -> Draft:
     """Transcribe a footage file (no case open: safe to run in a worker thread)."""
     require_available()
@@ -349,7 +417,8 @@ def transcribe_file(
             progress(whole if done >= total else min(whole - 1, int(whole * share)), whole)
 
     samples = read_sound(Path(path), on_decode, cancel)
-    segments, lang = transcribe_samples(samples, whisper, language, on_words, cancel, vad=vad)
+    decoding = decoding or DEFAULT_DECODING
+    segments, lang = transcribe_samples(samples, whisper, language, on_words, cancel, decoding)
     import ctranslate2
     import faster_whisper
 
@@ -358,11 +427,10 @@ def transcribe_file(
         "device": "cpu",
         "compute_type": "int8",
         "threads": threads or default_threads(),
-        "beam_size": 5,
         "word_timestamps": True,
-        "vad_filter": vad,
-        "vad_parameters": VAD_OPTIONS if vad else None,
-        "condition_on_previous_text": False,
+        "vad_parameters": VAD_OPTIONS if decoding.vad else None,
+        "decoding": decoding.as_json(),
+        "biased_words": sum(w.biased for s in segments for w in s.words),
         "piece_s": PIECE_S,
         "model_source": choice.source,
         "seconds": round(time.perf_counter() - clock, 2),
