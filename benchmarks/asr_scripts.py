@@ -10,7 +10,8 @@ TUNE scenes choose the decoding settings; HELDOUT scenes (other sentences, other
 other conditions) only test what was chosen: tests/core/test_suggest_heldout.py runs on
 them. Ordinary lines hold words that sound like risk words ("strolled", "skilled", "throw
 it", "knives and forks" is avoided: a literal risk word is not a false insertion).
-Real recordings (``real:`` voices) say exactly their published transcripts.
+Real recordings (``real:`` voices, from Debian packages: see tests/data/asr/SOURCES.md) say
+their transcripts as far as they are known (there, where each comes from).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ TUNE = {
     },
     "tune-threats": {
         "voices": {"O": "espeak:en-us:165", "V": "piper:joe"},
-        "conditions": ["room", "kitchen5"],
+        "conditions": ["room", "clatter5"],
         "lines": [
             ("O", "Can you tell me your full name and date of birth?", ()),
             ("V", "He said he would [kill] me if I called you.", ("threat-to-kill",)),
@@ -89,7 +90,7 @@ TUNE = {
     },
     "tune-choking": {
         "voices": {"O": "espeak:en-gb-x-rp:155", "V": "espeak:en-us+f2:140", "S": "espeak:en-gb+m3:150"},
-        "conditions": ["room", "kitchen5"],
+        "conditions": ["room", "clatter5"],
         "lines": [
             ("S", "Nothing happened, she's making it all up.", ()),
             ("O", "I need you to stay in this room for me.", ()),
@@ -101,17 +102,21 @@ TUNE = {
         ],
     },
     "tune-real": {
-        # Non-synthetic speech: read sentences with no risk factor (false insertions).
-        "voices": {"R1": "real:jfk", "R2": "real:osr_us_000_0034"},
+        # Real speech, none of it a risk factor (false insertions): Codec2's reference
+        # recordings and ALSA's speaker-test voice, from Debian packages (asr_set.real_source).
+        "voices": {"C1": "real:codec2/hts1a", "C2": "real:codec2/mmt1", "C3": "real:codec2/forig",
+                   "C4": "real:codec2/vk5qi", "A1": "real:alsa/Front_Center", "A2": "real:alsa/Front_Left",
+                   "A3": "real:alsa/Front_Right"},
         "conditions": ["clean", "distance+pink10"],
         "lines": [
-            ("R1", "And so my fellow Americans, ask not what your country can do for you, "
-                   "ask what you can do for your country.", ()),
-            ("R2", "A gold ring will please most any girl. The long journey home took a year. "
-                   "She saw a cat in the neighbor's house. A pink shell was found on the sandy beach. "
-                   "Small children came to see him. The grass and bushes were wet with dew. "
-                   "The blind man counted his old coins. A severe storm tore down the barn. "
-                   "She called his name many times. When you hear the bell, come quickly.", ()),
+            ("C1", "The Navy attacked the big task force.", ()),
+            ("A1", "Front center.", ()),
+            ("C2", "It's easy to tell the depth of a well.", ()),
+            ("A2", "Front left.", ()),
+            ("C3", "Don't throw trash on the street.", ()),
+            ("A3", "Front right.", ()),
+            ("C4", "This is Victor Kilo Five Quebec India, Victor Kilo Five Quebec India, testing one two three "
+                   "four five, five four three two one.", ()),
         ],
     },
 }
@@ -134,7 +139,7 @@ HELDOUT = {
     },
     "heldout-history": {
         "voices": {"O": "hibari:heart", "V": "espeak:en-gb-x-gbcwmd+f2:145"},
-        "condition": "room+kitchen10",
+        "condition": "room+clatter10",
         "lines": [
             ("O", "Can you show me where you were hurt?", ()),
             ("V", "My face is all [swollen] where he [hit] me.", ("injury",)),
@@ -149,10 +154,10 @@ HELDOUT = {
     },
     "heldout-none": {
         # No disclosure at all: ordinary talk, words that sound like risk words, and real
-        # read speech (CMU ARCTIC, two speakers).
+        # speech (Codec2's reference recordings, ALSA's speaker-test voice).
         "voices": {"O": "espeak:en-gb-scotland:155", "V": "hibari:heart", "S": "espeak:en-gb-x-gbcwmd:150",
-                   "A1": "real:arctic_aew_a0001", "A2": "real:arctic_aew_a0002", "A3": "real:arctic_aew_a0003",
-                   "A4": "real:arctic_axb_a0004", "A5": "real:arctic_axb_a0005", "A6": "real:arctic_axb_a0006"},
+                   "C1": "real:codec2/hts2a", "C2": "real:codec2/morig", "C3": "real:codec2/big_dog",
+                   "C4": "real:codec2/cross", "A1": "real:alsa/Rear_Center", "A2": "real:alsa/Side_Left"},
         "condition": "distance+pink15",
         "lines": [
             ("O", "Good evening. We're just checking everybody is okay.", ()),
@@ -160,12 +165,12 @@ HELDOUT = {
             ("S", "Sorry about the music, we'll turn it down.", ()),
             ("O", "No problem. Could you throw the bolt on the gate for me?", ()),
             ("V", "He strolled home from the pub at about ten.", ()),
-            ("A1", "Author of the danger trail, Philip Steels, etc.", ()),
-            ("A2", "Not at this particular case, Tom, apologized Whittemore.", ()),
-            ("A3", "For the twentieth time that evening the two men shook hands.", ()),
-            ("A4", "Lord, but I'm glad to see you again, Phil.", ()),
-            ("A5", "Will we ever forget it.", ()),
-            ("A6", "God bless 'em, I hope I'll go on seeing them forever.", ()),
+            ("C1", "These days a chicken leg is a rare dish.", ()),
+            ("A1", "Rear center.", ()),
+            ("C2", "That frog jumped through the weeds.", ()),
+            ("C3", "The big dog loved to chew on the old rag doll.", ()),
+            ("A2", "Side left.", ()),
+            ("C4", "They took the cross town bus.", ()),
             ("O", "Lovely. Have a good night, both of you.", ()),
         ],
     },

