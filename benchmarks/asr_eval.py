@@ -90,15 +90,24 @@ def recordings(which: str) -> list[tuple[dict, Path]]:
     return out
 
 
-def risk_terms() -> set[str]:
+def risk_terms() -> list[tuple[str, bool]]:
+    """Every single word that counts as a risk word: the [bracketed] words of the scripts,
+    the hotwords, and each one-word phrase of the risk-factor list ("strangl*" = any word
+    starting so). (stem, is_prefix) pairs."""
     terms = set()
     for scenes in (TUNE, HELDOUT):
         for scene in scenes.values():
             for _role, text, _f in scene["lines"]:
                 for phrase in asr_set.risk_words(text):
-                    terms.update(norm(phrase))
-    terms.update(norm(hotwords()))
-    return terms - {"up", "him", "getting", "leaving"}  # parts of phrases, not risk words alone
+                    if len(norm(phrase)) == 1:
+                        terms.add((norm(phrase)[0], False))
+    terms.update((w, False) for w in norm(hotwords()))
+    for factor in risk.load_factors().factors:
+        for phrase in factor.phrases:
+            if " " not in phrase.strip() and not phrase.startswith("re:"):
+                for alt in phrase.split("|"):
+                    terms.add((risk.norm(alt.rstrip("*")), alt.endswith("*")))
+    return sorted(terms)
 
 
 def evaluate(name: str, model_name: str, decoding, recs, threads: int, verbose: bool) -> Score:

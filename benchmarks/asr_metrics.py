@@ -111,7 +111,24 @@ def line_of(lines: list[dict], start_ms: int, end_ms: int) -> int | None:
     return best if gap is not None and gap <= 4 * WINDOW_MS else None
 
 
-def score(recording: dict, words: list, risk_terms: set[str], suggestions: list | None = None) -> Score:
+def _matches(term: tuple[str, bool], word: str) -> bool:
+    stem, prefix = term
+    return word == stem or (prefix and word.startswith(stem))
+
+
+def inserted_risk_words(heard: Sequence[str], said: Sequence[str], terms: Sequence[tuple[str, bool]]) -> list[str]:
+    """Risk words heard in a line that says no word of the same risk term ("choke" heard
+    where "choking" was said is not an insertion: both are chok*)."""
+    out = []
+    for word in heard:
+        matching = [t for t in terms if _matches(t, word)]
+        if matching and not any(_matches(t, s) for t in matching for s in said):
+            out.append(word)
+    return sorted(set(out))
+
+
+def score(recording: dict, words: list, risk_terms: Sequence[tuple[str, bool]],
+          suggestions: list | None = None) -> Score:
     """``words``: the draft's Words (word, start_ms, end_ms); ``suggestions``: objects with
     factor and start_ms / end_ms (core.suggest.Suggestion)."""
     lines = recording["lines"]
@@ -133,7 +150,7 @@ def score(recording: dict, words: list, risk_terms: set[str], suggestions: list 
                 out.risk_heard += 1
             else:
                 out.misses.append(f"{phrase!r} in {line['text']!r} heard as {' '.join(got)!r}")
-        inserted = sorted({w for w in got if w in risk_terms and w not in said})
+        inserted = inserted_risk_words(got, said, risk_terms)
         out.insertions += len(inserted)
         if inserted:
             out.insertion_examples.append(f"{'/'.join(inserted)} in {' '.join(got)!r} (said {line['text']!r})")
