@@ -1,6 +1,6 @@
 """Which decoding settings hear the risk words, and which make them up: the speech evaluation.
 
-    python benchmarks/asr_eval.py [--set tune|heldout|both] [--configs NAME,...] [--threads 2]
+    python benchmarks/asr_eval.py [--set tune|heldout|both] [--configs "NAME;NAME"] [--threads 2]
                                   [--markdown benchmarks/RESULTS.md] [--json out.json] [-v]
 
 Runs every decoding setting below over the evaluation recordings (benchmarks/asr_set.py:
@@ -52,10 +52,14 @@ def configs() -> dict[str, tuple[str, transcribe.Decoding]]:
         "beam 5, temperature 0 only": ("tiny.en", d.with_(temperature=(0.0,))),
         "beam 5, no VAD": ("tiny.en", d.with_(vad=False)),
         "beam 5, patience 2": ("tiny.en", d.with_(patience=2.0)),
+        "beam 5, VAD threshold 0.25": ("tiny.en", d.with_(vad_threshold=0.25)),
         "beam 5 + hotwords": ("tiny.en", d.with_(hotwords=hw)),
         "beam 5 + initial prompt": ("tiny.en", d.with_(initial_prompt=PROMPT)),
+        "beam 5, no VAD + hotwords": ("tiny.en", d.with_(vad=False, hotwords=hw)),
+        "beam 5, no VAD + initial prompt": ("tiny.en", d.with_(vad=False, initial_prompt=PROMPT)),
         "base, beam 5": ("base", d),
         "base, beam 5 + hotwords": ("base", d.with_(hotwords=hw)),
+        "base, beam 5, no VAD": ("base", d.with_(vad=False)),
     }
 
 
@@ -118,13 +122,13 @@ def evaluate(name: str, model_name: str, decoding, recs, threads: int, verbose: 
     factors = risk.load_factors()
     for rec, path in recs:
         samples = asr_set.decode(path)
-        clock = time.perf_counter()
+        clock, cpu = time.perf_counter(), time.process_time()
         segments, _lang = transcribe.transcribe_samples(samples, model, "en", decoding=decoding)
-        took = time.perf_counter() - clock
+        took, cpu = time.perf_counter() - clock, time.process_time() - cpu
         words = [w for s in segments for w in s.words]
         found = risk.suggest(segments, factors)
         one = score(rec, words, terms, found)
-        one.seconds = took
+        one.seconds, one.cpu_seconds = took, cpu
         total.add(one)
         if verbose:
             print(f"  {rec['name']}: WER {one.wer:.3f}, hits {one.risk_heard}/{one.risk_said}, "
@@ -139,19 +143,19 @@ def row(name: str, s: Score) -> str:
     return (f"| {name} | {s.wer:.3f} | {s.hit_rate:.0%} ({s.risk_heard}/{s.risk_said}) | "
             f"{s.false_insertion_rate:.1%} ({s.ordinary_with_insertion}/{s.ordinary_lines}); {s.insertions} in all | "
             f"{s.suggestion_recall:.0%} ({s.suggested}/{s.disclosures}) | {s.false_suggestions} | "
-            f"{s.biased_words} | {s.rtf:.3f} |")
+            f"{s.biased_words} | {s.rtf:.3f} | {s.cpu_per_s:.3f} |")
 
 
 HEADER = ["| setting | WER | risk words heard | false insertions: ordinary lines with one; all lines | "
           "disclosures suggested within 2 s | suggestions matching nothing | words marked biased | "
-          "real-time factor |",
-          "|---|---|---|---|---|---|---|---|"]
+          "real-time factor (wall) | CPU s per s of sound |",
+          "|---|---|---|---|---|---|---|---|---|"]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--set", default="tune", choices=["tune", "heldout", "both"])
-    parser.add_argument("--configs", help="comma-separated setting names (default: all)")
+    parser.add_argument("--configs", help="setting names separated by semicolons (default: all)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", type=Path)
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -167,7 +171,7 @@ def main() -> int:
           f"{decode_s / sound:.4f} x real time; load average {os.getloadavg()[0]:.1f}")
     chosen = configs()
     if args.configs:
-        chosen = {k: v for k, v in chosen.items() if k in args.configs.split(",")}
+        chosen = {k: v for k, v in chosen.items() if k in [c.strip() for c in args.configs.split(";")]}
     results = {}
     print("\n".join(HEADER))
     for name, (model_name, decoding) in chosen.items():
@@ -177,7 +181,8 @@ def main() -> int:
             print(f"| {name} | not run: {exc} |")
             continue
         results[name] = {"model": model_name, "decoding": decoding.as_json(), **{
-            k: getattr(s, k) for k in ("wer", "hit_rate", "false_insertion_rate", "suggestion_recall", "rtf")},
+            k: getattr(s, k) for k in ("wer", "hit_rate", "false_insertion_rate", "suggestion_recall", "rtf",
+                                       "cpu_per_s")},
             "insertions": s.insertions, "false_suggestions": s.false_suggestions, "misses": s.misses,
             "insertion_examples": s.insertion_examples, "unsuggested": s.unsuggested,
             "false_examples": s.false_examples}

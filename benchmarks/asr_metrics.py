@@ -71,6 +71,7 @@ class Score:
     unsuggested: list[str] = field(default_factory=list)
     sound_s: float = 0.0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     biased_words: int = 0
 
     def add(self, other: Score) -> None:
@@ -97,6 +98,11 @@ class Score:
     @property
     def rtf(self) -> float:
         return self.seconds / max(1e-9, self.sound_s)
+
+    @property
+    def cpu_per_s(self) -> float:
+        """CPU seconds (all threads) per second of sound: steadier than the wall clock on a shared machine."""
+        return self.cpu_seconds / max(1e-9, self.sound_s)
 
 
 def line_of(lines: list[dict], start_ms: int, end_ms: int) -> int | None:

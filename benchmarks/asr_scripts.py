@@ -101,6 +101,20 @@ TUNE = {
             ("O", "Alright. We're going to arrest him now.", ()),
         ],
     },
+    "tune-street": {
+        # Long stretches with no speech (walking to the car, traffic, wind): where a model
+        # with no voice-activity filter may invent words.
+        "voices": {"O": "espeak:en-gb:160", "V": "espeak:en-us+f3:150"},
+        "conditions": ["room+babble15", "distance+wind10"],
+        "gaps": [8.0, 20.0],
+        "lines": [
+            ("O", "Right, we're heading back to the car now.", ()),
+            ("V", "Have you got everything you need from me?", ()),
+            ("O", "Control, we're clear from the address.", ()),
+            ("O", "Show us available for the next job.", ()),
+            ("V", "Thanks for coming out so quickly.", ()),
+        ],
+    },
     "tune-real": {
         # Real speech, none of it a risk factor (false insertions): Codec2's reference
         # recordings and ALSA's speaker-test voice, from Debian packages (asr_set.real_source).

@@ -13,8 +13,8 @@ installed; see tests/data/asr/SOURCES.md). Conditions, applied to each line:
 - ``room``: the body-worn camera's microphone (band 150-6500 Hz) in a small room (RT60 0.35 s);
 - ``distance``: everyone but the officer wearing the camera is a few metres away: 6 dB
   quieter, more reverberant (RT60 0.6 s, direct and reverberant sound equal), band 300-3400 Hz;
-- ``pinkN``, ``babbleN``, ``clatterN``: pink noise, five people talking, or crockery and a
-  running tap, N dB below the speech.
+- ``pinkN``, ``babbleN``, ``clatterN``, ``windN``: pink noise, five people talking,
+  crockery and a running tap, or wind and traffic rumble, N dB below the speech.
 
 Every line's start and end (first and last audible sample of the dry line) go into the
 manifest in ms. Deterministic for given espeak-ng, Piper and hibari versions (fixed seeds).
@@ -191,7 +191,15 @@ def clatter(n: int, rng: np.random.Generator) -> np.ndarray:
     return out / out.std()
 
 
-NOISES = {"pink": pink, "babble": babble, "clatter": clatter}
+def wind(n: int, rng: np.random.Generator) -> np.ndarray:
+    """Wind on the microphone and distant traffic: low rumble in gusts."""
+    rumble = band(pink(n, rng), 20, 500)
+    gusts = band(rng.standard_normal(n).astype(np.float32), 0.05, 0.7)
+    out = rumble * (0.4 + np.abs(gusts) / max(1e-9, float(np.abs(gusts).max())))
+    return out / out.std()
+
+
+NOISES = {"pink": pink, "babble": babble, "clatter": clatter, "wind": wind}
 
 
 def render(scene: dict, condition: str, seed: int = 2019) -> tuple[np.ndarray, list[dict]]:
@@ -215,7 +223,7 @@ def render(scene: dict, condition: str, seed: int = 2019) -> tuple[np.ndarray, l
             "role": role, "voice": voice, "text": spoken(text), "risk_words": risk_words(text),
             "factors": list(factors),
         })
-        at += len(dry) + int(rng.uniform(*GAP_S) * RATE)
+        at += len(dry) + int(rng.uniform(*scene.get("gaps", GAP_S)) * RATE)
     total = at + int(1.0 * RATE)
     mix = np.zeros(total, np.float32)
     for start, wet in lines:
@@ -224,7 +232,7 @@ def render(scene: dict, condition: str, seed: int = 2019) -> tuple[np.ndarray, l
     active = np.concatenate([mix[p["start_ms"] * RATE // 1000 : p["end_ms"] * RATE // 1000] for p in placed])
     speech_rms = float(np.sqrt(np.mean(active**2)))
     for part in parts:
-        m = re.fullmatch(r"(pink|babble|clatter)(\d+)", part)
+        m = re.fullmatch(r"(pink|babble|clatter|wind)(\d+)", part)
         if m:
             noise = NOISES[m.group(1)](total, rng)
             mix += noise * speech_rms / 10 ** (int(m.group(2)) / 20)

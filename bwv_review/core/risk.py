@@ -34,7 +34,8 @@ CAVEAT = ("Suggestions come from an unverified machine draft and can miss things
 MERGE_MS = 3000  # matches of one factor closer than this are one suggestion
 SOUNDS_LIKE = 0.8  # how close (difflib ratio) an unsure word must be to a risk word
 MIN_SOUNDS_LIKE = 5  # letters: "that" is not a mishearing of "throat"
-CONTEXT_WORDS = 8  # draft words either side of a match shown (and marked) with it
+CONTEXT_WORDS = 12  # at most this many draft words either side of a match shown (and marked) with it
+PAUSE_MS = 1000  # a pause this long ends the passage shown with a match
 _WORD = r"[\w']+"
 
 
@@ -88,6 +89,7 @@ class Suggestion:
     matched: str  # the words that matched
     reason: str
     unsure: bool  # rests on words the model was unsure of, or was told to listen for
+    why: str = ""  # the reason without the factor's general sentence: what the draft says, what to listen for
 
     def as_json(self) -> dict:
         return {"factor": self.factor, "name": self.name, "category": self.category, "start_ms": self.start_ms,
@@ -305,14 +307,27 @@ def _runs(indexes: list[int], words: Sequence[Word]) -> str:
     return ", ".join(f"\"{_quoted([words[i] for i in run])}\"" for run in runs)
 
 
+def _joins(words: Sequence[Word], seg_of: list[int], a: int, b: int) -> bool:
+    """Whether word b follows word a in the same sentence: same segment, no long pause, and
+    a does not end a sentence."""
+    return (seg_of[a] == seg_of[b] and words[b].start_ms - words[a].end_ms < PAUSE_MS
+            and not words[a].word.rstrip("\"')\u201d").endswith((".", "?", "!")))
+
+
+def _sentence(words: Sequence[Word], seg_of: list[int], first: int, last: int) -> tuple[int, int]:
+    """The words shown (and marked) with a match: its sentence(s), at most CONTEXT_WORDS
+    either side, never reaching into another segment (a neighbour's line)."""
+    lo, hi = first, last
+    while lo > 0 and first - lo < CONTEXT_WORDS and _joins(words, seg_of, lo - 1, lo):
+        lo -= 1
+    while hi < len(words) - 1 and hi - last < CONTEXT_WORDS and _joins(words, seg_of, hi, hi + 1):
+        hi += 1
+    return lo, hi
+
+
 def _suggestion(factor: Factor, group: list[_Hit], words: Sequence[Word], seg_of: list[int]) -> Suggestion:
     first, last = min(h.first for h in group), max(h.last for h in group)
-    lo, hi = max(0, first - CONTEXT_WORDS), min(len(words) - 1, last + CONTEXT_WORDS)
-    # Context stays inside the segments the match is in: a neighbour's line is not part of it.
-    while lo < first and seg_of[lo] != seg_of[first]:
-        lo += 1
-    while hi > last and seg_of[hi] != seg_of[last]:
-        hi -= 1
+    lo, hi = _sentence(words, seg_of, first, last)
     matched_idx = sorted({i for h in group for i in range(h.first, h.last + 1)})
     matched = [words[i] for i in matched_idx]
     notes = []
@@ -328,16 +343,17 @@ def _suggestion(factor: Factor, group: list[_Hit], words: Sequence[Word], seg_of
     if biased:
         notes.append("the model was told to listen for " + ", ".join(f"\"{w.word}\"" for w in biased))
     said = _runs(sorted({i for h in group if not h.sounds_like for i in range(h.first, h.last + 1)}), words)
-    reason = f"{factor.name}: the draft says {said}." if said else f"{factor.name}: a word may have been misheard."
+    why = f"The draft says {said}." if said else "A word may have been misheard."
     if notes:
-        reason += " Listen: " + "; ".join(notes) + "."
+        why += " Listen: " + "; ".join(notes) + "."
+    reason = f"{factor.name}: {why[0].lower()}{why[1:]}"
     if factor.reason:
         reason += " " + factor.reason
     return Suggestion(
         factor=factor.slug, name=factor.name, category=factor.category,
         start_ms=words[first].start_ms, end_ms=max(words[last].end_ms, words[first].start_ms),
         first=lo, last=hi, words=_quoted(words[lo : hi + 1]), matched=_quoted(matched), reason=reason,
-        unsure=bool(notes),
+        unsure=bool(notes), why=why,
     )
 
 

@@ -213,6 +213,7 @@ class Decoding:
     hotwords: str | None = None
     initial_prompt: str | None = None
     vad: bool = True
+    vad_threshold: float = 0.5  # Silero's speech probability above which sound is speech
     condition_on_previous_text: bool = False
     no_repeat_ngram_size: int = 0
 
@@ -224,7 +225,7 @@ class Decoding:
             "hotwords": self.hotwords or None,
             "initial_prompt": self.initial_prompt or None,
             "vad_filter": self.vad,  # Silero VAD ships inside faster-whisper: works offline
-            "vad_parameters": dict(VAD_OPTIONS) if self.vad else None,
+            "vad_parameters": dict(VAD_OPTIONS, threshold=self.vad_threshold) if self.vad else None,
             # Each 30 s window on its own by default: a misheard phrase cannot snowball into
             # a loop of invented text across the rest of a long recording.
             "condition_on_previous_text": self.condition_on_previous_text,
@@ -237,12 +238,21 @@ class Decoding:
         return out
 
     def biasing_terms(self) -> frozenset[str]:
-        """The words this setting pushes the model toward (normalised), for marking."""
-        text = " ".join(t for t in (self.hotwords, self.initial_prompt) if t)
-        return frozenset(w for w in (norm_word(t) for t in text.split()) if w)
+        """The words this setting pushes the model toward (normalised), for marking: every
+        hotword, and the words of a prompt other than the commonest little ones ("the", "and")."""
+        hot = {norm_word(t) for t in (self.hotwords or "").split()}
+        prompt = {norm_word(t) for t in (self.initial_prompt or "").split()} - COMMON_WORDS
+        return frozenset(w for w in hot | prompt if w)
 
     def with_(self, **changes) -> Decoding:
         return replace(self, **changes)
+
+
+COMMON_WORDS = frozenset(
+    "a an the and or but if of to in on at by for with from as is are was were be been am i you he she it we "
+    "they me him her us them my your his its our their this that these those there here not no so do does did "
+    "have has had will would can could shall should may might must about after before then than up down out "
+    "over under again into said says say".split())
 
 
 def norm_word(token: str) -> str:
@@ -428,7 +438,7 @@ def transcribe_file(
         "compute_type": "int8",
         "threads": threads or default_threads(),
         "word_timestamps": True,
-        "vad_parameters": VAD_OPTIONS if decoding.vad else None,
+        "vad_parameters": dict(VAD_OPTIONS, threshold=decoding.vad_threshold) if decoding.vad else None,
         "decoding": decoding.as_json(),
         "biased_words": sum(w.biased for s in segments for w in s.words),
         "piece_s": PIECE_S,

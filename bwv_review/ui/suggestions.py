@@ -34,7 +34,7 @@ DOCK_TITLE = "Risk-factor suggestions (from the machine draft \u2014 not marks)"
 CAVEAT = ("Suggestions only: they come from an unverified machine draft and can miss a disclosure "
           "(the model may mishear it or not hear it at all). Watch the whole recording; "
           "a suggestion is never a mark and is never exported.")
-HEADERS = ("Time", "Risk factor", "Draft words", "Why")
+HEADERS = ("Time", "Risk factor, the draft's words, why")
 UNSURE = QColor("#e65100")
 _ROOT = QModelIndex()
 
@@ -69,17 +69,15 @@ class SuggestionsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if col == 0:
                 return format_ms(s.start_ms)[:10]
-            if col == 1:
-                return s.name + ("  (listen: unsure)" if s.unsure else "")
-            if col == 2:
-                return f"\u201c{s.words}\u201d"
-            if col == 3:
-                return s.reason
+            return (f"{s.name}" + ("  (listen: unsure words)" if s.unsure else "")
+                    + f"\n\u201c{s.words}\u201d\n{s.why}")
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{s.name} at {format_ms(s.start_ms)}\n\u201c{s.words}\u201d\n\n{s.reason}\n\n" \
                    "Enter: go there.  M: make a draft mark from these words."
-        if role == Qt.ItemDataRole.ForegroundRole and col == 1 and s.unsure:
+        if role == Qt.ItemDataRole.ForegroundRole and col == 0 and s.unsure:
             return UNSURE
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == 0:
+            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{s.name} at {format_ms(s.start_ms)}: {s.words}"
         return None
@@ -147,10 +145,8 @@ class SuggestionsPane(QWidget):
         self.view.setModel(self.model)
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        self.view.setColumnWidth(2, 300)
+        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.go_button = QPushButton("Go there (Enter)")
         self.mark_button = QPushButton("Make a draft mark (M)")
         self.mark_button.setToolTip("A draft mark of the factor's category from these words: listen, correct "
@@ -188,7 +184,6 @@ class SuggestionsPane(QWidget):
 
     def show_suggestions(self, items: list[Suggestion], summary: str, can_mark: bool) -> None:
         self.model.set_items(items)
-        self.view.resizeRowsToContents()
         self.summary.setText(summary)
         self.mark_button.setEnabled(can_mark and bool(items))
         self.go_button.setEnabled(bool(items))

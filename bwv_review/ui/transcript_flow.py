@@ -202,10 +202,11 @@ class TranscriptFlow(QObject):
         self._draft_words = _transcripts().all_words(segments)
         if found:
             summary = (f"{len(found)} place(s) in the machine draft of {ex.ref} (model {run.model}) may hold a "
-                       f"disclosure of a risk factor (list {factors.source}).")
+                       "disclosure of a risk factor.")
         else:
-            summary = (f"No passage of the machine draft of {ex.ref} matches a risk factor (list {factors.source}). "
-                       "That does not mean none was disclosed: watch the whole recording.")
+            summary = (f"No passage of the machine draft of {ex.ref} matches a risk factor. That does not mean "
+                       "none was disclosed: watch the whole recording.")
+        self.suggestions.summary.setToolTip(f"Risk factors and phrases: {factors.source}.")
         self.suggestions.show_suggestions(found, summary, can_mark=not self.session.readonly)
 
     def show_suggestions(self) -> None:

@@ -42,12 +42,17 @@ def test_the_list_shows_time_factor_words_and_reason_under_the_caveat(qtbot, win
     assert "can miss a disclosure" in CAVEAT and "Watch the whole recording" in CAVEAT
     model = pane.model
     qtmodeltester.check(model)
-    rows = [[model.index(r, c).data() for c in range(4)] for r in range(model.rowCount())]
-    assert [r[:2] for r in rows] == [["00:00:00.9", "Strangulation, choking or suffocation  (listen: unsure)"],
-                                     ["00:00:01.5", "Threat to kill  (listen: unsure)"]]
-    assert rows[0][2] == "\u201cHe's twangled me.\u201d" and 'sounds like "strangled"' in rows[0][3]
-    assert 'told to listen for "kill"' in rows[1][3]
+    rows = [[model.index(r, c).data() for c in range(2)] for r in range(model.rowCount())]
+    assert [r[0] for r in rows] == ["00:00:00.9", "00:00:01.5"]
+    factor, words, why = rows[0][1].split("\n")
+    assert factor == "Strangulation, choking or suffocation  (listen: unsure words)"
+    assert words == "\u201cHe's twangled me.\u201d" and 'sounds like "strangled"' in why
+    factor, words, why = rows[1][1].split("\n")
+    assert factor == "Threat to kill  (listen: unsure words)" and words == "\u201cHe'd kill me.\u201d"
+    assert why.startswith('The draft says "He\'d kill me."') and 'told to listen for "kill"' in why
     assert "2 place(s) in the machine draft of AB/1" in pane.summary.text()
+    tip = model.index(1, 1).data(Qt.ItemDataRole.ToolTipRole)  # the whole reason
+    assert "Threat to kill: the draft says" in tip and "recognised high-risk" in tip
 
 
 def test_enter_goes_there_and_m_makes_a_draft_mark_of_the_factor(qtbot, window, review_case):
