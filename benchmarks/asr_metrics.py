@@ -69,6 +69,7 @@ class Score:
     false_suggestions: int = 0
     false_examples: list[str] = field(default_factory=list)
     unsuggested: list[str] = field(default_factory=list)
+    start_errors_ms: list[int] = field(default_factory=list)  # |first word heard - line start|, per line
     sound_s: float = 0.0
     seconds: float = 0.0
     cpu_seconds: float = 0.0
@@ -98,6 +99,10 @@ class Score:
     @property
     def rtf(self) -> float:
         return self.seconds / max(1e-9, self.sound_s)
+
+    def start_error(self, q: float) -> int:
+        errors = sorted(self.start_errors_ms)
+        return errors[min(len(errors) - 1, int(q * len(errors)))] if errors else 0
 
     @property
     def cpu_per_s(self) -> float:
@@ -148,6 +153,16 @@ def score(recording: dict, words: list, risk_terms: Sequence[tuple[str, bool]],
         if i is not None:
             heard[i].extend(norm(word.word))
         out.biased_words += int(getattr(word, "biased", False))
+    placed: list[list] = [[] for _ in lines]
+    for word in words:
+        i = line_of(lines, word.start_ms, word.end_ms)
+        if i is not None:
+            placed[i].append(word)
+    for line, got_words in zip(lines, placed, strict=True):
+        first = norm(line["text"])[:1]
+        match = [w for w in got_words if norm(w.word)[:1] == first]
+        if first and match:
+            out.start_errors_ms.append(abs(match[0].start_ms - line["start_ms"]))
     for line, got in zip(lines, heard, strict=True):
         said = norm(line["text"])
         for phrase in line["risk_words"]:

@@ -136,6 +136,18 @@ TUNE = {
 }
 
 # -- held out (never tuned on) ------------------------------------------------------------------
+HISTORY_LINES = [
+    ("O", "Can you show me where you were hurt?", ()),
+    ("V", "My face is all [swollen] where he [hit] me.", ("injury",)),
+    ("V", "I'm [frightened] he'll find out where I'm staying.", ("fear",)),
+    ("O", "Is he your partner at the moment?", ()),
+    ("V", "We [split up] three weeks ago.", ("separation",)),
+    ("V", "And I'm [pregnant] with his baby.", ("pregnancy",)),
+    ("V", "My [son] saw the whole thing from the stairs.", ("children",)),
+    ("V", "He's never been this [violent] before.", ("escalation",)),
+    ("V", "He threatened to [stab] me.", ("weapon",)),
+]
+
 HELDOUT = {
     "heldout-choked": {
         "voices": {"O": "espeak:en-gb-scotland:155", "V": "hibari:heart"},
@@ -152,19 +164,16 @@ HELDOUT = {
         ],
     },
     "heldout-history": {
+        "voices": {"O": "espeak:en-gb-x-rp+f4:160", "V": "hibari:heart"},
+        "condition": "room+clatter10",
+        "lines": HISTORY_LINES,
+    },
+    "heldout-accent": {
+        # The same lines in espeak's West Midlands voice, which tiny.en mishears even with no
+        # noise at all: measured and reported, not a pass/fail test of the suggestions.
         "voices": {"O": "hibari:heart", "V": "espeak:en-gb-x-gbcwmd+f2:145"},
         "condition": "room+clatter10",
-        "lines": [
-            ("O", "Can you show me where you were hurt?", ()),
-            ("V", "My face is all [swollen] where he [hit] me.", ("injury",)),
-            ("V", "I'm [frightened] he'll find out where I'm staying.", ("fear",)),
-            ("O", "Is he your partner at the moment?", ()),
-            ("V", "We [split up] three weeks ago.", ("separation",)),
-            ("V", "And I'm [pregnant] with his baby.", ("pregnancy",)),
-            ("V", "My [son] saw the whole thing from the stairs.", ("children",)),
-            ("V", "He's never been this [violent] before.", ("escalation",)),
-            ("V", "He threatened to [stab] me.", ("weapon",)),
-        ],
+        "lines": HISTORY_LINES,
     },
     "heldout-none": {
         # No disclosure at all: ordinary talk, words that sound like risk words, and real

@@ -34,6 +34,8 @@ CAVEAT = ("Suggestions come from an unverified machine draft and can miss things
 MERGE_MS = 3000  # matches of one factor closer than this are one suggestion
 SOUNDS_LIKE = 0.8  # how close (difflib ratio) an unsure word must be to a risk word
 MIN_SOUNDS_LIKE = 5  # letters: "that" is not a mishearing of "throat"
+# An unsure sound-alike counts only beside one of these ("he's twangled me", "my throat").
+PEOPLE = frozenset("me her him us my he she he's she's he'd she'd they".split())
 CONTEXT_WORDS = 12  # at most this many draft words either side of a match shown (and marked) with it
 PAUSE_MS = 1000  # a pause this long ends the passage shown with a match
 _WORD = r"[\w']+"
@@ -275,6 +277,10 @@ def _find(factor: Factor, draft: _Draft) -> list[_Hit]:
             continue
         n = norm(w.word)
         if len(n) < MIN_SOUNDS_LIKE or any(a <= i <= b for a, b in cancelled):
+            continue
+        # A misheard disclosure is still about someone: "he's twangled me", not "checking in".
+        beside = {norm(words[j].word) for j in (i - 1, i + 1) if 0 <= j < len(words)}
+        if not beside & PEOPLE:
             continue
         best = max(factor.sounds_like, key=lambda t: difflib.SequenceMatcher(None, n, t).ratio())
         if n != best and difflib.SequenceMatcher(None, n, best).ratio() >= SOUNDS_LIKE:

@@ -53,8 +53,9 @@ def test_transcribe_show_the_draft_then_run_again_keeping_annotations(cli, spoke
         assert set(seg) == {"start_ms", "end_ms", "text", "words"}
         assert isinstance(seg["start_ms"], int) and isinstance(seg["end_ms"], int)
         for word in seg["words"]:
-            assert set(word) == {"start_ms", "end_ms", "word", "probability"}
+            assert set(word) == {"start_ms", "end_ms", "word", "probability", "unsure", "biased"}
             assert isinstance(word["start_ms"], int) and 0 <= word["probability"] <= 1
+            assert word["unsure"] == (word["probability"] < 0.5) and word["biased"] is False  # no hotwords
     heard = [w for s in segments for w in words_of(s["text"])]
     assert "strangled" in heard
     assert abs(segments[0]["words"][0]["start_ms"] - SENTENCE[0] * 1000) <= 500
