@@ -29,6 +29,11 @@ def register(sub) -> None:
     p.add_argument("--model", metavar="DIR",
                    help="a faster-whisper model folder (default: the bundled model, or $BWV_TRANSCRIBE_MODEL)")
     p.add_argument("--language", default="en", help='language code, e.g. en (default), or "auto" to detect')
+    p.add_argument("--hotwords", metavar="WORDS",
+                   help="words to tell the model to listen for (measured to invent words: not recommended; "
+                        "every word it then writes from this list is marked [*word] in the draft)")
+    p.add_argument("--prompt", metavar="TEXT",
+                   help="an initial prompt for the model (not recommended, as --hotwords; its words are marked [*word])")
     p.add_argument("--reviewer")
     p.set_defaults(func=cmd_transcribe)
 
@@ -69,14 +74,18 @@ def cmd_transcribe(args) -> int:
         actor = reviewer(args.reviewer)
         exhibit = store.exhibit(args.exhibit)
         had = transcripts.current_run(store, exhibit)
+        decoding = transcribe.DEFAULT_DECODING.with_(hotwords=(args.hotwords or "").strip() or None,
+                                                     initial_prompt=(args.prompt or "").strip() or None)
         run = transcribe.transcribe_exhibit(
             store, exhibit, actor, model=choice, language=args.language,
-            progress=StderrProgress(f"Transcribing {exhibit.ref}"),
+            progress=StderrProgress(f"Transcribing {exhibit.ref}"), decoding=decoding,
         )
         words = sum(len(s.words) for s in transcripts.segments(store, exhibit))
         verb = "Replaced the machine draft" if had else "Machine draft"
+        biased = run.parameters.get("biased_words", 0)
+        steered = f" {biased} word(s) the settings told the model to listen for are marked [*word]." if biased else ""
         print(f"{verb} of {exhibit.ref}: {run.segment_count} segment(s), {words} word(s), model {run.model}, "
-              f"language {run.language}. UNVERIFIED: check it against the sound before quoting it.")
+              f"language {run.language}.{steered} UNVERIFIED: check it against the sound before quoting it.")
     return 0
 
 

@@ -415,12 +415,18 @@ def snap_to_speech(segments: list[Segment], samples: np.ndarray, offset_ms: int 
     starts = [a for a, _b in regions]
     moved = 0
     for seg in segments:
-        for word in seg.words:
+        for n in range(len(seg.words) - 1, -1, -1):  # last first: a zero-length word may follow the next
+            word = seg.words[n]
             i = bisect.bisect_right(starts, word.start_ms) - 1
             if i >= 0 and word.start_ms < regions[i][1]:
                 continue  # already in speech
-            if i + 1 < len(regions) and regions[i + 1][0] < word.end_ms:
+            # A word the model gave no length (a guess at a window's start) may move up to
+            # the next word; any other only within itself.
+            limit = word.end_ms if word.end_ms > word.start_ms else (
+                seg.words[n + 1].start_ms if n + 1 < len(seg.words) else seg.end_ms)
+            if i + 1 < len(regions) and regions[i + 1][0] <= limit:
                 word.start_ms = regions[i + 1][0]
+                word.end_ms = max(word.end_ms, word.start_ms)
                 moved += 1
         if seg.words:
             seg.start_ms = max(seg.start_ms, min(w.start_ms for w in seg.words))
@@ -500,6 +506,7 @@ def transcribe_exhibit(
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
     threads: int | None = None,
+    decoding: Decoding | None = None,
 ) -> TranscriptRun:
     """Transcribe an exhibit and store the result as its machine draft (replacing any earlier one)."""
     require_available()
@@ -509,5 +516,5 @@ def transcribe_exhibit(
     if not ex.has_audio:
         raise ReviewError(f"Exhibit {ex.ref} has no sound track, so there is nothing to transcribe.")
     choice = model if isinstance(model, ModelChoice) else resolve_model(model)
-    draft = transcribe_file(store.footage_path(ex), choice, language, progress, cancel, threads)
+    draft = transcribe_file(store.footage_path(ex), choice, language, progress, cancel, threads, decoding)
     return save_draft(store, ex, draft.segments, **draft.run_fields(reviewer))
