@@ -89,8 +89,8 @@ def norm_word(token: str) -> str:
 # filter dropped soft, distant and noisy speech (a victim a few metres from the camera)
 # before the model heard it; without it tiny.en heard 76% of the risk words instead of 62%,
 # invented none in long stretches of street noise, and added no false insertion. Hotwords
-# and an initial prompt raised hits less and put words in mouths ("he was choking me" came
-# out as "she wants to kill me"), so neither is used.
+# and an initial prompt gave smaller or inconsistent gains and can put words in mouths (in
+# one run "he was choking me" came out as "she wants to kill me"), so neither is used.
 DEFAULT_DECODING = Decoding(vad=False)
 
 
