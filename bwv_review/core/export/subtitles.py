@@ -13,6 +13,7 @@ from datetime import timedelta
 import srt
 
 from ..chronology import Entry
+from ..transcripts import machine_words
 from .report import DEFAULT_POINT_MS, Report, printable
 
 
@@ -32,7 +33,11 @@ def cue_text(entry: Entry) -> str:
         head += f" {printable(a.speaker)}:"
     body = printable(a.text).replace("\r", "\n")
     body = re.sub(r"\n\s*\n+", "\n", body).strip("\n")
-    return f"{head} {body}" if body else head
+    text = f"{head} {body}" if body else head
+    machine = machine_words(a) if a.status != "verified" else None
+    if machine:  # words the model was unsure of [?] or was told to listen for [*]
+        text += f"\n(machine draft: {printable(machine)})"
+    return text
 
 
 WARNING_MS = 5000
