@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 
 from ..core.errors import ReviewError
@@ -12,7 +10,7 @@ from ..core.integrity import sha256_file
 from ..core.media import VideoSource, probe
 from ..core.stills import Caption, burn_in, shown_ms, write_png
 from ..core.timecode import clock_at, format_ms, local, parse_time
-from .common import StderrProgress, open_case
+from .common import StderrProgress, emit, emit_json, open_case
 
 
 def register(sub) -> None:
@@ -58,8 +56,7 @@ def cmd_info(args) -> int:
     data = info.as_json()
     data["sha256"] = sha256_file(path, progress=StderrProgress(f"Hashing {path.name}"))
     if args.json:
-        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        emit_json(data)
         return 0
     rows = [
         ("File", str(path)),
@@ -71,7 +68,7 @@ def cmd_info(args) -> int:
         ("SHA-256", data["sha256"]),
     ]
     for label, value in rows:
-        print(f"{label + ':':<10} {value}")
+        emit(f"{label + ':':<10} {value}")
     return 0
 
 
@@ -114,5 +111,5 @@ def cmd_still(args) -> int:
         caption = Caption(frame.time_ms, frame.index, exhibit.ref if exhibit else None, clock)
         image = burn_in(image, caption.lines())
     write_png(image, target, overwrite=args.force)
-    print(f"{target}: frame {frame.index} at {format_ms(shown_ms(frame.time_ms))} of {path.name}")
+    emit(f"{target}: frame {frame.index} at {format_ms(shown_ms(frame.time_ms))} of {path.name}")
     return 0

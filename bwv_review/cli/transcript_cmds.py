@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import sys
-
 from ..core import transcripts
 from ..core.timecode import format_ms
-from .common import StderrProgress, open_case, reviewer
+from .common import StderrProgress, emit, emit_json, open_case
 
 HEADER = "UNVERIFIED MACHINE DRAFT - not evidence: check every word against the sound."
 
@@ -44,8 +41,8 @@ def cmd_transcribe(args) -> int:
 
     transcribe.require_available()
     choice = transcribe.resolve_model(args.model)  # a bad folder is refused before the case is opened
-    with open_case(args.case) as store:
-        actor = reviewer(args.reviewer)
+    with open_case(args.case, who=args.reviewer) as store:
+        actor = store.actor
         exhibit = store.exhibit(args.exhibit)
         had = transcripts.current_run(store, exhibit)
         run = transcribe.transcribe_exhibit(
@@ -54,7 +51,7 @@ def cmd_transcribe(args) -> int:
         )
         words = sum(len(s.words) for s in transcripts.segments(store, exhibit))
         verb = "Replaced the machine draft" if had else "Machine draft"
-        print(f"{verb} of {exhibit.ref}: {run.segment_count} segment(s), {words} word(s), model {run.model}, "
+        emit(f"{verb} of {exhibit.ref}: {run.segment_count} segment(s), {words} word(s), model {run.model}, "
               f"language {run.language}. UNVERIFIED: check it against the sound before quoting it.")
     return 0
 
@@ -68,13 +65,13 @@ def cmd_transcript(args) -> int:
         exhibit = store.exhibit(args.exhibit)
         run, segs = transcripts.require_draft(store, exhibit)
         if args.json:
-            json.dump(transcripts.as_json(segs), sys.stdout, ensure_ascii=False, indent=2)
-            sys.stdout.write("\n")
+            emit_json(transcripts.as_json(segs))
             return 0
-        print(f"{HEADER}\nExhibit {exhibit.ref}; model {run.model}; language {run.language}; "
+        emit(HEADER)
+        emit(f"Exhibit {exhibit.ref}; model {run.model}; language {run.language}; "
               f"made {run.finished} by {run.reviewer}; {run.segment_count} segment(s). "
               f"Words the model was unsure of are marked [?like this].")
         for seg in segs:
             text = " ".join(_mark(w) for w in seg.words) if seg.words else seg.text
-            print(f"{format_ms(seg.start_ms)}-{format_ms(seg.end_ms)}  {text}")
+            emit(f"{format_ms(seg.start_ms)}-{format_ms(seg.end_ms)}  {text}")
     return 0

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from . import audit, backup, keys, schema, seals
+from . import audit, backup, keys, schema, seals, witness
 from .errors import CaseFileError
 
 BUSY_TIMEOUT_S = 30.0
@@ -36,10 +36,19 @@ def harden(conn: sqlite3.Connection) -> sqlite3.Connection:
     return conn
 
 
-def connect(path: Path, readonly: bool) -> sqlite3.Connection:
+class _Connection(sqlite3.Connection):
+    """A connection that can say how it was opened (sqlite3.Connection takes no attributes)."""
+
+    _bwv_immutable = False
+
+
+def connect(path: Path, readonly: bool, immutable: bool = False) -> sqlite3.Connection:
+    """``immutable``: read the file as it is on disk, without the -wal/-shm files SQLite
+    otherwise makes beside it (only safe when no -wal exists, i.e. nobody has it open)."""
     if readonly:
-        uri = path.resolve().as_uri() + "?mode=ro"
-        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+        uri = path.resolve().as_uri() + ("?mode=ro&immutable=1" if immutable else "?mode=ro")
+        conn = _Connection(uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+        conn._bwv_immutable = immutable
         harden(conn).execute("PRAGMA query_only = ON")
         return conn
     return harden(sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, check_same_thread=False))
@@ -141,8 +150,10 @@ def precheck(path: Path) -> int:
         raise CaseFileError(f"Case file {path} cannot be read: {exc.strerror}.") from exc
     if magic != _SQLITE_MAGIC:
         raise CaseFileError(f"{path} is not a bwv-review case file (it is not an SQLite database).")
+    # With no -wal beside it nobody has the file open, so it is read as it stands and nothing at
+    # all is created next to a file that may be refused. (Whatever is opened next is checked again.)
     try:
-        conn = connect(path, readonly=True)
+        conn = connect(path, readonly=True, immutable=_settled(path))
     except sqlite3.DatabaseError as exc:
         raise CaseFileError(f"{path} is damaged or not a case file ({exc}); it has not been changed.") from exc
     try:
@@ -167,6 +178,35 @@ def why(exc: sqlite3.Error) -> str:
     if "readonly" in text or "read-only" in text:
         return "the case file cannot be written"
     return text
+
+
+def _settled(path: Path) -> bool:
+    """No -wal beside it: nobody has the file open, and it is whole as it stands on disk."""
+    return not Path(str(path) + "-wal").exists()
+
+
+def _identity(path: Path) -> tuple:
+    st = path.stat()
+    return (st.st_size, st.st_mtime_ns, st.st_ino, _settled(path))
+
+
+def _is_immutable(conn: sqlite3.Connection) -> bool:
+    return getattr(conn, "_bwv_immutable", False)
+
+
+def _copy_in_memory(conn: sqlite3.Connection, path: Path) -> sqlite3.Connection:
+    """The whole database in memory. Read without locks (and without making -wal/-shm files)
+    when nobody had it open; if it changed meanwhile, read it again the usual way."""
+    copy = harden(sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None))
+    before = _identity(path) if _is_immutable(conn) else None
+    conn.backup(copy)
+    conn.close()
+    if before is not None and _identity(path) != before:
+        conn = connect(path, readonly=True)
+        check_schema(conn, path)
+        conn.backup(copy)
+        conn.close()
+    return copy
 
 
 def _writable(path: Path) -> bool:
@@ -198,6 +238,7 @@ class CaseFile:
         self._key = None
         self._listed: set[str] = set()
         self._schema_cookie: int | None = None
+        self._signed: tuple[int, str] | None = None  # the newest (entry, hash) this store signed
 
     @property
     def needs_upgrade(self) -> bool:
@@ -238,18 +279,19 @@ class CaseFile:
 
     @classmethod
     def _open_readonly(cls, path: Path, actor: str | None) -> CaseFile:
-        conn = connect(path, readonly=True)
+        conn = connect(path, readonly=True, immutable=_settled(path))
         try:
             version = check_schema(conn, path)
             if version < schema.VERSION:
                 # Upgrade a copy in memory, never the file: an evidence file being read stays as it is.
-                copy = harden(sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None))
-                conn.backup(copy)
-                conn.close()
-                conn = copy
+                conn = _copy_in_memory(conn, path)
                 check_schema(conn, path)
                 schema.migrate(Database(conn), actor=actor or "bwv-review")
                 conn.execute("PRAGMA query_only = ON")
+            elif _is_immutable(conn):
+                conn.close()  # current format: read it live, so changes by others are seen
+                conn = connect(path, readonly=True)
+                version = check_schema(conn, path)
         except BaseException:
             conn.close()
             raise
@@ -265,6 +307,12 @@ class CaseFile:
         conn.execute("PRAGMA foreign_keys=ON")
 
     def close(self) -> None:
+        if self._signed is not None and self._key is not None:
+            with contextlib.suppress(sqlite3.Error):
+                cid = witness.case_id(self.db)
+                if cid:
+                    witness.remember(cid, *self._signed, self.path, self._key.fingerprint)
+            self._signed = None
         self.db.conn.close()
 
     def __enter__(self) -> CaseFile:
@@ -317,7 +365,8 @@ class CaseFile:
                 return
             self._key = keys.load_or_create()
             self._listed = seals.listed(self.db)
-        seals.seal(self.db, self._key, after_seq, self._listed, name)
+        if seals.seal(self.db, self._key, after_seq, self._listed, name):
+            self._signed = audit.head(self.db)
 
     def _rollback(self) -> None:
         conn = self.db.conn

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import audit, footage_paths, schema, seals
+from . import audit, footage_paths, schema, seals, witness
 from .errors import FootageError
 from .frame_index import remember
 from .integrity import Progress, sha256_file
@@ -107,7 +107,7 @@ def check_footage(
 
 
 # Problems that mean the log itself cannot be trusted, so no quote can be.
-_WHOLE_CASE = {"audit", "signature"}
+_WHOLE_CASE = {"audit", "signature", "rollback"}
 # Rows whose change makes every quote suspect: a quote cites its exhibit and category.
 _SHARED_TABLES = {"case_info", "exhibit", "category", "signer"}
 
@@ -148,6 +148,7 @@ def check_integrity(store: CaseStore) -> Verification:
             "a log rewritten end to end would not be detected; upgrade it with `bwv-review upgrade CASE` (its "
             "entries are then signed as they stand, and a copy of the old file is kept).",
         ))
+    result.problems += witness.check(store.db)
     records = audit.check_records(store.db)
     result.problems += records + check_drafts(store)
     result.untrusted_all = any(p.kind in _WHOLE_CASE for p in result.problems) or any(
