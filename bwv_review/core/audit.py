@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .errors import NOT_TEXT, ReviewError
 from .timecode import now_iso
 
 if TYPE_CHECKING:
@@ -92,7 +93,10 @@ def record(
         "detail": detail or "",
         "prev_hash": prev,
     }
-    row["hash"] = row_hash(row)
+    try:
+        row["hash"] = row_hash(row)
+    except UnicodeEncodeError as exc:  # e.g. bytes that were not UTF-8, passed on as surrogates
+        raise ReviewError(NOT_TEXT) from exc
     # Plain SQL: this runs inside every change's transaction, so it must cost little.
     cols = ", ".join(row)
     db.conn.execute(f"INSERT INTO audit ({cols}) VALUES ({', '.join('?' for _ in row)})", list(row.values()))

@@ -25,7 +25,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from . import audit, backup, keys, schema, seals, witness
-from .errors import CaseFileError
+from .errors import NOT_TEXT, CaseFileError, ReviewError
 
 BUSY_TIMEOUT_S = 30.0
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -345,6 +345,9 @@ class CaseFile:
         except sqlite3.Error as exc:
             self._rollback()
             raise CaseFileError(f"The change could not be saved ({why(exc)}); nothing was changed.") from exc
+        except UnicodeEncodeError as exc:  # e.g. bytes that were not UTF-8, passed on as surrogates
+            self._rollback()
+            raise ReviewError(NOT_TEXT) from exc
         except BaseException:
             self._rollback()
             raise

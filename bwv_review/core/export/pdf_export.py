@@ -34,6 +34,7 @@ from .report import (
     keys_text,
     printable,
     problems_heading,
+    provenance_keywords,
     provenance_text,
     statement_parts,
     status_text,
@@ -138,7 +139,7 @@ def render_pdf(report: Report) -> bytes:
         buf, pagesize=A4, leftMargin=2 * cm, rightMargin=2 * cm, topMargin=2 * cm, bottomMargin=2 * cm,
         title=printable(title), author=f"bwv-review {report.tool_version}",
         subject="Statement extract from body-worn video", creator=f"bwv-review {report.tool_version}",
-        keywords=audit_head(report),
+        keywords=provenance_keywords(report),
         invariant=1,
     )
     footer = printable(f"{case.reference} · generated {report.generated_text}")

@@ -2,7 +2,10 @@
 next to the footage in VLC or mpv. Point annotations last ``DEFAULT_POINT_MS``.
 
 Subtitles are for watching, not the record: a blank line inside a quote would end the cue,
-so blank lines are folded (the CSV/JSON/statement keep the words exactly).
+so blank lines are folded (the CSV/JSON/statement keep the words exactly). When the case
+failed verification, the first cue (from 0 s) says so and lists the problems; quotes it
+cannot vouch for are labelled UNTRUSTED. WebVTT also carries the audit head and signing
+keys in a NOTE; SRT has no place for text that is not shown, so it carries neither.
 """
 
 from __future__ import annotations

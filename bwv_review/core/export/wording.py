@@ -171,6 +171,12 @@ def audit_text(report: Report) -> str:
     )
 
 
+def provenance_keywords(report: Report) -> str:
+    """The audit head and key fingerprints on one line, for a file's metadata (e.g. a PDF's
+    Keywords), where ``verify --statement`` finds them without reading the page text."""
+    return "; ".join([audit_head(report), *(shown_key(fpr) for _, fpr in report.signing_keys)])
+
+
 def keys_text(report: Report) -> str:
     """The signing keys the case lists, each with its reviewer: printed so a reader can match them."""
     if not report.signing_keys:
