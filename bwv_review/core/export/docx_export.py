@@ -51,7 +51,8 @@ def render_docx(report: Report) -> bytes:
             _para(doc, f"{n}. {problem}", bold=True, colour=RED, size=10)
     _para(doc, f"Case reference: {case.reference}", size=10)
     _para(doc, f"Reviewer(s): {', '.join(case.reviewers)} · Times in {report.tz}", size=10)
-    _para(doc, f"{audit_head(report).capitalize()} · {keys_text(report)}", size=9, colour=GREY)
+    _para(doc, audit_head(report).capitalize(), size=9, colour=GREY)
+    _para(doc, keys_text(report), size=9, colour=GREY)
     for warning in report.other_warnings:
         _para(doc, warning, bold=True, colour=RED)
     doc.add_heading("Exhibits viewed", level=2)

@@ -76,7 +76,7 @@ def render_html(report: Report) -> bytes:
     out += [
         f'<p class="meta">Case reference: {_e(case.reference)} · Reviewer(s): '
         f"{_e(', '.join(case.reviewers))} · Times in {_e(report.tz)}</p>",
-        f'<p class="meta hash">{_e(audit_head(report).capitalize())} · {_e(keys_text(report))}</p>',
+        f'<p class="meta hash">{_e(audit_head(report).capitalize())}<br>{_e(keys_text(report))}</p>',
     ]
     out += [f'<p class="warning">{_e(w)}</p>' for w in report.other_warnings]
     out += _exhibits(report)

@@ -117,7 +117,8 @@ def render_pdf(report: Report) -> bytes:
     story += [
         Paragraph(_m(f"Case reference: {case.reference}"), st["meta"]),
         Paragraph(_m(f"Reviewer(s): {', '.join(case.reviewers)} · Times in {report.tz}"), st["meta"]),
-        Paragraph(_m(f"{audit_head(report).capitalize()} · {keys_text(report)}"), st["meta"]),
+        Paragraph(_m(audit_head(report).capitalize()), st["meta"]),
+        Paragraph(_m(keys_text(report)), st["meta"]),
     ]
     story += [Paragraph(_m(w), st["warning"]) for w in report.other_warnings]
     story.append(Paragraph("Exhibits viewed", st["h2"]))
@@ -216,7 +217,7 @@ def _narrative(report: Report, st) -> list:
 
 
 LOG_CHUNK = 150  # rows per table: reportlab re-measures a whole table at each page split
-LOG_WIDTHS = [1.4, 1.3, 2.4, 2.2, 2.3, 6.0, 1.4]  # cm
+LOG_WIDTHS = [1.4, 1.3, 2.4, 2.2, 2.3, 5.6, 1.8]  # cm (status wide enough for "UNTRUSTED")
 CELL_PADDING = 3  # points each side (_grid's LEFTPADDING and RIGHTPADDING)
 
 
