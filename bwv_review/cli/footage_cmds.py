@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..core.errors import ReviewError
+from ..core.footage_paths import check_regular
 from ..core.integrity import sha256_file
 from ..core.media import VideoSource, probe
 from ..core.stills import Caption, burn_in, shown_ms, write_png
@@ -52,6 +53,7 @@ def _frame_number(text: str) -> int:
 
 def cmd_info(args) -> int:
     path = Path(args.footage)
+    check_regular(path)  # a FIFO or device would block the decoder
     info = probe(path)
     data = info.as_json()
     data["sha256"] = sha256_file(path, progress=StderrProgress(f"Hashing {path.name}"))
@@ -74,6 +76,7 @@ def cmd_info(args) -> int:
 
 def cmd_still(args) -> int:
     path = Path(args.footage)
+    check_regular(path)
     target = Path(args.output)
     if target.exists() and not args.force:  # say so before any decoding
         raise ReviewError(f"{target} already exists; choose another name or use --force to replace it.")

@@ -252,8 +252,11 @@ def test_fifo_in_the_case_folder_is_refused_without_blocking(quoted):
     attack("crafted_path.py", quoted, "pipe.mp4")
     r = _verify_quickly(quoted)
     assert r.returncode == 1 and "FIFO" in r.stdout
-    r = bwv("add", quoted, quoted.parent / "pipe.mp4", "--exhibit", "ZZ/9", timeout=5)
-    assert r.returncode == 2 and "FIFO" in r.stderr
+    for command in (["add", quoted, quoted.parent / "pipe.mp4", "--exhibit", "ZZ/9"],
+                    ["info", quoted.parent / "pipe.mp4"], ["still", quoted.parent / "pipe.mp4", "--at", "0", "-o",
+                                                          quoted.parent / "x.png"]):
+        r = bwv(*command, timeout=5)
+        assert r.returncode == 2 and "FIFO" in r.stderr, r.stderr
 
 
 @pytest.mark.skipif(os.name != "posix", reason="symbolic links and /proc are POSIX")
