@@ -238,7 +238,8 @@ class CaseFile:
         self._key = None
         self._listed: set[str] = set()
         self._schema_cookie: int | None = None
-        self._signed: tuple[int, str] | None = None  # the newest (entry, hash) this store signed
+        self._signed: tuple[int, str] | None = None  # the newest (entry, hash) this store signed and committed
+        self._pending: tuple[int, str] | None = None  # signed in the transaction not yet committed
 
     @property
     def needs_upgrade(self) -> bool:
@@ -267,6 +268,7 @@ class CaseFile:
             if version < schema.VERSION:
                 schema.backup_before_migration(store.db, path, version)
                 schema.migrate(store.db, actor=actor or "bwv-review", seal=store._seal)
+                store._committed()
                 store.format_version = schema.VERSION
             store._schema_cookie = store._cookie()
         except sqlite3.OperationalError as exc:
@@ -342,6 +344,7 @@ class CaseFile:
             if self.format_version >= schema.SIGNED_FROM:
                 self._seal(first)
             conn.execute("COMMIT")
+            self._committed()
         except sqlite3.Error as exc:
             self._rollback()
             raise CaseFileError(f"The change could not be saved ({why(exc)}); nothing was changed.") from exc
@@ -369,9 +372,15 @@ class CaseFile:
             self._key = keys.load_or_create()
             self._listed = seals.listed(self.db)
         if seals.seal(self.db, self._key, after_seq, self._listed, name):
-            self._signed = audit.head(self.db)
+            self._pending = audit.head(self.db)
+
+    def _committed(self) -> None:
+        """What was signed is now on disk: only then may this computer remember it."""
+        if self._pending is not None:
+            self._signed, self._pending = self._pending, None
 
     def _rollback(self) -> None:
+        self._pending = None
         conn = self.db.conn
         if conn.in_transaction:
             with contextlib.suppress(sqlite3.Error):  # SQLite rolls back itself if this fails

@@ -148,7 +148,7 @@ def check_integrity(store: CaseStore) -> Verification:
             "a log rewritten end to end would not be detected; upgrade it with `bwv-review upgrade CASE` (its "
             "entries are then signed as they stand, and a copy of the old file is kept).",
         ))
-    result.problems += witness.check(store.db)
+    result.problems += witness.check(store.db, store.path)
     records = audit.check_records(store.db)
     result.problems += records + check_drafts(store)
     result.untrusted_all = any(p.kind in _WHOLE_CASE for p in result.problems) or any(

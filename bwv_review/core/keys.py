@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from .. import paths
@@ -44,7 +45,7 @@ class SigningKey:
     public_hex: str
     path: Path
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         return fingerprint(self.public_hex)
 

@@ -57,7 +57,7 @@ def seal(db: Database, key: keys.SigningKey, after_seq: int, known: set[str], na
     A key the case does not list yet is listed first (under ``name``, or the reviewer of
     the first of those entries), so the listing is sealed too. ``known`` caches listed
     fingerprints across transactions. Returns False when there was nothing to seal."""
-    seq, _ = audit.head(db)
+    seq, head_hash = audit.head(db)
     if seq <= after_seq:
         return False
     fpr = key.fingerprint
@@ -66,8 +66,8 @@ def seal(db: Database, key: keys.SigningKey, after_seq: int, known: set[str], na
             if name is None:
                 name = db.conn.execute("SELECT actor FROM audit WHERE seq = ?", [after_seq + 1]).fetchone()[0]
             _list_key(db, key, name)
+            seq, head_hash = audit.head(db)
         known.add(fpr)
-    seq, head_hash = audit.head(db)
     signed_at = now_iso()
     db.conn.execute(
         "INSERT INTO audit_seal (first_seq, last_seq, head_hash, fingerprint, signed_at, signature) "

@@ -77,6 +77,7 @@ class CaseStore(CaseFile):
             store = cls(tmp, conn, readonly=False, actor=reviewer or None)
             store._configure()
             schema.migrate(store.db, actor=reviewer, seal=store._seal)
+            store._committed()
             case = Case(
                 title=title.strip(),
                 reference=reference.strip(),

@@ -3,14 +3,17 @@
 A case file alone cannot show that it was replaced by an earlier, equally signed state of
 itself, or rewritten and signed again with someone else's key listed in it. So each time
 this computer signs entries in a case, it remembers the newest (entry number, hash) in the
-user's data folder (``<data>/witness/<case id>.json``, the case id being the hash of the
-case's first audit entry). ``verify`` then reports a case that no longer holds an entry
-this computer signed. Written when the case is closed: a crash loses at most the last
-session's note, never gives a false alarm.
+user's data folder, per case file: ``<data>/witness/<case id>-<path digest>.json``, the
+case id being the hash of the case's first audit entry, the path digest naming where the
+file is (so a copy of a case worked on elsewhere is not taken for a rollback; a case moved
+to another folder starts afresh). ``verify`` then reports a case file that no longer holds
+an entry this computer signed in it. Written when the case is closed, and only for what
+was committed: a crash loses at most the last session's note, never gives a false alarm.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -31,13 +34,14 @@ def case_id(db: Database) -> str | None:
     return row[0] if row and isinstance(row[0], str) and _ID.fullmatch(row[0]) else None
 
 
-def _file(cid: str) -> Path:
-    return paths.data_dir() / "witness" / f"{cid}.json"
+def _file(cid: str, case_path: Path) -> Path:
+    where = hashlib.sha256(str(Path(case_path).resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return paths.data_dir() / "witness" / f"{cid[:32]}-{where}.json"
 
 
-def recall(cid: str) -> dict | None:
+def recall(cid: str, case_path: Path) -> dict | None:
     try:
-        data = json.loads(_file(cid).read_text("utf-8"))
+        data = json.loads(_file(cid, case_path).read_text("utf-8"))
     except (OSError, ValueError):
         return None
     if isinstance(data, dict) and isinstance(data.get("seq"), int) and isinstance(data.get("hash"), str):
@@ -47,10 +51,10 @@ def recall(cid: str) -> dict | None:
 
 def remember(cid: str, seq: int, head_hash: str, case_path: Path, fingerprint: str) -> None:
     """Keep the newest entry this computer signed in this case (never an older one)."""
-    known = recall(cid)
+    known = recall(cid, case_path)
     if known is not None and known["seq"] >= seq:
         return
-    target = _file(cid)
+    target = _file(cid, case_path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(target.name + ".tmp")
@@ -61,9 +65,9 @@ def remember(cid: str, seq: int, head_hash: str, case_path: Path, fingerprint: s
         pass  # a note that could not be kept only makes a later check less strict
 
 
-def check(db: Database) -> list[Problem]:
+def check(db: Database, case_path: Path) -> list[Problem]:
     cid = case_id(db)
-    known = recall(cid) if cid else None
+    known = recall(cid, case_path) if cid else None
     if known is None:
         return []
     seq, want = known["seq"], known["hash"]
