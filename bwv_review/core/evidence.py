@@ -132,13 +132,14 @@ class Verification:
         return not self.untrusted_all and annotation_id not in self.untrusted_annotations
 
 
-def check_integrity(store: CaseStore) -> Verification:
+def check_integrity(store: CaseStore, thorough: bool = False) -> Verification:
     """The case file itself, without hashing footage (fast): the audit chain, its signatures,
-    every record against its audit trail, and the machine drafts."""
+    every record against its audit trail, and the machine drafts. ``thorough`` checks every
+    signature ever made, not only the newest valid one (see ``seals.check``)."""
     result = Verification()
     result.problems += audit.check_chain(store.db)
     if store.format_version >= schema.SIGNED_FROM:
-        sealed = seals.check(store.db)
+        sealed = seals.check(store.db, thorough)
         result.problems += sealed.problems
         result.covered_until, result.rows = sealed.covered_until, sealed.rows
     else:
@@ -162,10 +163,11 @@ def verify(
     exhibits: list[Exhibit] | None = None,
     progress: Progress | None = None,
     cancel=None,
+    thorough: bool = True,
 ) -> Verification:
     """The case file (see ``check_integrity``), then every exhibit's footage re-hashed
     (``exhibits``: only these); ``progress(done, total)`` gets bytes over all of them."""
-    result = check_integrity(store)
+    result = check_integrity(store, thorough)
     exhibits = store.exhibits() if exhibits is None else exhibits
     total = sum(e.size for e in exhibits)
     base = 0

@@ -124,14 +124,29 @@ def load_or_create(path: Path | None = None) -> SigningKey:
     return found
 
 
-def verify(public_hex: str, message: bytes, signature_hex: str) -> bool:
-    """True when ``signature_hex`` is the key's signature of ``message``."""
-    from cryptography.exceptions import InvalidSignature  # noqa: PLC0415
+def public_key(public_hex: str):
+    """The Ed25519 public key object for a listed key, or None if it is not one."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey  # noqa: PLC0415
 
     try:
-        key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_hex))
+        return Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_hex))
+    except (ValueError, TypeError):
+        return None
+
+
+def verify_with(key, message: bytes, signature_hex: str) -> bool:
+    """True when ``signature_hex`` is ``key``'s signature of ``message`` (``key`` from public_key)."""
+    from cryptography.exceptions import InvalidSignature  # noqa: PLC0415
+
+    if key is None:
+        return False
+    try:
         key.verify(bytes.fromhex(signature_hex), message)
     except (InvalidSignature, ValueError, TypeError):
         return False
     return True
+
+
+def verify(public_hex: str, message: bytes, signature_hex: str) -> bool:
+    """True when ``signature_hex`` is the key's signature of ``message``."""
+    return verify_with(public_key(public_hex), message, signature_hex)

@@ -207,7 +207,7 @@ def build_report(
     ]
     exhibits = [store.exhibit(options.exhibit)] if options.exhibit else store.exhibits()
     if verify:
-        checked = evidence.verify(store, exhibits, progress=progress, cancel=cancel)
+        checked = evidence.verify(store, exhibits, progress=progress, cancel=cancel, thorough=False)
     else:
         checked = evidence.check_integrity(store)
     records, warnings = _exhibit_records(exhibits, checked, verify)
