@@ -271,3 +271,26 @@ def test_symlink_out_of_the_case_folder_is_refused(quoted):
 def test_a_device_as_footage_is_refused_on_add(quoted):
     r = bwv("add", quoted, "/dev/null", "--exhibit", "ZZ/9", timeout=5)
     assert r.returncode == 2 and "system file" in r.stderr
+
+
+def test_one_quote_edited_in_the_table_is_the_one_marked_untrusted(quoted, tmp_path):
+    import json
+    import sqlite3
+
+    store = CaseStore.open(quoted)
+    ex, cat = store.exhibit("AB/1"), store.category("retraction")
+    store.add_annotation(Annotation(exhibit_id=ex.id, category_id=cat.id, start_ms=900, text="Nothing happened.",
+                                    status="verified"), "Test Reviewer")
+    store.close()
+    db = sqlite3.connect(quoted)
+    db.execute("UPDATE annotation SET text = 'He tangled me.' WHERE text = ?", (QUOTE,))
+    db.commit()
+    db.close()
+    r = bwv("export", quoted, "-f", "json", "-o", tmp_path / "s.json")
+    assert r.returncode == 0 and "changed outside the app (text)" in r.stderr
+    data = json.loads((tmp_path / "s.json").read_text("utf-8"))
+    assert data["verification"]["sound"] is False
+    assert [(a["text"], a["trusted"], a["status"]) for a in data["annotations"]] == [
+        ("He tangled me.", False, "UNTRUSTED (recorded as verified)"),
+        ("Nothing happened.", True, "verified"),
+    ]
