@@ -3,12 +3,9 @@ suggest (risk-factor moments in it, for review)."""
 
 from __future__ import annotations
 
-import json
-import sys
-
 from ..core import transcripts
 from ..core.timecode import format_ms
-from .common import StderrProgress, open_case, reviewer
+from .common import StderrProgress, emit, emit_json, open_case
 
 HEADER = "UNVERIFIED MACHINE DRAFT - not evidence: check every word against the sound."
 
@@ -70,8 +67,8 @@ def cmd_transcribe(args) -> int:
 
     transcribe.require_available()
     choice = transcribe.resolve_model(args.model)  # a bad folder is refused before the case is opened
-    with open_case(args.case) as store:
-        actor = reviewer(args.reviewer)
+    with open_case(args.case, who=args.reviewer) as store:
+        actor = store.actor
         exhibit = store.exhibit(args.exhibit)
         had = transcripts.current_run(store, exhibit)
         decoding = transcribe.DEFAULT_DECODING.with_(hotwords=(args.hotwords or "").strip() or None,
@@ -84,8 +81,8 @@ def cmd_transcribe(args) -> int:
         verb = "Replaced the machine draft" if had else "Machine draft"
         biased = run.parameters.get("biased_words", 0)
         steered = f" {biased} word(s) the settings told the model to listen for are marked [*word]." if biased else ""
-        print(f"{verb} of {exhibit.ref}: {run.segment_count} segment(s), {words} word(s), model {run.model}, "
-              f"language {run.language}.{steered} UNVERIFIED: check it against the sound before quoting it.")
+        emit(f"{verb} of {exhibit.ref}: {run.segment_count} segment(s), {words} word(s), model {run.model}, "
+             f"language {run.language}.{steered} UNVERIFIED: check it against the sound before quoting it.")
     return 0
 
 
@@ -94,16 +91,16 @@ def cmd_transcript(args) -> int:
         exhibit = store.exhibit(args.exhibit)
         run, segs = transcripts.require_draft(store, exhibit)
         if args.json:
-            json.dump(transcripts.as_json(segs), sys.stdout, ensure_ascii=False, indent=2)
-            sys.stdout.write("\n")
+            emit_json(transcripts.as_json(segs))
             return 0
-        print(f"{HEADER}\nExhibit {exhibit.ref}; model {run.model}; language {run.language}; "
+        emit(HEADER)
+        emit(f"Exhibit {exhibit.ref}; model {run.model}; language {run.language}; "
               f"made {run.finished} by {run.reviewer}; {run.segment_count} segment(s). "
               f"Words the model was unsure of are marked [?like this]; words a decoding setting told it to "
               f"listen for are marked [*like this].")
         for seg in segs:
             text = transcripts.marked_quote(seg.words) if seg.words else seg.text
-            print(f"{format_ms(seg.start_ms)}-{format_ms(seg.end_ms)}  {text}")
+            emit(f"{format_ms(seg.start_ms)}-{format_ms(seg.end_ms)}  {text}")
     return 0
 
 
@@ -116,20 +113,23 @@ def cmd_suggest(args) -> int:
         run, segs = transcripts.require_draft(store, exhibit)
         found = risk.suggest(segs, factors)
     if args.json:
-        json.dump({"exhibit": exhibit.ref, "caveat": risk.CAVEAT, "model": run.model, "draft_made": run.finished,
-                   "factors": factors.source, "suggestions": [s.as_json() for s in found]},
-                  sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        emit_json({"exhibit": exhibit.ref, "caveat": risk.CAVEAT, "model": run.model, "draft_made": run.finished,
+                   "factors": factors.source, "suggestions": [s.as_json() for s in found]})
         return 0
-    print(f"SUGGESTIONS FOR REVIEW, NOT MARKS. {risk.CAVEAT}")
-    print(f"Exhibit {exhibit.ref}; machine draft by model {run.model}, made {run.finished}; "
-          f"risk factors {factors.source}.")
+    emit(f"SUGGESTIONS FOR REVIEW, NOT MARKS. {risk.CAVEAT}")
+    emit(f"Exhibit {exhibit.ref}; machine draft by model {run.model}, made {run.finished}; "
+         f"risk factors {factors.source}.")
     for s in found:
         flag = "  (listen: unsure words)" if s.unsure else ""
-        print(f"\n{format_ms(s.start_ms)}  {s.name}{flag}\n    \"{s.words}\"\n    {s.reason}")
+        emit()
+        emit(f"{format_ms(s.start_ms)}  {s.name}{flag}")
+        emit(f"    \"{s.words}\"")
+        emit(f"    {s.reason}")
     if found:
-        print(f"\n{len(found)} suggestion(s). Each is a place to listen to, not a finding.")
+        emit()
+        emit(f"{len(found)} suggestion(s). Each is a place to listen to, not a finding.")
     else:
-        print("\nNo passage of the draft matches a risk factor. That does not mean none was disclosed: "
+        emit()
+        emit("No passage of the draft matches a risk factor. That does not mean none was disclosed: "
               "watch the whole recording.")
     return 0
