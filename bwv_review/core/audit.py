@@ -43,6 +43,10 @@ def row_hash(row: dict) -> str:
         row["detail"],
         row["prev_hash"],
     ]
+    # The database role (team cases, format 6 on) is hashed only where the server recorded
+    # one, so every entry made before keeps its hash.
+    if row.get("db_role") is not None:
+        fields.append(row["db_role"])
     return hashlib.sha256(_canonical(fields).encode("utf-8")).hexdigest()
 
 
@@ -93,14 +97,18 @@ def record(
         "detail": detail or "",
         "prev_hash": prev,
     }
+    # On a server the role is the server's to fill in (reviewers cannot write that column);
+    # the entry's hash covers the role this connection logged in as, so a mismatch shows.
+    role = getattr(db, "db_role", None)
     try:
-        row["hash"] = row_hash(row)
+        row["hash"] = row_hash({**row, "db_role": role})
     except UnicodeEncodeError as exc:  # e.g. bytes that were not UTF-8, passed on as surrogates
         raise ReviewError(NOT_TEXT) from exc
     # Plain SQL: this runs inside every change's transaction, so it must cost little.
     cols = ", ".join(row)
     db.conn.execute(f"INSERT INTO audit ({cols}) VALUES ({', '.join('?' for _ in row)})", list(row.values()))
     db.conn.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", [row["seq"], row["hash"]])
+    row["db_role"] = role
     return row
 
 
