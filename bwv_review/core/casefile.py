@@ -355,6 +355,21 @@ class CaseFile:
             self._rollback()
             raise
 
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads that must agree with each other (verify, an export) see one committed state,
+        even while another program writes to the case."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("COMMIT")
+
     def _check_unchanged_schema(self) -> None:
         """Another program may have changed the schema since we opened (a trigger planted
         while the window is open): the write lock is held, so check it again now."""
