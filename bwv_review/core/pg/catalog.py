@@ -167,10 +167,14 @@ def expected(raw, version: int) -> set[str]:
 
 
 def _order(line: str) -> tuple[int, str]:
-    kinds = ("trigger", "rule", "policy", "function", "operator", "inheritance", "relation", "column",
+    kinds = ("relation", "trigger", "rule", "policy", "function", "operator", "inheritance", "column",
              "constraint", "index")
     first = line.split(" ", 1)[0]
     return (kinds.index(first) if first in kinds else len(kinds), line)
+
+
+_RELKINDS = {"r": "table", "v": "view", "m": "materialized view", "S": "sequence", "i": "index",
+             "f": "foreign table", "p": "partitioned table", "c": "composite type", "I": "partitioned index"}
 
 
 def difference(actual: set[str], wanted: set[str]) -> str | None:
@@ -186,6 +190,11 @@ def difference(actual: set[str], wanted: set[str]) -> str | None:
 
 def _words(line: str) -> str:
     kind, _, rest = line.partition(" ")
-    if kind in ("relation", "column", "index", "sequence"):
+    if kind == "relation":
+        name, _, flags = rest.partition(" kind=")
+        letter, _, settings = flags.partition(" ")
+        settings = settings.replace("rls=", "row-level security on/forced: ").replace(" partition=", ", partition: ")
+        return f"a {_RELKINDS.get(letter, 'relation')} {name!r} ({settings})"
+    if kind in ("column", "index", "sequence", "constraint"):
         return f"a {kind} {rest}"
-    return f"a {kind} {rest!r}" if kind != "constraint" else f"a constraint {rest}"
+    return f"a {kind} {rest!r}"
