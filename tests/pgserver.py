@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import getpass
-import glob
 import os
 import shutil
 import subprocess
@@ -25,9 +24,10 @@ PORT = 5433
 
 
 def bin_dir() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3]))
+    base = Path("/usr/lib/postgresql")
+    found = sorted((p for p in base.glob("*/bin/initdb") if p.parts[-3].isdigit()), key=lambda p: int(p.parts[-3]))
     if found:
-        return Path(found[-1]).parent
+        return found[-1].parent
     initdb = shutil.which("initdb")
     return Path(initdb).parent if initdb else None
 

@@ -201,3 +201,15 @@ def head(db: Database) -> tuple[int, str]:
     """(rows, hash of the newest row): quoted in exports so a later edit can be proven."""
     row = db.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
     return (row[0], row[1]) if row else (0, GENESIS)
+
+
+def people(db: Database) -> list[tuple[str, str | None, int]]:
+    """(name given, database role recorded or None, entries) for everyone who changed the case."""
+    return [(r[0], r[1], r[2]) for r in db.conn.execute(
+        "SELECT actor, db_role, count(*) FROM audit GROUP BY actor, db_role ORDER BY min(seq)")]
+
+
+def entries_since(db: Database, seq: int) -> list[dict]:
+    """Audit entries after ``seq``, oldest first: what another reviewer (or program) changed."""
+    return list(db.query("SELECT seq, at, actor, db_role, action, entity, entity_id, after FROM audit WHERE seq > ? "
+                         "ORDER BY seq", [seq]))

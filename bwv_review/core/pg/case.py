@@ -43,7 +43,7 @@ def connect(address: ServerAddress, app_name: str = "bwv-review") -> psycopg.Con
     try:
         raw = psycopg.connect(
             address.url, autocommit=True, application_name=app_name[:63], connect_timeout=CONNECT_TIMEOUT_S,
-            keepalives=1, keepalives_idle=5, keepalives_interval=2, keepalives_count=3, client_encoding="UTF8")
+            keepalives=1, keepalives_idle=3, keepalives_interval=1, keepalives_count=3, client_encoding="UTF8")
     except psycopg.Error as exc:
         raise _connect_error(exc, address) from exc
     try:

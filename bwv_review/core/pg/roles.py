@@ -14,6 +14,8 @@ roles, members of one group role the case is made for (``--reviewers-role``), wh
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import psycopg
 from psycopg import sql
 
@@ -30,9 +32,10 @@ def _ident(name: str) -> sql.Identifier:
     return sql.Identifier(name)
 
 
-def make_schema(raw: psycopg.Connection, address: ServerAddress, version: int, reviewers_role: str | None) -> None:
-    """The case's schema, empty but for the audit head, in one transaction; refused if the
-    database already holds one."""
+def make_schema(raw: psycopg.Connection, address: ServerAddress, version: int, reviewers_role: str | None,
+                fill: Callable[[], None] | None = None) -> None:
+    """The case's schema, empty but for the audit head (or filled by ``fill``: a pushed case's
+    rows), in one transaction; refused if the database already holds one."""
     if raw.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [dialect.SCHEMA]).fetchone():
         raise CaseFileError(f"The database {address.url} already holds a case (or a schema named "
                             f"{dialect.SCHEMA!r}); a new case needs an empty database. Nothing was changed.")
@@ -45,7 +48,10 @@ def make_schema(raw: psycopg.Connection, address: ServerAddress, version: int, r
         raw.execute(sql.SQL("CREATE SCHEMA {}").format(_ident(dialect.SCHEMA)))
         for statement in dialect.server_ddl(target, dialect.SCHEMA):
             raw.execute(statement)
-        raw.execute(f"INSERT INTO {dialect.SCHEMA}.audit_head (id, seq, hash) VALUES (1, 0, %s)", [audit.GENESIS])
+        if fill is None:
+            raw.execute(f"INSERT INTO {dialect.SCHEMA}.audit_head (id, seq, hash) VALUES (1, 0, %s)", [audit.GENESIS])
+        else:
+            fill()
         set_format(raw, version)
         if reviewers_role:
             grant(raw, reviewers_role, target)
