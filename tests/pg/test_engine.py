@@ -150,3 +150,15 @@ def test_read_only_opens_cannot_write(server_case):
     with open_case(as_role("reviewer_a"), readonly=True) as store:
         with pytest.raises(CaseFileError, match="read-only"):
             _mark(store, "x")
+
+
+def test_a_role_that_is_not_a_reviewer_sees_nothing_and_cannot_take_the_write_lock(server_case, pg_server):
+    _owner, as_role = server_case
+    with pg_server.admin() as admin:
+        if not admin.execute("SELECT 1 FROM pg_roles WHERE rolname = 'outsider'").fetchone():
+            admin.execute("CREATE ROLE outsider LOGIN")
+    with pytest.raises(CaseFileError, match="may not"):
+        open_case(as_role("outsider"))
+    with psycopg.connect(as_role("outsider"), autocommit=True) as raw:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            raw.execute("SELECT seq FROM bwv.audit_head WHERE id = 1 FOR UPDATE")

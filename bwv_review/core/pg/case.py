@@ -150,8 +150,17 @@ class ServerCase(CaseStore):
         try:
             ns, version = namespace(raw, address)
             print_ = check_schema(raw, address, ns, version)
-            store = cls(address, raw, readonly or (version < schema.VERSION and not upgrade), actor, version, ns,
-                        print_)
+            can_read, can_write = raw.execute(
+                "SELECT has_schema_privilege(%(ns)s::oid, 'USAGE') AND has_table_privilege((SELECT oid FROM pg_class "
+                "WHERE relnamespace = %(ns)s AND relname = 'annotation'), 'SELECT'), has_table_privilege((SELECT oid "
+                "FROM pg_class WHERE relnamespace = %(ns)s AND relname = 'audit_head'), 'UPDATE')",
+                {"ns": ns}).fetchone()
+            if not can_read:
+                raise CaseFileError(f"Your database role {address.user or '(your login)'} may not read the server case "
+                                    f"{address.url}; ask whoever runs the server to add it to the case's reviewers role.")
+            # A role that may read but not write (an auditor) opens read-only, as an unwritable file does.
+            readonly = readonly or not can_write or (version < schema.VERSION and not upgrade)
+            store = cls(address, raw, readonly, actor, version, ns, print_)
             if version < schema.VERSION and not store.readonly:
                 roles.upgrade(store)
         except BaseException:
