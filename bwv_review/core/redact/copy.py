@@ -48,6 +48,10 @@ AUDIO_CODEC = "aac"
 AUDIO_BITRATE = 128_000
 PASS_THROUGH_FORMATS = ("yuv420p", "yuvj420p")
 PROGRESS_EVERY = 15  # frames
+# Containers that store no presentation times (the decoder's are guesses from decode
+# order): there a frame is known by its place in the decoder's output, and the total is
+# checked against the index.
+COUNTED_FORMATS = ("avi", "h264", "hevc", "mpegvideo", "m4v")
 
 
 @dataclass
@@ -175,6 +179,7 @@ class _Job:
         self.next_frame = 0
         self.covered = 0
         self.audio_origin = float(index.origin_s)
+        self.counted = src.format.name in COUNTED_FORMATS
 
     @staticmethod
     def _describe(stream) -> str:
@@ -238,11 +243,15 @@ class _Job:
         return CopyResult(self.tmp, "", total, self.info.duration_ms, self.aout is not None, self.dropped, self.covered)
 
     def _video(self, frame, total: int) -> None:
-        if frame.pts is None:
-            raise FootageError(f"A frame of {Path(self.info.path).name} has no time stamp; no exact copy can be made.")
         n = self.next_frame
-        pts = frame.pts - self.origin_pts
-        ms = float(pts * self.base * 1000)
+        if self.counted and n < total:
+            pts = round(Fraction(self.times[n]).limit_denominator(10**6) / 1000 / self.base)
+            ms = self.times[n]
+        elif frame.pts is None:
+            raise FootageError(f"A frame of {Path(self.info.path).name} has no time stamp; no exact copy can be made.")
+        else:
+            pts = frame.pts - self.origin_pts
+            ms = float(pts * self.base * 1000)
         if n >= total or abs(ms - self.times[n]) > 0.5:
             if ms < -0.5 and (n == 0 or n >= total or ms < self.times[n]):
                 return  # a picture before the first frame shown (open GOP lead-in): not in the footage
