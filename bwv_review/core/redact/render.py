@@ -53,6 +53,18 @@ class Orientation:
             return Box(wc - box.bottom, box.x, box.h, box.w)
         return box
 
+    def to_shown(self, coded: Box) -> Box:
+        """The inverse of ``to_coded``: a box in coded pixels as it appears on screen."""
+        wc, hc = self.coded_width, self.coded_height
+        r = self.rotation % 360
+        if r == 90:
+            return Box(hc - coded.bottom, coded.x, coded.h, coded.w)
+        if r == 180:
+            return Box(wc - coded.right, hc - coded.bottom, coded.w, coded.h)
+        if r == 270:
+            return Box(coded.y, wc - coded.right, coded.h, coded.w)
+        return coded
+
 
 @dataclass(frozen=True)
 class Plane:
