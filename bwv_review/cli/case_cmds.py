@@ -145,10 +145,24 @@ def cmd_verify(args) -> int:
             print(f"{len(problems)} problem(s) found in {args.case}:")
             for p in problems:
                 print(f"- {p}")
+            _copies_said(store)
             return 1
         n_ex = len(store.exhibits())
         print(f"All sound: {n_ex} exhibit(s) match their SHA-256; audit log of {rows} entries intact "
               f"(head {head[:16]}); every record matches its audit trail.")
+        _copies_said(store)
     return 0
 
 
+
+
+def _copies_said(store) -> None:
+    """What verify made of the redacted copies: those still here were checked, others noted."""
+    from ..core.redact.records import copy_notes  # noqa: PLC0415
+
+    present, notes = copy_notes(store)
+    if present or notes:
+        here = len(present)
+        print(f"{here} redacted cop{'y' if here == 1 else 'ies'} still here checked against {'its' if here == 1 else 'their'} SHA-256.")
+        for note in notes:
+            print(f"  {note}")

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 GENESIS = "0" * 64
 # Tables whose every change is audited and can be rebuilt from the log.
-AUDITED = ("case_info", "exhibit", "category", "annotation")
+AUDITED = ("case_info", "exhibit", "category", "annotation", "redaction", "redacted_copy")
 
 
 def _canonical(value: Any) -> str:

@@ -102,4 +102,7 @@ def verify_case(store: CaseStore, progress: Progress | None = None) -> list[audi
         check = check_footage(store, exhibit, progress=progress)
         if check.problem:
             problems.append(audit.Problem("footage", check.problem))
+    from .redact.records import check_copies  # noqa: PLC0415 - redacted copies still here
+
+    problems += check_copies(store, progress=progress)
     return problems

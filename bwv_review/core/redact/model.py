@@ -72,7 +72,7 @@ class Box:
         return [_tidy(self.x), _tidy(self.y), _tidy(self.w), _tidy(self.h)]
 
     def __str__(self) -> str:
-        return ",".join(_number(v) for v in self.as_list())
+        return ",".join(_number(round(v, 1)) for v in self.as_list())
 
 
 def _tidy(value: float) -> float:
