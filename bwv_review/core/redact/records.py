@@ -70,6 +70,8 @@ def redaction(store: CaseStore, redaction_id: int) -> Redaction:
 def _checked(store: CaseStore, r: Redaction) -> None:
     ex = store.exhibit_by_id(r.exhibit_id)
     model.check(r, ex.duration_ms, ex.width, ex.height)
+    if r.kind == "sound" and not ex.has_audio:
+        raise ReviewError(f"Exhibit {ex.ref} has no sound to redact.")
     if ex.duration_ms and r.end_ms > ex.duration_ms:
         r.end_ms = ex.duration_ms  # "to the end": the last frame, not a time past it
 

@@ -130,7 +130,10 @@ class RedactMode(QObject):
         self._enable_keys(on)
         if on:
             self.player.pause()
+            if self.dock.isHidden():  # beside the mark editor, as a tab: the full height for the list
+                self.window.tabifyDockWidget(self.window.editor_dock, self.dock)
             self.dock.show()
+            self.dock.raise_()
             self.player.setFocus()
             self.window.statusBar().showMessage("Redact mode: drag on the picture to cover a region.", 6000)
         self.refresh_frame()

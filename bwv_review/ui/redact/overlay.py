@@ -98,18 +98,22 @@ class RedactOverlay(QWidget):
         painter.end()
 
     def _paint_preview(self, painter: QPainter) -> None:
-        """What the copy shows here: the frame's pixels, covered as the copy covers them."""
+        """What the copy shows here: the frame's pixels, covered as the copy covers them
+        (confirmed redactions only: a suggestion is outlined, never applied, until confirmed)."""
+        regions = [(r, box) for r, box in self.regions if r.status == "confirmed"]
+        if not regions:
+            return
         image = self.view.image().convertToFormat(QImage.Format.Format_RGB888)
         h, w = image.height(), image.width()
         data = np.frombuffer(image.constBits(), np.uint8).reshape(h, image.bytesPerLine())[:, : w * 3]
         pixels = data.reshape(h, w, 3).copy()
         from ...core.redact.render import cell_size  # noqa: PLC0415
 
-        for r, box in self.regions:
+        for r, box in regions:
             paint([Plane(pixels, 1, (0, 0, 0))], box, r.shape, r.style, cell_size([k.box for k in r.keyframes]))
         covered = QImage(pixels.data, w, h, pixels.strides[0], QImage.Format.Format_RGB888).copy()
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-        for _r, box in self.regions:
+        for _r, box in regions:
             px = box.pixels(w, h)
             if px is None:
                 continue
