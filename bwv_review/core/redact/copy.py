@@ -92,7 +92,7 @@ def write_copy(
     called every few frames; ``cancel()`` returning True stops the work, leaving nothing.
     """
     source, target = Path(source), Path(target)
-    _check_target(target, force)
+    check_target(target, force)
     info = info or probe(source)
     tmp = target.with_name(f".{target.stem[:40]}.{secrets.token_hex(6)}.part.mp4")
     try:
@@ -108,7 +108,7 @@ def write_copy(
         tmp.unlink(missing_ok=True)
 
 
-def _check_target(target: Path, force: bool) -> None:
+def check_target(target: Path, force: bool) -> None:
     if target.suffix.lower() != ".mp4":
         raise ReviewError(f"{target.name} should end in .mp4; a redacted copy is written as MP4.")
     if target.is_dir():
@@ -173,8 +173,12 @@ class _Job:
         self.label = make_label(label, self.orientation) if label else None
         self.dropped = [self._describe(s) for s in src.streams if s is not self.vin and s is not self.ain]
         self.out = av.open(os.fspath(tmp), "w", format="mp4", options={"movflags": "+faststart"})
-        self.vout = self._video_stream(pix)
-        self.aout = self._audio_stream() if self.ain is not None else None
+        try:
+            self.vout = self._video_stream(pix)
+            self.aout = self._audio_stream() if self.ain is not None else None
+        except BaseException:
+            self.out.close()  # the temporary file is removed by the caller: it must not stay open
+            raise
         self.resampler = None
         self.next_frame = 0
         self.covered = 0

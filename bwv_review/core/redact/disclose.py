@@ -67,16 +67,18 @@ def make_copy(
 
     ``progress(stage, done, total)`` with stage "hash", "copy" or "check".
     """
-    from .copy import write_copy  # noqa: PLC0415 - PyAV/numpy only when a copy is made
+    from .copy import check_target, write_copy  # noqa: PLC0415 - PyAV/numpy only when a copy is made
 
     out = Path(out)
     report_path = Path(report) if report else default_report_path(out)
     if report_path.suffix.lower() not in REPORT_FORMATS:
         raise ReviewError(f"The disclosure report {report_path.name} should end in .docx or .pdf.")
     if report_path.exists() and not force:
-        raise ReviewError(f"{report_path} already exists; nothing was written. Use --force to replace it.")
+        raise ReviewError(f"{report_path} already exists; nothing was written. Choose another name, or replace "
+                          "it (--force).")
     if store.readonly:
         raise ReviewError(f"Case file {store.path} is read-only; a copy must be recorded in it, so none was made.")
+    check_target(out, force)
     exhibit = store.exhibit(exhibit_ref)
     source = store.footage_path(exhibit)
     if not source.is_file():

@@ -374,7 +374,7 @@ class RedactMode(QObject):
             # Its own connection: SQLite connections stay on the thread that made them.
             with CaseStore.open(case_path) as store:
                 return make_copy(store, ex.ref, Path(out), actor, burn_in=True, force=Path(out).exists(),
-                                 progress=lambda _stage, d, t: progress(d, t), cancel=cancelled)
+                                 progress=functools.partial(_scaled, progress), cancel=cancelled)
 
         def made(result) -> None:
             for warning in result.warnings:
@@ -384,3 +384,9 @@ class RedactMode(QObject):
                 f"report {result.report.name}", 12000)
 
         self._start(work, f"redacted copy {ex.ref}", f"Making the redacted copy of {ex.ref}\u2026", made)
+
+
+def _scaled(progress, stage: str, done: int, total: int) -> None:
+    """The task reports bytes (shown in KiB); the copy's stage counts frames."""
+    factor = 1024 if stage == "copy" else 1
+    progress(done * factor, total * factor)
