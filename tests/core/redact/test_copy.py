@@ -130,8 +130,10 @@ def test_inside_every_pixel_covered_outside_the_original(source, tmp_path):
             got = ours[y0:y1, x0:x1].astype(float)
             near_redaction = np.abs(got - want[y0:y1, x0:x1])
             near_original = np.abs(got - theirs[y0:y1, x0:x1])
-            telling = np.abs(want[y0:y1, x0:x1] - theirs[y0:y1, x0:x1]) > 40
-            telling[[0, -1], :] = telling[:, [0, -1]] = False  # the codec blurs the edge pixels
+            telling = np.abs(want[y0:y1, x0:x1] - theirs[y0:y1, x0:x1]) > 50
+            # H.264's 8x8 transforms and deblocking smear the region's edge a few pixels in.
+            telling[:4, :] = telling[-4:, :] = telling[:, :4] = telling[:, -4:] = False
+            assert telling.sum() > 0.3 * telling.size, n  # most of the region is still checked
             # Every pixel shows the cells, not the texture (60 or 220) that was there (the
             # exact, pixel-for-pixel check on the planes given to the encoder is test_render's).
             bad = np.argwhere(telling & (near_redaction >= near_original))
