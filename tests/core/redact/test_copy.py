@@ -228,3 +228,26 @@ def test_existing_target_refused_and_cancel_leaves_nothing(source, tmp_path):
     assert result.sha256 == _sha(out)
     with pytest.raises(ReviewError, match="mp4"):
         write_copy(source, tmp_path / "copy.mov", [])
+
+
+def test_painting_never_reaches_the_decoders_reference_pictures(source):
+    """Frames after a region's interval decode exactly as without it: the painted picture was
+    a copy (make_writable), not the one later frames are predicted from."""
+    import av
+
+    from bwv_review.core.redact.render import paint, yuv_planes
+
+    def planes(paint_first: bool) -> list[bytes]:
+        out = []
+        with av.open(str(source)) as container:
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            for n, frame in enumerate(container.decode(stream)):
+                if paint_first and n < 20:
+                    frame.make_writable()
+                    paint(yuv_planes(frame, False), m.Box(0, 40, 320, 200), "box", "solid")
+                out.append(b"".join(bytes(p) for p in frame.planes))
+        return out
+
+    clean, painted = planes(False), planes(True)
+    assert painted[20:] == clean[20:] and painted[:20] != clean[:20]
