@@ -8,9 +8,7 @@ from pathlib import Path
 
 from . import audit
 from .errors import FootageError
-from .frame_index import remember
 from .integrity import Progress, sha256_file
-from .media import probe
 from .model import Exhibit
 from .store import CaseStore
 from .timecode import format_instant, parse_instant
@@ -31,6 +29,8 @@ def import_footage(
     """Probe (refusing anything that is not usable video), hash, then add as one audited change."""
     footage = Path(footage)
     recording_start = format_instant(parse_instant(start)) if start else None
+    from .frame_index import probe, remember  # the decoder loads only for footage work
+
     info = probe(footage)
     size = footage.stat().st_size
     digest = sha256_file(footage, progress=progress, cancel=cancel)

@@ -11,16 +11,15 @@ import csv
 import io
 import zipfile
 from datetime import datetime
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.writer.excel import ExcelWriter
+from typing import TYPE_CHECKING
 
 from ..chronology import Entry
 from ..timecode import format_instant, format_ms, local
 from .files import reproducible_zip
 from .report import Report, cell_text
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -124,6 +123,12 @@ def _naive(value: datetime | None) -> datetime | None:
 
 
 def render_xlsx(report: Report) -> bytes:
+    # openpyxl loads here, not with the module: a CSV export never pays for it.
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.writer.excel import ExcelWriter
+
     checks = _checks(report)
     wb = Workbook()
     ws = wb.active
@@ -158,6 +163,8 @@ def render_xlsx(report: Report) -> bytes:
 
 
 def _summary_sheet(wb: Workbook, report: Report) -> None:
+    from openpyxl.styles import Font
+
     ws = wb.create_sheet("Exhibits")
     ws.append(["Exhibit", "Wearer", "File", "Duration", "SHA-256", "Re-verified at export"])
     for cell in ws[1]:
