@@ -120,9 +120,9 @@ def cmd_still(args) -> int:
             raise ReviewError(f"{path.name} has frames 0 to {info.frame_count - 1}; there is no frame {args.frame}.")
         if args.burn_in:
             frame = footage.still(**where, deinterlace=args.deinterlace)
-            index, time_ms, deinterlaced = frame.index, frame.time_ms, frame.deinterlaced
+            index, time_ms, deinterlaced, damaged = frame.index, frame.time_ms, frame.deinterlaced, frame.damaged
         else:  # straight from the decoded frame to PNG, no picture array
-            index, time_ms, deinterlaced, png = footage.still_png(**where, deinterlace=args.deinterlace)
+            index, time_ms, deinterlaced, damaged, png = footage.still_png(**where, deinterlace=args.deinterlace)
     finally:
         footage.close()
     if args.burn_in:
@@ -134,6 +134,11 @@ def cmd_still(args) -> int:
     else:
         write_png_bytes(png, target, overwrite=args.force)
     how = ", deinterlaced for viewing" if deinterlaced else ""
+    if damaged:
+        how += "; WARNING: the decoder reports this frame damaged in the file itself"
+        print(f"bwv-review: WARNING: frame {index} of {path.name} is damaged in the file (decoded from "
+              "the start, the decoder still reports errors); the still shows it as FFmpeg decodes it.",
+              file=sys.stderr)
     print(f"{target}: frame {index} at {format_ms(shown_ms(time_ms))} of {path.name}{how}")
     return 0
 

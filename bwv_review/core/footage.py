@@ -92,9 +92,9 @@ class Footage:
                 source.set_deinterlace(before)
 
     def still_png(self, *, at_ms: float | None = None, frame: int | None = None,
-                  deinterlace: bool = False) -> tuple[int, float, bool, bytes]:
-        """(frame number, time ms, deinterlaced, PNG bytes) of the exact frame, encoded by
-        FFmpeg straight from the decoded frame: the fastest way to a still, no numpy."""
+                  deinterlace: bool = False) -> tuple[int, float, bool, bool, bytes]:
+        """(frame number, time ms, deinterlaced, damaged, PNG bytes) of the exact frame,
+        encoded by FFmpeg straight from the decoded frame: the fastest way to a still."""
         from .media import deinterlaced_frame
         from .stills import encode_png
 
@@ -102,11 +102,12 @@ class Footage:
         with source._lock:
             number = int(frame) if frame is not None else source.index.at(float(at_ms or 0.0))
             picture = source.decoded(number)
+            damaged = bool(picture.is_corrupt)
             done = bool(deinterlace and picture.interlaced_frame)
             if done:
                 picture = deinterlaced_frame(picture)
             data = encode_png(picture, rotation=self.info.rotation)
-            return number, source.index.times_ms[number], done, data
+            return number, source.index.times_ms[number], done, damaged, data
 
     def thumbnail(self, at_ms: float = 0.0, height: int = THUMB_HEIGHT) -> np.ndarray:
         """A small RGB picture of the keyframe at or before ``at_ms`` (exhibit lists)."""

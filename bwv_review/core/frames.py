@@ -36,6 +36,9 @@ class Frame:
     image: np.ndarray
     pixel_format: str = "rgb"
     deinterlaced: bool = False  # the picture was deinterlaced at the reviewer's request
+    # The decoder flagged the picture damaged even when decoded from the start of the file
+    # (the file itself is damaged there): shown, but never without saying so.
+    damaged: bool = False
 
 
 class FrameCache:
@@ -103,6 +106,21 @@ class Decoder:
         self.number: int | None = None  # its frame number
         self._guess = BestEffort(self._base, index.origin_s)
         self.errors = 0
+        self._prime()
+
+    def _prime(self) -> None:
+        """Decode the first keyframe once, then rewind: parameter sets that arrive in-band
+        with it (not in the header) are then known to a decoder that seeks straight away.
+        Without this, a jump made first in a file can decode into a damaged picture, as
+        ``ffmpeg -ss`` does on such files."""
+        try:
+            for packet in self._container.demux(self._stream):
+                if packet.size and packet.is_keyframe:
+                    packet.decode()
+                    break
+        except av.error.FFmpegError:
+            pass
+        self.rewind()
 
     def seek_to(self, ms: float) -> None:
         """Position at the keyframe at or before index time ``ms``."""

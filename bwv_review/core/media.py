@@ -248,11 +248,20 @@ class VideoSource:
                 unnamed = 0
                 continue
             self._next = got + 1
+            damaged = bool(dec.frame.is_corrupt)
+            if got == i and damaged and targets:
+                # The decoder says this picture is damaged (references it never saw after a
+                # jump): decode it again from further back, finally from the very start.
+                log.info("%s: frame %d decoded damaged after a seek; decoding it from earlier", self.path.name, i)
+                self._seek(dec, targets.pop(0))
+                unnamed = 0
+                continue
             if got == i and not picture:
                 return None
             if got >= first:
-                frame = self._picture(dec, got)
-                self.cache.put(frame)
+                frame = self._picture(dec, got, damaged)
+                if not damaged:
+                    self.cache.put(frame)
                 if got == i:
                     return frame
 
@@ -283,7 +292,7 @@ class VideoSource:
             dec.seek_to(target)
 
     # -- pictures ------------------------------------------------------------------------
-    def _picture(self, dec: Decoder, index: int) -> Frame:
+    def _picture(self, dec: Decoder, index: int, damaged: bool = False) -> Frame:
         frame = dec.frame
         deinterlaced = False
         try:
@@ -297,7 +306,7 @@ class VideoSource:
         self.converted += 1
         image = rotated(image, self.info.rotation)
         image.flags.writeable = False  # shared with the cache: callers copy before drawing
-        return Frame(index, self.index.times_ms[index], image, self.pixel_format, deinterlaced)
+        return Frame(index, self.index.times_ms[index], image, self.pixel_format, deinterlaced, damaged)
 
 
 def rotated(image: np.ndarray, rotation: int) -> np.ndarray:
@@ -329,14 +338,13 @@ def deinterlaced_frame(frame: av.VideoFrame) -> av.VideoFrame:
         frame.pts = pts
         src.push(frame)
     src.push(None)
-    middle = None
+    outs = []
     while True:
         try:
-            out = sink.pull()
+            outs.append(sink.pull())
         except (av.error.EOFError, av.error.BlockingIOError, EOFError):
             break
-        if out.pts == 1:
-            middle = out
+    middle = outs[1] if len(outs) == 3 else None  # one out per frame in: the middle one
     if middle is None:
         raise ValueError("the deinterlacer gave no picture")
     return middle
