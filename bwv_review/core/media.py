@@ -139,7 +139,7 @@ class VideoSource:
             rotation = self.info.rotation
             w, h = (height, width) if rotation % 180 else (width, height)
             image = self._dec.frame.to_ndarray(format="rgb24", width=w, height=h)
-            return rotated(image, rotation)
+            return contiguous(rotated(image, rotation))
 
     def decoded(self, index: int) -> av.VideoFrame:
         """Frame ``index`` as FFmpeg's own frame object, not converted (a PNG still is encoded
@@ -304,9 +304,18 @@ class VideoSource:
         except (av.error.FFmpegError, ValueError) as exc:
             raise FootageError(f"Frame {index} of {self.path.name} could not be converted to a picture ({exc}).") from exc
         self.converted += 1
-        image = rotated(image, self.info.rotation)
+        image = contiguous(rotated(image, self.info.rotation))
         image.flags.writeable = False  # shared with the cache: callers copy before drawing
         return Frame(index, self.index.times_ms[index], image, self.pixel_format, deinterlaced, damaged)
+
+
+def contiguous(image: np.ndarray) -> np.ndarray:
+    """``image`` itself, or a packed copy where swscale's rows carry alignment padding."""
+    if image.flags.c_contiguous:
+        return image
+    import numpy as np
+
+    return np.ascontiguousarray(image)
 
 
 def rotated(image: np.ndarray, rotation: int) -> np.ndarray:

@@ -34,8 +34,11 @@ SNAP_MS = 80.0
 # How long the picture waits for the sound to start before it runs without it.
 SOUND_START_PATIENCE_MS = 1500.0
 
-SPEEDS = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0)
+SPEEDS = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 8.0, 16.0)
 MIN_SPEED, MAX_SPEED = SPEEDS[0], SPEEDS[-1]
+# Above this the player skims (keyframes only) and the sound is muted: no one follows
+# speech at 8x, and the picture runs on the timer.
+MAX_SOUND_SPEED = 4.0
 
 
 def sound_server_reachable() -> bool:
@@ -150,12 +153,16 @@ class PlaybackClock(QObject):
             self._audio_out.setMuted(muted)
 
     # -- running ----------------------------------------------------------------------------
+    def _sound_leads(self) -> bool:
+        """The sound is the clock now: there is sound, and the speed is not a skim."""
+        return self._sound and self._rate <= MAX_SOUND_SPEED
+
     def start(self, from_ms: float) -> None:
         self._anchor_ms = self._last_ms = float(from_ms)
         self._elapsed.start()
         self._running = True
-        self._awaiting_sound = self._sound
-        if self._sound and self._player is not None:
+        self._awaiting_sound = self._sound_leads()
+        if self._sound_leads() and self._player is not None:
             self._player.setPlaybackRate(self._rate)
             self._player.setPosition(int(from_ms))
             self._player.play()
@@ -171,7 +178,7 @@ class PlaybackClock(QObject):
         self._anchor_ms = self._last_ms = float(ms)
         if self._running:
             self._elapsed.start()
-        if self._sound and self._player is not None:
+        if self._sound_leads() and self._player is not None:
             self._awaiting_sound = self._running
             self._player.setPosition(int(ms))
 
@@ -186,16 +193,24 @@ class PlaybackClock(QObject):
         if self._running:  # re-anchor so the time so far stays counted at the old rate
             self._anchor_ms = self.position()
             self._elapsed.start()
+        was_leading = self._sound_leads()
         self._rate = rate
         if self._player is not None:
-            self._player.setPlaybackRate(rate)
+            self._player.setPlaybackRate(min(rate, MAX_SOUND_SPEED))
+            if self._running and was_leading and not self._sound_leads():
+                self._player.pause()  # skimming: muted, the picture runs on the timer
+                self._awaiting_sound = False
+            elif self._running and not was_leading and self._sound_leads():
+                self._player.setPosition(int(self._anchor_ms))
+                self._player.play()
+                self._awaiting_sound = True
 
     def position(self) -> float:
         """Media time (ms) the picture should show now."""
         if not self._running:
             return self._anchor_ms
         wall = self._elapsed.nsecsElapsed() / 1e6
-        if self._sound:
+        if self._sound_leads():
             if self._awaiting_sound:
                 if wall < SOUND_START_PATIENCE_MS:
                     return self._last_ms  # the picture waits for the sound to start
@@ -209,7 +224,7 @@ class PlaybackClock(QObject):
         return self._last_ms
 
     def _on_sound_position(self, ms: int) -> None:
-        if not (self._running and self._sound):
+        if not (self._running and self._sound_leads()):
             return
         predicted = self.position()
         error = ms - predicted

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QAction, QImage
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from . import overlay
-from .clock import MAX_SPEED, MIN_SPEED, PlaybackClock
+from .clock import MAX_SOUND_SPEED, MAX_SPEED, MIN_SPEED, PlaybackClock
 from .frames import FrameTimes
 from .signal_guard import guard_signal_refcounts
 from .transport import TransportBar
@@ -72,6 +72,14 @@ class PlayerWidget(QWidget):
         self.transport.speedPicked.connect(self.set_speed)
         self.transport.goTo.connect(self.seek)
         self.transport.badTime.connect(self.notice)
+
+        # View > Deinterlace: interlaced frames shown deinterlaced, and the caption says so.
+        self.deinterlace_action = QAction("Deinterlace interlaced footage", self)
+        self.deinterlace_action.setCheckable(True)
+        self.deinterlace_action.setToolTip("Show interlaced footage deinterlaced (each frame from its own two "
+                                           "fields); off: as decoded, both fields woven, as recorded")
+        self.deinterlace_action.toggled.connect(self.set_deinterlace)
+        self._flags = 0  # DEINTERLACED / DAMAGED bits of the frame shown
 
         self.rewind_on_pause_ms = 0
         self._generation = 0
@@ -261,6 +269,10 @@ class PlayerWidget(QWidget):
             return
         if self._playing:
             self._flush_watched(self._clock.position())
+        skimming = x > MAX_SOUND_SPEED
+        if self._playing and skimming != (self._speed > MAX_SOUND_SPEED):
+            self._serial += 1  # frames asked for in the other mode are not wanted now
+            self._inflight, self._ready, self._jumped = None, [], True
         self._speed = x
         self._clock.set_rate(x)
         self.transport.set_speed(x)
@@ -327,6 +339,9 @@ class PlayerWidget(QWidget):
         """While playing: show the decoded frame whose time has come, and keep the decoder
         up to READ_AHEAD_MS ahead of the clock, so a slow frame or a busy moment costs
         nothing as long as the frames already decoded last."""
+        if self._speed > MAX_SOUND_SPEED:
+            self._plan_skim(now)
+            return
         due = self._frames.index_at(now)
         ready = self._ready
         if ready and ready[0][1] <= due:
@@ -350,6 +365,32 @@ class PlayerWidget(QWidget):
             self._target_index, self._target_ms = want, self._frames.time_of(want)
             self._post(want)
 
+    def _plan_skim(self, now: float) -> None:
+        """Skimming (8x, 16x): the keyframe at or before the clock, decoded alone, as often
+        as the decoder can (each is one seek and one picture); sound is muted meanwhile."""
+        if self._inflight is not None or self._info is None or self._info.index is None:
+            return
+        key = self._info.index.keyframe_before(self._frames.index_at(now))
+        if key == self._shown_index:
+            return  # the clock has not reached the next keyframe yet
+        self._inflight = key
+        self._target_index, self._target_ms = key, self._frames.time_of(key)
+        from .decoder import FrameRequest
+
+        self._decoder.worker.post_frame(FrameRequest(self._generation, index=key, serial=self._serial, keyframe=True))
+
+    def skimming(self) -> bool:
+        return self._playing and self._speed > MAX_SOUND_SPEED
+
+    def set_deinterlace(self, on: bool) -> None:
+        """Show interlaced frames deinterlaced (stated in the caption) or as decoded."""
+        if self.deinterlace_action.isChecked() != bool(on):
+            self.deinterlace_action.setChecked(bool(on))  # calls back here
+            return
+        self._decoder.worker.post_deinterlace(bool(on))
+        if not self._playing and self._info is not None and self._shown_index >= 0:
+            self._request(self._frames.time_of(self._shown_index))
+
     def _read_ahead(self) -> int:
         frames = int(READ_AHEAD_MS * self._speed / self._frames.frame_ms) + 1
         frame_bytes = 4 * max(1, int(getattr(self._info, "width", 0) or 0) * int(getattr(self._info, "height", 0) or 0))
@@ -358,6 +399,8 @@ class PlayerWidget(QWidget):
     def _on_tick(self) -> None:
         now = self._clock.position()
         if now >= self.duration_ms():
+            if not self.skimming():
+                self._plan(self._frames.time_of(self._frames.count - 1))  # the last frame, if decoded
             self._flush_watched(float(self.duration_ms()))
             self._clock.seek(self._frames.time_of(self._frames.count - 1))
             self._stop_playing(rewind=False)
@@ -366,14 +409,20 @@ class PlayerWidget(QWidget):
         if now - (self._watch_from or 0.0) >= WATCH_CHUNK_MS:
             self._flush_watched(now)
 
-    def _on_frame(self, generation: int, serial: int, image: QImage, index: int, time_ms: float) -> None:
+    def _on_frame(self, generation: int, serial: int, image: QImage, index: int, time_ms: float,
+                  flags: int = 0) -> None:
         if generation != self._generation:
             return
+        self._flags = flags
         if not self._playing:
             self._show(image, index, time_ms)  # scrubbing shows each frame as it comes
             return
         if serial != self._serial:
             return  # asked for before the latest seek
+        if self.skimming():
+            self._inflight, self._jumped = None, True  # keyframes only: nothing counts as dropped
+            self._show(image, index, time_ms)
+            return
         if index == self._inflight:
             self._inflight = None
         now = self._clock.position()
@@ -416,7 +465,7 @@ class PlayerWidget(QWidget):
 
     def _update_caption(self) -> None:
         caption, hover = overlay.caption(self._exhibit_ref, self._shown_ms, self._shown_index,
-                                         self._recording_start, self._timezone)
+                                         self._recording_start, self._timezone, self._flags)
         self.view.set_caption(caption, hover)
 
     # -- review coverage ------------------------------------------------------------------------
