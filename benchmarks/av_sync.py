@@ -95,7 +95,7 @@ class Stage:
         self.procs: list[subprocess.Popen] = []
         run = folder / "run"
         (run / "pulse").mkdir(parents=True, exist_ok=True)
-        os.chmod(run, 0o700)
+        run.chmod(0o700)
         self.socket = run / "pulse" / "native"
         self.env = dict(os.environ, DISPLAY=DISPLAY, XDG_RUNTIME_DIR=str(run), PULSE_SERVER=f"unix:{self.socket}",
                         QT_QPA_PLATFORM="xcb", PULSE_RUNTIME_PATH=str(run / "pulse"),
