@@ -316,9 +316,10 @@ def _report(progress, cancel, emitted, rate, total_ms, final=False) -> None:
         progress(max(done, total_ms) if final else min(done, total_ms or done), total_ms or done)
 
 
-def read_mono(path: Path | str, start_ms: float, end_ms: float, rate: int = ANALYSIS_RATE) -> np.ndarray:
+def read_mono(path: Path | str, start_ms: float, end_ms: float, rate: int = ANALYSIS_RATE,
+              origin_s: float | None = None) -> np.ndarray:
     """The sound between two file times, exactly ``(end_ms - start_ms) * rate`` samples."""
-    chunks = list(iter_mono(path, rate, start_ms, end_ms))
+    chunks = list(iter_mono(path, rate, start_ms, end_ms, origin_s=origin_s))
     data = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
     want = int(round(end_ms * rate / 1000)) - max(0, int(round(start_ms * rate / 1000)))
     return np.pad(data, (0, max(0, want - len(data))))[:want]

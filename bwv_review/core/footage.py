@@ -73,6 +73,7 @@ class Footage:
         with self._lock:
             if self._video is None:
                 self._video = VideoSource(self.path, self.sha256, pixel_format=pixel_format, info=self.info)
+                self._video.owner = self  # the owner lives as long as its decoder is in use
             elif self._video.pixel_format != pixel_format:
                 with self._video._lock:
                     self._video.pixel_format = pixel_format
