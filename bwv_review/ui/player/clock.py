@@ -182,6 +182,7 @@ class PlaybackClock(QObject):
 
     def start(self, from_ms: float) -> None:
         self._anchor_ms = self._last_ms = self._floor_ms = float(from_ms)
+        self._since_sound.invalidate()
         self._elapsed.start()
         self._running = True
         self._awaiting_sound = self._sound_leads()
@@ -199,6 +200,7 @@ class PlaybackClock(QObject):
 
     def seek(self, ms: float) -> None:
         self._anchor_ms = self._last_ms = self._floor_ms = float(ms)
+        self._since_sound.invalidate()  # the output starts empty again: the lag ramps in anew
         if self._running:
             self._elapsed.start()
         if self._sound_leads() and self._player is not None:
