@@ -102,6 +102,11 @@ class FrameIndex:
         pos = bisect.bisect_right(self._key_positions, index) - 1
         return self._key_positions[pos] if pos >= 0 else 0
 
+    def keyframe_after(self, index: int) -> int | None:
+        """The first keyframe after ``index`` (None after the last)."""
+        pos = bisect.bisect_right(self._key_positions, index)
+        return self._key_positions[pos] if pos < len(self._key_positions) else None
+
     def keyframe_positions(self) -> list[int]:
         return list(self._key_positions)
 

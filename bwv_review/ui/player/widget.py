@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QImage
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from . import overlay
+from .actions import deinterlace_action
 from .clock import MAX_SOUND_SPEED, MAX_SPEED, MIN_SPEED, PlaybackClock
 from .frames import FrameTimes
 from .signal_guard import guard_signal_refcounts
@@ -73,12 +74,7 @@ class PlayerWidget(QWidget):
         self.transport.goTo.connect(self.seek)
         self.transport.badTime.connect(self.notice)
 
-        # View > Deinterlace: interlaced frames shown deinterlaced, and the caption says so.
-        self.deinterlace_action = QAction("Deinterlace interlaced footage", self)
-        self.deinterlace_action.setCheckable(True)
-        self.deinterlace_action.setToolTip("Show interlaced footage deinterlaced (each frame from its own two "
-                                           "fields); off: as decoded, both fields woven, as recorded")
-        self.deinterlace_action.toggled.connect(self.set_deinterlace)
+        self.deinterlace_action = deinterlace_action(self, self.set_deinterlace)
         self._flags = 0  # DEINTERLACED / DAMAGED bits of the frame shown
 
         self.rewind_on_pause_ms = 0
@@ -366,18 +362,34 @@ class PlayerWidget(QWidget):
             self._post(want)
 
     def _plan_skim(self, now: float) -> None:
-        """Skimming (8x, 16x): the keyframe at or before the clock, decoded alone, as often
-        as the decoder can (each is one seek and one picture); sound is muted meanwhile."""
-        if self._inflight is not None or self._info is None or self._info.index is None:
+        """Skimming (8x, 16x): keyframes only, each decoded alone (one seek, one picture),
+        the next one fetched while the one before is on screen, so a keyframe is shown as
+        the clock reaches it; sound is muted meanwhile."""
+        if self._info is None or self._info.index is None:
             return
-        key = self._info.index.keyframe_before(self._frames.index_at(now))
-        if key == self._shown_index:
-            return  # the clock has not reached the next keyframe yet
-        self._inflight = key
-        self._target_index, self._target_ms = key, self._frames.time_of(key)
+        index, due = self._info.index, self._frames.index_at(now)
+        ready = self._ready
+        while ready and ready[0][1] <= due:
+            image, number, ms = ready.pop(0)
+            if not ready or ready[0][1] > due:
+                self._show(image, number, ms)
+        if self._inflight is not None:
+            return
+        have = max(self._shown_index, ready[-1][1] if ready else -1)
+        due_key = index.keyframe_before(due)
+        if due_key > have:
+            want = due_key  # behind the clock: the keyframe due now
+        elif not ready:
+            want = index.keyframe_after(have)  # ahead: the next one, ready when its time comes
+        else:
+            return
+        if want is None or want == have:
+            return
+        self._inflight = want
+        self._target_index, self._target_ms = want, self._frames.time_of(want)
         from .decoder import FrameRequest
 
-        self._decoder.worker.post_frame(FrameRequest(self._generation, index=key, serial=self._serial, keyframe=True))
+        self._decoder.worker.post_frame(FrameRequest(self._generation, index=want, serial=self._serial, keyframe=True))
 
     def skimming(self) -> bool:
         return self._playing and self._speed > MAX_SOUND_SPEED
@@ -421,7 +433,11 @@ class PlayerWidget(QWidget):
             return  # asked for before the latest seek
         if self.skimming():
             self._inflight, self._jumped = None, True  # keyframes only: nothing counts as dropped
-            self._show(image, index, time_ms)
+            if index > self._frames.index_at(self._clock.position()):
+                self._ready.append((image, index, time_ms))  # fetched ahead: shown when due
+            else:
+                self._show(image, index, time_ms)
+            self._plan_skim(self._clock.position())
             return
         if index == self._inflight:
             self._inflight = None
