@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from .errors import FootageError
 from .frame_index import MediaInfo, load_info
-from .frames import Frame
+from .frames import DEFAULT_CACHE_BYTES, Frame
 from .media import VideoSource
 
 if TYPE_CHECKING:
@@ -72,7 +72,12 @@ class Footage:
         """The one picture decoder of this file, giving pictures in ``pixel_format``."""
         with self._lock:
             if self._video is None:
-                self._video = VideoSource(self.path, self.sha256, pixel_format=pixel_format, info=self.info)
+                info = self.info
+                # The player (RGB32) keeps its own read-ahead: 8 frames here are for stepping
+                # back while paused, and keep a 1080p exhibit's memory in bounds.
+                cache = 8 * info.width * info.height * 4 if pixel_format == "bgra" else DEFAULT_CACHE_BYTES
+                self._video = VideoSource(self.path, self.sha256, cache_bytes=cache, pixel_format=pixel_format,
+                                          info=info)
                 self._video.owner = self  # the owner lives as long as its decoder is in use
             elif self._video.pixel_format != pixel_format:
                 with self._video._lock:

@@ -147,9 +147,10 @@ class Decoder:
                 self.errors += 1
                 log.debug("skipping a damaged packet: %s", exc)
 
-    def set_skip_nonkey(self, on: bool) -> None:
-        """Decode keyframes only (skimming); takes effect from the next seek."""
-        self._stream.codec_context.skip_frame = "NONKEY" if on else "DEFAULT"
+    def set_skip(self, which: str) -> None:
+        """FFmpeg's skip_frame: "DEFAULT" decodes every frame, "NONREF" skips the frames no
+        other frame refers to (skimming). Takes effect from the next packet; seek after."""
+        self._stream.codec_context.skip_frame = which
 
     def grab(self) -> int | None:
         if self._frames is None:

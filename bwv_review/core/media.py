@@ -131,6 +131,31 @@ class VideoSource:
             self._last = key
             return frame
 
+    def reference_frame_at(self, ms: float) -> Frame:
+        """Skimming between keyframes: the last frame at or before ``ms`` that other frames
+        refer to, reached from its keyframe decoding only such frames (FFmpeg's skip_frame
+        "nonref": B-frames nobody refers to are skipped, so the pictures decoded are exact)."""
+        with self._lock:
+            target = self.index.at(float(ms))
+            dec = self._decoder()
+            dec.set_skip("NONREF")
+            try:
+                self._seek(dec, self.index.times_ms[self.index.keyframe_before(target)])
+                best = None
+                while True:
+                    got = dec.grab()
+                    self.grabs += 1
+                    if got is None or got > target:
+                        break
+                    if got >= self.index.keyframe_before(target) and not dec.frame.is_corrupt:
+                        best = self._picture(dec, got)
+                if best is None:
+                    raise FootageError(f"No picture near {ms:.0f} ms of {self.path.name} could be decoded.")
+                return best
+            finally:
+                dec.set_skip("DEFAULT")
+                self._next = None  # frames were skipped: the next request seeks
+
     def thumbnail(self, ms: float, width: int, height: int) -> np.ndarray:
         """The keyframe at or before ``ms`` as a small RGB picture (scaled by swscale)."""
         with self._lock:

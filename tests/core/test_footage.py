@@ -62,3 +62,16 @@ def test_sound_comes_timed_from_the_index_origin(tmp_path, opens):
     assert len(sound) == 16000
     assert len(opens) == before + 1  # one handle for the sound, no second probe
     assert footage_module.THUMB_HEIGHT == 45
+
+
+def test_reference_frames_for_skimming_are_the_exact_pictures(tmp_path):
+    from bwv_review.core.media import VideoSource
+
+    clip = write_clip(tmp_path / "GH-1.mp4", frames=120, fps=25, size=(160, 120), gop=60, bframes=2)
+    with VideoSource(clip) as skim, VideoSource(clip) as plain:
+        for ms in (1000, 2100, 4500):
+            got = skim.reference_frame_at(ms)
+            assert got.index <= skim.index.at(ms)
+            assert read_index(got.image) == got.index
+            assert (got.image == plain.frame(got.index).image).all()
+            assert read_index(skim.frame(skim.index.at(ms)).image) == skim.index.at(ms)  # then plays on exactly

@@ -67,3 +67,20 @@ def test_deinterlace_toggle_is_stated_in_the_caption(qtbot, player):  # noqa: F8
         player.set_deinterlace(False)
     assert "DEINTERLACED" not in player.view._caption
     assert player.displayed_image() == woven
+
+
+def test_skim_plan_keyframes_and_a_reference_frame_between_far_ones():
+    from bwv_review.core.frame_index import FrameIndex
+    from bwv_review.ui.player.frames import FrameTimes, skim_request
+
+    times = [i * 1000 / 30 for i in range(300)]  # 10 s at 30 fps, a keyframe every 60 frames
+    index = FrameIndex(times, [i % 60 == 0 for i in range(300)])
+    frames = FrameTimes(type("Info", (), {"fps": 30, "index": index, "frame_count": 300})())
+    assert skim_request(index, frames, due=130, have=60, queued=False, speed=8, gap_ms=200) == (120, False)
+    # At 8x a 2 s GOP is 250 ms of wall time: first a reference frame half-way, then the key.
+    assert skim_request(index, frames, due=70, have=60, queued=False, speed=8, gap_ms=200) == (90, True)
+    assert skim_request(index, frames, due=95, have=90, queued=False, speed=8, gap_ms=200) == (120, False)
+    # At 16x (125 ms apart) keyframes only; nothing more while one waits to be shown.
+    assert skim_request(index, frames, due=70, have=60, queued=False, speed=16, gap_ms=200) == (120, False)
+    assert skim_request(index, frames, due=70, have=120, queued=True, speed=16, gap_ms=200) is None
+    assert skim_request(index, frames, due=299, have=240, queued=False, speed=16, gap_ms=200) is None

@@ -33,6 +33,7 @@ class FrameRequest:
     ms: float | None = None  # otherwise the time: the last frame at or before it
     serial: int = 0  # which seek/step/play this answers; handed back with the frame
     keyframe: bool = False  # skimming: the keyframe at or before the frame, decoded alone
+    reference: bool = False  # skimming between keyframes: the last reference frame at or before it
 
 
 # Bits of frameReady's ``flags``: what the caption must say about the picture.
@@ -158,6 +159,8 @@ class DecodeWorker(QObject):
     def _read(self, source, request: FrameRequest):
         if hasattr(source, "set_deinterlace"):
             source.set_deinterlace(self._deinterlace)
+        if request.reference and hasattr(source, "reference_frame_at"):
+            return source.reference_frame_at(source.index.times_ms[request.index])
         if request.keyframe and hasattr(source, "keyframe_at"):
             ms = request.ms if request.index is None else source.index.times_ms[request.index]
             return source.keyframe_at(ms)

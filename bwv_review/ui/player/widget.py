@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from . import overlay
 from .actions import deinterlace_action
 from .clock import MAX_SOUND_SPEED, MAX_SPEED, MIN_SPEED, PlaybackClock
-from .frames import FrameTimes
+from .frames import FrameTimes, skim_request
 from .signal_guard import guard_signal_refcounts
 from .transport import TransportBar
 from .view import VideoView
@@ -32,6 +32,7 @@ TICK_MS = 4  # how often the clock is read while playing; well under one frame a
 READ_AHEAD_MS = 250
 READ_AHEAD_BYTES = 96 * 1024 * 1024
 WATCH_CHUNK_MS = 1000  # coverage is reported per second of footage watched
+SKIM_GAP_MS = 200  # skimming: keyframes further apart than this (wall ms) get a picture between
 
 
 class PlayerWidget(QWidget):
@@ -362,9 +363,9 @@ class PlayerWidget(QWidget):
             self._post(want)
 
     def _plan_skim(self, now: float) -> None:
-        """Skimming (8x, 16x): keyframes only, each decoded alone (one seek, one picture),
-        the next one fetched while the one before is on screen, so a keyframe is shown as
-        the clock reaches it; sound is muted meanwhile."""
+        """Skimming (8x, 16x): keyframes, each decoded alone (one seek, one picture), and
+        where they are far apart a reference frame between them (frames.skim_request); the
+        next is fetched while the one before is on screen; sound is muted meanwhile."""
         if self._info is None or self._info.index is None:
             return
         index, due = self._info.index, self._frames.index_at(now)
@@ -376,20 +377,16 @@ class PlayerWidget(QWidget):
         if self._inflight is not None:
             return
         have = max(self._shown_index, ready[-1][1] if ready else -1)
-        due_key = index.keyframe_before(due)
-        if due_key > have:
-            want = due_key  # behind the clock: the keyframe due now
-        elif not ready:
-            want = index.keyframe_after(have)  # ahead: the next one, ready when its time comes
-        else:
+        ask = skim_request(index, self._frames, due, have, bool(ready), self._speed, SKIM_GAP_MS)
+        if ask is None:
             return
-        if want is None or want == have:
-            return
+        want, between = ask
         self._inflight = want
         self._target_index, self._target_ms = want, self._frames.time_of(want)
         from .decoder import FrameRequest
 
-        self._decoder.worker.post_frame(FrameRequest(self._generation, index=want, serial=self._serial, keyframe=True))
+        self._decoder.worker.post_frame(FrameRequest(self._generation, index=want, serial=self._serial,
+                                                     keyframe=not between, reference=between))
 
     def skimming(self) -> bool:
         return self._playing and self._speed > MAX_SOUND_SPEED
@@ -435,7 +432,7 @@ class PlayerWidget(QWidget):
             self._inflight, self._jumped = None, True  # keyframes only: nothing counts as dropped
             if index > self._frames.index_at(self._clock.position()):
                 self._ready.append((image, index, time_ms))  # fetched ahead: shown when due
-            else:
+            elif index > self._shown_index:
                 self._show(image, index, time_ms)
             self._plan_skim(self._clock.position())
             return
