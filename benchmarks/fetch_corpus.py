@@ -49,7 +49,8 @@ def fetch(packages, quiet: bool = False) -> list[Path]:
             got += wanted.values()
             continue
         with tempfile.TemporaryDirectory() as tmp:
-            cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", *options, requirement, "-d", tmp]
+            cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--retries", "1", "--timeout", "15",
+                   *options, requirement, "-d", tmp]
             r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
             archives = list(Path(tmp).iterdir())
             if r.returncode or not archives:
