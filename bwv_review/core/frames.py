@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
+import sys
 from collections import OrderedDict
 from dataclasses import dataclass
 from fractions import Fraction
@@ -39,6 +41,28 @@ class Frame:
     # The decoder flagged the picture damaged even when decoded from the start of the file
     # (the file itself is damaged there): shown, but never without saying so.
     damaged: bool = False
+
+
+_ALLOCATOR_TUNED = False
+
+
+def keep_freed_pictures() -> None:
+    """Let glibc keep freed picture buffers for reuse instead of handing them back to the
+    system: a decoded 1080p RGB32 picture is 8 MB, and with a few of them held in the frame
+    cache glibc unmaps each freed one, so every new picture faulted in 2,000 fresh pages
+    (measured: 15-20 % more CPU than a bare decode loop; none with this). Process-wide and
+    once; a no-op where the C library is not glibc (Windows, macOS, musl)."""
+    global _ALLOCATOR_TUNED
+    if _ALLOCATOR_TUNED or not sys.platform.startswith("linux"):
+        return
+    _ALLOCATOR_TUNED = True
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        m_trim_threshold, m_mmap_threshold = -1, -3
+        libc.mallopt(m_mmap_threshold, 32 * 1024 * 1024)  # the most glibc accepts on 64-bit
+        libc.mallopt(m_trim_threshold, 256 * 1024 * 1024)
+    except (OSError, AttributeError):
+        log.debug("allocator not tuned (no glibc)")
 
 
 class FrameCache:

@@ -37,7 +37,14 @@ import av
 
 from .errors import FootageError
 from .frame_index import FrameIndex, MediaInfo, load_info, probe
-from .frames import DEFAULT_CACHE_BYTES, PIXEL_FORMATS, Decoder, Frame, FrameCache
+from .frames import (
+    DEFAULT_CACHE_BYTES,
+    PIXEL_FORMATS,
+    Decoder,
+    Frame,
+    FrameCache,
+    keep_freed_pictures,
+)
 
 if TYPE_CHECKING:  # numpy loads with the first picture: a PNG still needs none
     import numpy as np
@@ -69,6 +76,8 @@ class VideoSource:
         if pixel_format not in PIXEL_FORMATS:
             raise ValueError(f"pixel_format must be one of {sorted(PIXEL_FORMATS)}, not {pixel_format!r}")
         self.pixel_format = pixel_format
+        if pixel_format == "bgra":  # the player's full-size pictures
+            keep_freed_pictures()
         self.deinterlace = bool(deinterlace)
         self.path = Path(path)
         self.sha256 = sha256
