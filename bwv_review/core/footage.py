@@ -73,9 +73,9 @@ class Footage:
         with self._lock:
             if self._video is None:
                 info = self.info
-                # The player (RGB32) keeps its own read-ahead: 8 frames here are for stepping
+                # The player (RGB32) keeps its own read-ahead: 5 frames here are for stepping
                 # back while paused, and keep a 1080p exhibit's memory in bounds.
-                cache = 8 * info.width * info.height * 4 if pixel_format == "bgra" else DEFAULT_CACHE_BYTES
+                cache = 5 * info.width * info.height * 4 if pixel_format == "bgra" else DEFAULT_CACHE_BYTES
                 self._video = VideoSource(self.path, self.sha256, cache_bytes=cache, pixel_format=pixel_format,
                                           info=info)
                 self._video.owner = self  # the owner lives as long as its decoder is in use

@@ -60,7 +60,7 @@ def keep_freed_pictures() -> None:
         libc = ctypes.CDLL("libc.so.6")
         m_trim_threshold, m_mmap_threshold = -1, -3
         libc.mallopt(m_mmap_threshold, 32 * 1024 * 1024)  # the most glibc accepts on 64-bit
-        libc.mallopt(m_trim_threshold, 256 * 1024 * 1024)
+        libc.mallopt(m_trim_threshold, 48 * 1024 * 1024)
     except (OSError, AttributeError):
         log.debug("allocator not tuned (no glibc)")
 

@@ -225,7 +225,8 @@ class VideoSource:
         chunk (half the cache), or from i's own keyframe, whichever costs less per frame kept
         (a conversion costs about half a decode)."""
         info = self.info
-        fill = min(MAX_FILL, max(1, self.cache.capacity(info.width * info.height * 3) // 2))
+        depth = 4 if self.pixel_format == "bgra" else 3
+        fill = min(MAX_FILL, max(1, self.cache.capacity(info.width * info.height * depth) // 2))
         full = max(i - fill + 1, 0)
         lean = min(i, max(full, self.index.keyframe_before(i)))
 
