@@ -14,6 +14,7 @@ import sys
 
 from .. import __version__
 from ..core.errors import Cancelled, ReviewError
+from .common import warn
 
 log = logging.getLogger(__name__)
 
@@ -22,12 +23,12 @@ log = logging.getLogger(__name__)
 # numpy, spreadsheet or PDF libraries (a test holds every command to this).
 COMMANDS = {
     "new": "case_cmds", "add": "case_cmds", "annotate": "case_cmds", "list": "case_cmds",
-    "verify": "case_cmds", "info": "footage_cmds", "still": "footage_cmds",
-    "export": "export_cmds", "import": "export_cmds", "exhibit": "clock_cmds", "align": "clock_cmds",
-    "transcribe": "transcript_cmds", "transcript": "transcript_cmds", "link": "link_cmds",
-    "unlink": "link_cmds",
+    "verify": "trust_cmds", "upgrade": "trust_cmds", "identity": "trust_cmds", "media-root": "trust_cmds",
+    "info": "footage_cmds", "still": "footage_cmds", "export": "export_cmds", "import": "export_cmds",
+    "exhibit": "clock_cmds", "align": "clock_cmds", "transcribe": "transcript_cmds",
+    "transcript": "transcript_cmds", "suggest": "transcript_cmds", "link": "link_cmds", "unlink": "link_cmds",
 }
-MODULES = ["case_cmds", "footage_cmds", "export_cmds", "clock_cmds", "transcript_cmds", "link_cmds"]
+MODULES = ["case_cmds", "trust_cmds", "footage_cmds", "export_cmds", "clock_cmds", "transcript_cmds", "link_cmds"]
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -88,19 +89,19 @@ def run(argv: list[str]) -> int:
     try:
         return int(args.func(args) or 0)
     except ReviewError as exc:
-        print(f"bwv-review: {exc}", file=sys.stderr)
+        warn(f"bwv-review: {exc}")
         return EXIT_BAD_INPUT
     except Cancelled as exc:
-        print(f"bwv-review: {exc}", file=sys.stderr)
+        warn(f"bwv-review: {exc}")
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("bwv-review: interrupted; nothing half-written was kept.", file=sys.stderr)
         return 130
     except OSError as exc:
         name = f" {exc.filename}" if exc.filename else ""
-        print(f"bwv-review: cannot use{name}: {exc.strerror or exc}.", file=sys.stderr)
+        warn(f"bwv-review: cannot use{name}: {exc.strerror or exc}.")
         return EXIT_BAD_INPUT
     except Exception as exc:  # noqa: BLE001 - a bug: one line for the user, details in the log
         log.exception("unexpected error in %s", args.command)
-        print(f"bwv-review: unexpected error ({type(exc).__name__}: {exc}); details are in the log.", file=sys.stderr)
+        warn(f"bwv-review: unexpected error ({type(exc).__name__}: {exc}); details are in the log.")
         return EXIT_BAD_INPUT

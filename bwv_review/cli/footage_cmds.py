@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 
 from ..core.errors import ReviewError
+from ..core.footage_paths import check_regular
 from ..core.integrity import sha256_file
 from ..core.timecode import clock_at, format_ms, local, parse_time
+from .common import StderrProgress, emit, emit_json, open_case, warn
 
 
 def register(sub) -> None:
@@ -56,14 +56,12 @@ def cmd_info(args) -> int:
     from ..core.frame_index import probe  # loads the decoder
 
     path = Path(args.footage)
+    check_regular(path)  # a FIFO or device would block the decoder
     info = probe(path)
     data = info.as_json()
-    from .common import StderrProgress
-
     data["sha256"] = sha256_file(path, progress=StderrProgress(f"Hashing {path.name}"))
     if args.json:
-        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        emit_json(data)
         return 0
     rows = [
         ("File", str(path)),
@@ -77,12 +75,13 @@ def cmd_info(args) -> int:
     ]
     rows += [("Note", note) for note in info.notes]
     for label, value in rows:
-        print(f"{label + ':':<10} {value}")
+        emit(f"{label + ':':<10} {value}")
     return 0
 
 
 def cmd_still(args) -> int:
     path = Path(args.footage)
+    check_regular(path)
     target = Path(args.output)
     if target.exists() and not args.force:  # say so before any decoding
         raise ReviewError(f"{target} already exists; choose another name or use --force to replace it.")
@@ -90,8 +89,6 @@ def cmd_still(args) -> int:
         raise ReviewError("Give --case and --exhibit together (the exhibit is looked up in the case).")
     exhibit, zone_name, sha256 = None, None, None
     if args.case:
-        from .common import StderrProgress, open_case  # the case store loads only with --case
-
         with open_case(args.case, readonly=True) as store:
             exhibit = store.exhibit(args.exhibit)
             zone_name = store.case().timezone
@@ -136,10 +133,9 @@ def cmd_still(args) -> int:
     how = ", deinterlaced for viewing" if deinterlaced else ""
     if damaged:
         how += "; WARNING: the decoder reports this frame damaged in the file itself"
-        print(f"bwv-review: WARNING: frame {index} of {path.name} is damaged in the file (decoded from "
-              "the start, the decoder still reports errors); the still shows it as FFmpeg decodes it.",
-              file=sys.stderr)
-    print(f"{target}: frame {index} at {format_ms(shown_ms(time_ms))} of {path.name}{how}")
+        warn(f"bwv-review: WARNING: frame {index} of {path.name} is damaged in the file (decoded from "
+             "the start, the decoder still reports errors); the still shows it as FFmpeg decodes it.")
+    emit(f"{target}: frame {index} at {format_ms(shown_ms(time_ms))} of {path.name}{how}")
     return 0
 
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 from ..core import events
 from ..core.model import Annotation
 from ..core.store import CaseStore
 from ..core.timecode import clock_at, format_ms, local
-from .common import open_case, reviewer
+from .common import emit, open_case, warn
 
 
 def register(sub) -> None:
@@ -52,22 +50,22 @@ def _where(store: CaseStore, ann: Annotation, tz: str) -> str:
 
 
 def cmd_link(args) -> int:
-    with open_case(args.case) as store:
-        event, group = events.link(store, args.ids, reviewer(args.reviewer))
+    with open_case(args.case, who=args.reviewer) as store:
+        event, group = events.link(store, args.ids, store.actor)
         tz = store.case().timezone
         clocks = {a.id: _clock(store, a) for a in group}
         group.sort(key=lambda a: (clocks[a.id] is None, clocks[a.id].timestamp() if clocks[a.id] else 0, a.id))
-        print(f"Event {event}: " + "; ".join(_where(store, a, tz) for a in group))
+        emit(f"Event {event}: " + "; ".join(_where(store, a, tz) for a in group))
         known = [c for c in clocks.values() if c is not None]
         if len(known) > 1 and (max(known) - min(known)).total_seconds() * 1000 > FAR_APART_MS:
             apart = (max(known) - min(known)).total_seconds()
-            print(f"bwv-review: note: these marks are {apart:.1f} s apart on the case clock; check they are "
-                  "the same moment (or that the cameras are aligned).", file=sys.stderr)
+            warn(f"bwv-review: note: these marks are {apart:.1f} s apart on the case clock; check they are "
+                 "the same moment (or that the cameras are aligned).")
     return 0
 
 
 def cmd_unlink(args) -> int:
-    with open_case(args.case) as store:
-        changed = events.unlink(store, args.id, reviewer(args.reviewer))
-        print("Unlinked " + ", ".join(str(a.id) for a in changed) + ".")
+    with open_case(args.case, who=args.reviewer) as store:
+        changed = events.unlink(store, args.id, store.actor)
+        emit("Unlinked " + ", ".join(str(a.id) for a in changed) + ".")
     return 0

@@ -73,15 +73,16 @@ class FootageFlow(QObject):
         if self._check_task is not None:
             self._check_task.cancel()
         store = self.store
-        jobs = [(ex, store.footage_path(ex)) for ex in exhibits]
+        jobs = list(exhibits)
 
         def run(progress, cancelled):
-            for ex, path in jobs:
+            for ex in jobs:
                 if cancelled():
                     return None
-                result = check_footage(store, ex, cancel=cancelled)
+                result = check_footage(store, ex, cancel=cancelled)  # a refused path is never opened
                 relay.checked.emit(ex.id, result.status)
-                if result.status != "missing":
+                path = result.path
+                if result.status in ("verified", "changed") and path is not None:
                     try:
                         relay.thumbnail.emit(ex.id, decode_thumbnail(path, at_ms=min(1000, ex.duration_ms // 2)))
                     except Exception as exc:  # noqa: BLE001 - a still is a nicety; say why it is absent

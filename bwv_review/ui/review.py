@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
+from ..core.errors import ReviewError
 from ..core.model import Annotation, Exhibit
 from ..core.timecode import format_ms
 from . import commands
@@ -106,14 +107,19 @@ class ReviewSession(QObject):
             self.timeline.set_duration(0)
             self.exhibitOpened.emit(None)
             return
-        path = self.store.footage_path(exhibit)
-        if not path.is_file():
+        try:
+            path = self.store.footage_path(exhibit)
+            why = None if path.is_file() else (
+                f"Footage for exhibit {exhibit.ref} is missing (expected at {path}). "
+                "Select it in the exhibits panel and use Relink… to point at the file.")
+        except ReviewError as exc:  # a stored path leading outside the case folder: never followed
+            why = str(exc)
+        if why is not None:
             self.player.unload()
             self.timeline.set_duration(exhibit.duration_ms)
             self.update_markers()
             self.exhibitOpened.emit(exhibit)
-            self.error.emit(f"Footage for exhibit {exhibit.ref} is missing (expected at {path}). "
-                            "Select it in the exhibits panel and use Relink… to point at the file.")
+            self.error.emit(why)
             return
         tz = self.store.case().timezone
         self.player.load(path, sha256=exhibit.sha256, exhibit_ref=exhibit.ref,

@@ -1,4 +1,5 @@
-"""The machine draft in the window: the transcript dock, its menu items and the transcription run.
+"""The machine draft in the window: the transcript dock, the risk-factor suggestions dock,
+their menu items and the transcription run.
 
 Like FootageFlow for hashing, the slow part (``transcribe.transcribe_file``) runs as a
 Task on its own thread with a progress dialog that can cancel it; the draft is saved
@@ -18,6 +19,8 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 
 from ..core.errors import ReviewError
 from . import commands
+from .suggestions import DOCK_TITLE as SUGGESTIONS_TITLE
+from .suggestions import SuggestionsPane
 from .transcript import DOCK_TITLE, TranscriptPane, made_at
 from .workers import Task, preload_worker_modules
 
@@ -38,6 +41,12 @@ def _transcripts():
     return transcripts
 
 
+def _risk():
+    from ..core import risk
+
+    return risk
+
+
 class TranscriptFlow(QObject):
     def __init__(self, window):
         super().__init__(window)
@@ -50,6 +59,10 @@ class TranscriptFlow(QObject):
         self.dock = window._dock(DOCK_TITLE, "transcript", Qt.DockWidgetArea.LeftDockWidgetArea)
         self.dock.setWidget(self.pane)
         self.dock.hide()
+        self.suggestions = SuggestionsPane()
+        self.suggestions_dock = window._dock(SUGGESTIONS_TITLE, "suggestions", Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.suggestions_dock.setWidget(self.suggestions)
+        self.suggestions_dock.hide()
         self._placed = False
         self.usable, self.sentence = False, "Open a case and an exhibit first."  # check_status() says more
         self.transcribe_action = window._action("Transcribe this exhibit\u2026", self.transcribe,
@@ -58,16 +71,23 @@ class TranscriptFlow(QObject):
                                            tip="Use another faster-whisper model folder instead of the bundled one")
         self.search_action = window._action("Search the transcript", self.focus_search, "Ctrl+Shift+F",
                                             "Search the machine draft transcript")
+        self.suggest_action = window._action("Risk-factor suggestions", self.show_suggestions, "Ctrl+Shift+R",
+                                             "Where the machine draft may hold a disclosure of a risk factor "
+                                             "(suggestions only: watch the whole recording)")
         menus = {a.text(): a.menu() for a in window.menuBar().actions() if a.menu() is not None}
         if "&Mark" in menus:
             menus["&Mark"].addSeparator()
-            menus["&Mark"].addActions([self.transcribe_action, self.search_action, self.model_action])
+            menus["&Mark"].addActions([self.transcribe_action, self.search_action, self.suggest_action,
+                                       self.model_action])
         if "&View" in menus:
             menus["&View"].addAction(self.dock.toggleViewAction())
+            menus["&View"].addAction(self.suggestions_dock.toggleViewAction())
         self.pane.seekRequested.connect(window.player.seek)
         self.pane.markWords.connect(self.mark_words)
         self.pane.markHere.connect(window.mark)
         self.pane.transcribeRequested.connect(self.transcribe)
+        self.suggestions.seekRequested.connect(window.player.seek)
+        self.suggestions.markRequested.connect(self.mark_suggestion)
         window.player.positionChanged.connect(self.pane.set_position)
         window.caseOpened.connect(self.case_opened)
         self._update_actions()
@@ -81,6 +101,7 @@ class TranscriptFlow(QObject):
         self._links = []
         if session is None:
             self.dock.hide()
+            self.suggestions_dock.hide()
             self.refresh()
             return
         self._links = [(session.exhibitOpened, self.refresh), (session.caseChanged, self.refresh)]
@@ -91,14 +112,20 @@ class TranscriptFlow(QObject):
             w.splitDockWidget(w.exhibits_dock, self.dock, Qt.Orientation.Vertical)
             self.dock.show()
             w.resizeDocks([w.exhibits_dock, self.dock], [1, 2], Qt.Orientation.Vertical)
+        if not self._placed and not self._in_saved_layout(self.suggestions_dock):  # beside the marks
+            w = self.window
+            w.splitDockWidget(w.marks_dock, self.suggestions_dock, Qt.Orientation.Horizontal)
+            self.suggestions_dock.show()
+            w.resizeDocks([w.marks_dock, self.suggestions_dock], [3, 2], Qt.Orientation.Horizontal)
         self._placed = True
         self.check_status()
         self.refresh()
 
-    def _in_saved_layout(self) -> bool:
+    def _in_saved_layout(self, dock=None) -> bool:
         """True when the reviewer's saved dock layout (just restored) already places this dock."""
         _geometry, state = self.window.settings.window_state()
-        return state is not None and self.dock.objectName().encode("utf-16-be") in bytes(state)
+        dock = dock or self.dock
+        return state is not None and dock.objectName().encode("utf-16-be") in bytes(state)
 
     def check_status(self) -> None:
         """Whether transcription can run here (the extra installed, a model folder found)."""
@@ -138,12 +165,14 @@ class TranscriptFlow(QObject):
             self.pane.show_empty("Open an exhibit to see its machine draft transcript.", False, "")
             if hasattr(timeline, "set_transcript"):
                 timeline.set_transcript([])
+            self.suggestions.show_empty("Open an exhibit with a machine draft to see risk-factor suggestions.")
             return
         store = self.session.store
         run = _transcripts().current_run(store, ex)
         segments = _transcripts().segments(store, ex) if run is not None else []
         if hasattr(timeline, "set_transcript"):
             timeline.set_transcript(segments)
+        self._suggest(ex, run, segments)
         if run is not None:
             self.pane.show_draft(run, segments)
             self.pane.set_position(self.window.player.position_ms())
@@ -157,6 +186,48 @@ class TranscriptFlow(QObject):
         else:
             sentence = f"No machine draft for {ex.ref}.\n\n{why}"
         self.pane.show_empty(sentence, why is None, why or self.sentence)
+
+    # -- risk-factor suggestions ----------------------------------------------------------------
+    def _suggest(self, ex, run, segments) -> None:
+        if run is None:
+            self.suggestions.show_empty(f"No machine draft for {ex.ref} yet, so there is nothing to suggest from. "
+                                        "Transcribe it (Mark > Transcribe this exhibit\u2026), and watch it all.")
+            return
+        try:
+            factors = _risk().load_factors()
+            found = _risk().suggest(segments, factors)
+        except ReviewError as exc:
+            self.suggestions.show_empty(str(exc))
+            return
+        self._draft_words = _transcripts().all_words(segments)
+        if found:
+            summary = (f"{len(found)} place(s) in the machine draft of {ex.ref} (model {run.model}) may hold a "
+                       "disclosure of a risk factor.")
+        else:
+            summary = (f"No passage of the machine draft of {ex.ref} matches a risk factor. That does not mean "
+                       "none was disclosed: watch the whole recording.")
+        self.suggestions.summary.setToolTip(f"Risk factors and phrases: {factors.source}.")
+        self.suggestions.show_suggestions(found, summary, can_mark=not self.session.readonly)
+
+    def show_suggestions(self) -> None:
+        self.suggestions_dock.show()
+        self.suggestions_dock.raise_()
+        self.suggestions.view.setFocus()
+
+    def mark_suggestion(self, suggestion) -> None:
+        """M on a suggestion: a draft mark of its factor's category from the draft's words there."""
+        words = getattr(self, "_draft_words", [])[suggestion.first : suggestion.last + 1]
+        session = self.session
+        if session is None or not words:
+            return
+        cat = next((c for c in session.annotations.categories.values() if c.slug == suggestion.category), None)
+        if cat is None:
+            session.error.emit(f"The risk-factor list suggests the category \"{suggestion.category}\", which this "
+                               "case does not have; make the mark from the transcript words instead.")
+            return
+        why = (f"Made from a risk-factor suggestion ({suggestion.name}); a suggestion is not a finding: "
+               "check it against the sound.")
+        self._mark_from_words(cat, words, why, f"Mark {cat.name} from a risk-factor suggestion")
 
     def focus_search(self) -> None:
         self.dock.show()
@@ -174,23 +245,29 @@ class TranscriptFlow(QObject):
 
     # -- words into a mark ----------------------------------------------------------------------------
     def mark_words(self, key: int, words: list) -> None:
+        session = self.session
+        if session is None:
+            return
+        cat = next((c for c in session.annotations.categories.values() if c.key == str(key)), None)
+        if cat is None:
+            session.message.emit(f"No category is bound to key {key}.")
+            return
+        self._mark_from_words(cat, words, "", f"Mark {cat.name} from the transcript")
+
+    def _mark_from_words(self, cat, words: list, why: str, label: str) -> None:
         session, ex = self.session, self._exhibit()
         if session is None or ex is None:
             return
         if session.readonly:
             session.error.emit("This case is open read-only; marks cannot be added.")
             return
-        cat = next((c for c in session.annotations.categories.values() if c.key == str(key)), None)
-        if cat is None:
-            session.message.emit(f"No category is bound to key {key}.")
-            return
         try:
-            ann = _transcripts().annotation_from_words(session.store, ex, words, cat.id, reviewer=session.actor())
+            ann = _transcripts().annotation_from_words(session.store, ex, words, cat.id, reviewer=session.actor(),
+                                                       why=why)
         except ReviewError as exc:
             session.error.emit(str(exc))
             return
-        command = commands.AddAnnotation(session.ctx, ann, label=f"Mark {cat.name} from the transcript",
-                                         action="annotation.add_from_transcript")
+        command = commands.AddAnnotation(session.ctx, ann, label=label, action="annotation.add_from_transcript")
         session.undo.push(command)
         if command.annotation_id is None:
             return

@@ -41,15 +41,14 @@ DEINTERLACED, DAMAGED = 1, 2
 
 
 def to_qimage(rgb: np.ndarray, pixel_format: str = "rgb") -> QImage:
-    """A QImage that owns its pixels, made from an RGB (or, with ``pixel_format="bgr"``, BGR)
-    uint8 array (H x W x 3).
+    """A QImage that owns its pixels, made from a uint8 picture: RGB or BGR (H x W x 3), or
+    "bgra" (H x W x 4: Qt's RGB32 byte order on little-endian machines).
 
-    The player's VideoSource hands over cv2's BGR as decoded; Qt reads it as BGR888 at the
-    same cost as RGB888, so no separate channel swap is made anywhere. The RGB888/BGR888 view
-    states the row stride itself (numpy rows need not be 4-byte aligned);
-    converting it to RGB32 makes the copy the worker must hand over anyway, and RGB32 is the
-    format the raster painter scales fastest (about 4x quicker than RGB888 for 1080p), which
-    keeps the GUI thread's share of each frame small.
+    The player's source converts each frame straight to RGB32 with swscale, so here it is
+    only copied (the worker must hand over pixels it owns). RGB32 is the format the raster
+    painter scales fastest (about 4x quicker than RGB888 for 1080p), which keeps the GUI
+    thread's share of each frame small. RGB/BGR views state their row stride themselves
+    (numpy rows need not be 4-byte aligned) and are converted to RGB32.
     """
     rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
     height, width = rgb.shape[:2]
