@@ -21,7 +21,6 @@ from __future__ import annotations
 import errno
 import logging
 import os
-import queue
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -476,45 +475,6 @@ def _save(path: Path, array: np.ndarray) -> None:
     tmp.replace(path)
 
 
-def _decoded_ahead(chunks: Iterator[np.ndarray], stop: threading.Event, depth: int = 4) -> Iterator[np.ndarray]:
-    """``chunks``, produced by a second thread: decoding (FFmpeg, no GIL) and the spectra
-    (numpy, no GIL) then run on two cores at once instead of one after the other."""
-    ready: queue.Queue = queue.Queue(maxsize=depth)
-    done = object()
-
-    def put(item) -> bool:
-        while not stop.is_set():  # never blocks for good: the consumer may have stopped
-            try:
-                ready.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for chunk in chunks:
-                if not put(chunk):
-                    return
-            put(done)
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
-            put(exc)
-
-    worker = threading.Thread(target=produce, name="bwv-sound-decode", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item = ready.get()
-            if item is done:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        worker.join()
-
-
 def analyse(
     path: Path | str,
     sha256: str,
@@ -527,17 +487,8 @@ def analyse(
     if found is not None:
         return found
     analyser = _Analyser()
-    stop = threading.Event()
-
-    def stopped() -> bool:
-        return stop.is_set() or (cancel is not None and cancel())
-
-    chunks = iter_mono(path, progress=progress, cancel=stopped, origin_s=origin_s)
-    try:
-        for chunk in _decoded_ahead(chunks, stop):
-            analyser.feed(chunk)
-    finally:
-        stop.set()
+    for chunk in iter_mono(path, progress=progress, cancel=cancel, origin_s=origin_s):
+        analyser.feed(chunk)
     base, feats = analyser.finish()
     env_file, feat_file = _cache_files(sha256)
     try:  # features first: the envelope file is what says "complete"
