@@ -7,7 +7,6 @@ from datetime import datetime
 from pathlib import Path
 
 from ..core.export import FORMATS, ExportOptions, export_case
-from ..core.export.importer import IMPORT_FORMATS, import_annotations
 from ..core.model import STATUSES
 from ..core.timecode import parse_instant
 from .common import StderrProgress, emit, open_case, warn
@@ -51,7 +50,7 @@ def register(sub) -> None:
         description="Every annotation in FILE is checked first; if any is wrong nothing is added.",
     )
     p.add_argument("case")
-    p.add_argument("file", help=f"a .{', .'.join(IMPORT_FORMATS)} file")
+    p.add_argument("file", help="a .eaf, .csv or .json file")
     p.add_argument("--exhibit", required=True, metavar="REF", help="the exhibit the times refer to")
     p.add_argument("--from", dest="source", metavar="REF",
                    help="when FILE holds several exhibits, the one to take annotations from")
@@ -100,6 +99,8 @@ def _generated(text: str | None) -> datetime | None:
 def cmd_import(args) -> int:
     with open_case(args.case, who=args.reviewer) as store:
         actor = store.actor
+        from ..core.export.importer import import_annotations  # loads the spreadsheet reader
+
         result = import_annotations(store, Path(args.file), args.exhibit, actor, source_exhibit=args.source,
                                     tiers=args.tiers, default_category=args.category)
         for warning in result.warnings:
