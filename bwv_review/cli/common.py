@@ -17,11 +17,14 @@ import sys
 import time
 import unicodedata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import paths
 from ..core import cases
 from ..core.errors import ReviewError
-from ..core.store import CaseStore
+
+if TYPE_CHECKING:  # the case store (sqlite-utils) loads only for commands that open a case
+    from ..core.store import CaseStore
 
 REVIEWER_ENV = "BWV_REVIEWER"
 

@@ -7,7 +7,6 @@ from datetime import datetime
 from pathlib import Path
 
 from ..core.export import FORMATS, ExportOptions, export_case
-from ..core.export.importer import IMPORT_FORMATS, import_annotations
 from ..core.model import STATUSES
 from ..core.timecode import parse_instant
 from .common import StderrProgress, emit, open_case, warn
@@ -23,7 +22,8 @@ def register(sub) -> None:
                     "are one file per exhibit: with several exhibits, OUT's name gets each exhibit's ref.",
     )
     p.add_argument("case")
-    p.add_argument("--format", "-f", required=True, choices=FORMATS)
+    p.add_argument("--format", "-f", required=True, choices=(*FORMATS, "mp4"),
+                   help="mp4: the redacted copy of one --exhibit, with its disclosure report")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="the file to write")
     p.add_argument("--exhibit", metavar="REF", help="only this exhibit")
     p.add_argument("--category", action="extend", nargs="+", default=[], metavar="C",
@@ -37,6 +37,11 @@ def register(sub) -> None:
     p.add_argument("--stills", action="store_true", help="statements: a frame still under each quote")
     p.add_argument("--force", action="store_true", help="replace OUT if it exists")
     p.add_argument("--generated", metavar="ISO8601", help=argparse.SUPPRESS)
+    p.add_argument("--include-suggested", action="store_true",
+                   help="mp4: also apply face suggestions not yet confirmed")
+    p.add_argument("--burn-in", action="store_true", help='mp4: burn in "Redacted copy of REF, DATE"')
+    p.add_argument("--report", metavar="PATH", help="mp4: the disclosure report (.docx or .pdf; "
+                                                    "default: beside OUT, .docx)")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser(
@@ -45,7 +50,7 @@ def register(sub) -> None:
         description="Every annotation in FILE is checked first; if any is wrong nothing is added.",
     )
     p.add_argument("case")
-    p.add_argument("file", help=f"a .{', .'.join(IMPORT_FORMATS)} file")
+    p.add_argument("file", help="a .eaf, .csv or .json file")
     p.add_argument("--exhibit", required=True, metavar="REF", help="the exhibit the times refer to")
     p.add_argument("--from", dest="source", metavar="REF",
                    help="when FILE holds several exhibits, the one to take annotations from")
@@ -58,6 +63,10 @@ def register(sub) -> None:
 
 
 def cmd_export(args) -> int:
+    if args.format == "mp4":
+        from .redact_cmds import cmd_export_mp4  # noqa: PLC0415
+
+        return cmd_export_mp4(args)
     generated = _generated(args.generated)
     options = ExportOptions(
         exhibit=args.exhibit,
@@ -90,6 +99,8 @@ def _generated(text: str | None) -> datetime | None:
 def cmd_import(args) -> int:
     with open_case(args.case, who=args.reviewer) as store:
         actor = store.actor
+        from ..core.export.importer import import_annotations  # loads the spreadsheet reader
+
         result = import_annotations(store, Path(args.file), args.exhibit, actor, source_exhibit=args.source,
                                     tiers=args.tiers, default_category=args.category)
         for warning in result.warnings:

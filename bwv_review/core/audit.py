@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 GENESIS = "0" * 64
 # Tables whose every change is audited and can be rebuilt from the log.
-AUDITED = ("case_info", "exhibit", "category", "annotation", "signer")
+AUDITED = ("case_info", "exhibit", "category", "annotation", "signer", "redaction", "redacted_copy")
 
 
 def _canonical(value: Any) -> str:
@@ -43,7 +43,7 @@ def row_hash(row: dict) -> str:
         row["detail"],
         row["prev_hash"],
     ]
-    # The database role (team cases, format 6 on) is hashed only where the server recorded
+    # The database role (team cases, format 7 on) is hashed only where the server recorded
     # one, so every entry made before keeps its hash.
     if row.get("db_role") is not None:
         fields.append(row["db_role"])

@@ -8,9 +8,12 @@ psycopg is imported only when an address is given.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .pg.url import is_server
-from .store import CaseStore
+
+if TYPE_CHECKING:  # the store (sqlite-utils) and psycopg load only when a case is opened
+    from .store import CaseStore
 
 __all__ = ["create_case", "is_server", "open_case", "describe"]
 
@@ -21,6 +24,8 @@ def open_case(location: str | Path, readonly: bool = False, actor: str | None = 
         from .pg.case import ServerCase  # noqa: PLC0415 - psycopg only for server cases
 
         return ServerCase.open(str(location), readonly=readonly, actor=actor, upgrade=upgrade)
+    from .store import CaseStore  # noqa: PLC0415
+
     return CaseStore.open(Path(location), readonly=readonly, actor=actor, upgrade=upgrade)
 
 
@@ -30,6 +35,8 @@ def create_case(location: str | Path, title: str, reference: str = "", reviewer:
         from .pg.case import ServerCase  # noqa: PLC0415
 
         return ServerCase.create(str(location), title, reference, reviewer, timezone, reviewers_role)
+    from .store import CaseStore  # noqa: PLC0415
+
     return CaseStore.create(Path(location), title, reference, reviewer, timezone)
 
 

@@ -33,6 +33,7 @@ from .keyboard import ListKeys
 from .multicam import install as install_multicam
 from .placeholders import timeline_classes
 from .player.widget import PlayerWidget
+from .redact import install as install_redact
 from .settings import Settings
 from .start_page import StartPage
 from .transcript_flow import TranscriptFlow
@@ -96,6 +97,7 @@ class MainWindow(WindowActions, QMainWindow):
         self._wire_static()
         self.transcript = TranscriptFlow(self)  # the machine draft's dock, menu items and runs
         install_multicam(self)  # several cameras: watch together, align by sound, link marks
+        install_redact(self)  # Redact mode over the player, the Redactions dock, the redacted copy
         self.reviewer_label = QLabel()
         self.statusBar().addPermanentWidget(self.reviewer_label)
         # The window's minimum is set here rather than by its layout constraining the
