@@ -48,7 +48,6 @@ CHANNEL = "bwv_review_case"  # NOTIFY channel: "a change was committed", payload
 # BEGIN IMMEDIATE, so the audit chain stays one chain. Only roles allowed to write can take
 # it (it needs UPDATE on audit_head), unlike an advisory lock any connected role could hold.
 WRITE_LOCK = "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE"
-NOTIFY = "SELECT pg_notify(?, ?)"
 FORMAT_COMMENT = "bwv-review case, format {version}"
 FORMAT_PATTERN = re.compile(r"bwv-review case, format (\d{1,6})")
 # The database role that made an audit entry, filled in by the server: reviewers may not
