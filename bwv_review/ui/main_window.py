@@ -141,13 +141,15 @@ class MainWindow(WindowActions, QMainWindow):
 
     # -- cases -------------------------------------------------------------------------------------
     def open_case(self, path, readonly: bool = False) -> bool:
-        from ..core.store import CaseStore
+        from ..core import cases
         from .annotations.panel import AnnotationPanel
         from .exhibits import ExhibitsPanel
         from .review import ReviewSession
 
+        server = cases.is_server(path)
         try:
-            store = CaseStore.open(Path(path), readonly=readonly)
+            store = cases.open_case(path if server else Path(path), readonly=readonly,
+                                    actor=self.settings.reviewer or None)
         except ReviewError as exc:
             self.show_error(str(exc))
             return False
@@ -160,7 +162,9 @@ class MainWindow(WindowActions, QMainWindow):
                 store.add_reviewer(self.settings.reviewer)
             except ReviewError as exc:
                 log.warning("reviewer not recorded on the case: %s", exc)
-        self.settings.add_recent_case(str(Path(path).resolve()))
+        self.settings.add_recent_case(path if server else str(Path(path).resolve()))
+        if server:
+            self.settings.add_server_case(path)
         self.session = session = ReviewSession(store, self.settings, self.player, self.timeline, self.marker_cls, self)
         self.panel = AnnotationPanel(session.annotations)
         self.exhibits_panel = ExhibitsPanel(session.exhibits)
@@ -182,7 +186,8 @@ class MainWindow(WindowActions, QMainWindow):
                             "or its folder is not writable). You can watch and search; marks cannot be added or edited.")
         self.banner.setVisible(store.readonly)
         self.reviewer_label.setText(f"{case.title}{ref}  ·  Reviewer: {self.settings.reviewer}  ·  "
-                                    + ("read-only" if store.readonly else "every change is saved at once"))
+                                    + ("read-only" if store.readonly else "every change is saved at once")
+                                    + (f"  ·  server case, database role {store.db_role}" if server else ""))
         self.stack.setCurrentIndex(1)
         self._restore_layout()
         exhibits = store.exhibits()
@@ -206,6 +211,7 @@ class MainWindow(WindowActions, QMainWindow):
         session.error.connect(self.show_error)
         session.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         session.caseChanged.connect(self._case_changed)
+        session.connectionChanged.connect(self._connection_changed)
         session.exhibitOpened.connect(self._exhibit_opened)
         session.undo.indexChanged.connect(self._refresh_editor)
         self.panel.selected.connect(self._selected)
@@ -220,6 +226,14 @@ class MainWindow(WindowActions, QMainWindow):
             action = self.actions_by_name[name]
             action.setEnabled(False)
             signal.connect(action.setEnabled)
+
+    def _connection_changed(self, problem: str) -> None:
+        """A server case's connection lost (``problem``, shown until it is back) or back ("")."""
+        store = self.session.store if self.session else None
+        self.banner.setText(problem)
+        self.banner.setVisible(bool(problem) or bool(store and store.readonly))
+        if not problem and store is not None and store.readonly:
+            self.banner.setText("Read-only: this case cannot be changed here. You can watch and search.")
 
     def close_case(self) -> None:
         session, self.session = self.session, None
@@ -256,6 +270,13 @@ class MainWindow(WindowActions, QMainWindow):
         path, _ = QFileDialog.getOpenFileName(self, "Open case", str(Path.home()), "bwv-review cases (*.bwvcase);;All files (*)")
         if path:
             self.open_case(path)
+
+    def choose_server_case(self) -> None:
+        from .dialogs.server_case import ServerCaseDialog
+
+        dialog = ServerCaseDialog(self.settings.server_cases(), self)
+        if dialog.exec() == ServerCaseDialog.DialogCode.Accepted and dialog.url():
+            self.open_case(dialog.url())
 
     def new_case(self) -> None:
         if not self.ensure_reviewer():

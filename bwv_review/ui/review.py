@@ -37,6 +37,7 @@ class ReviewSession(QObject):
     error = Signal(str)  # a sentence for a dialog
     exhibitOpened = Signal(object)  # Exhibit or None
     caseChanged = Signal()  # reloaded after another program wrote to the case
+    connectionChanged = Signal(str)  # a server case: why it cannot be reached now, or "" when it is back
 
     def __init__(self, store: CaseStore, settings: Settings, player, timeline, marker_cls, parent=None):
         super().__init__(parent)
@@ -56,6 +57,7 @@ class ReviewSession(QObject):
         self.selected: Annotation | None = None
         self.resume_after_words = False
         self._version = store.data_version()
+        self._offline = False
         self._poll = QTimer(self, interval=POLL_MS)
         self._poll.timeout.connect(self.poll)
         self._poll.start()
@@ -302,13 +304,36 @@ class ReviewSession(QObject):
 
     # -- another program wrote to the case -----------------------------------------------------------
     def poll(self) -> None:
+        if self._offline:
+            self._try_reconnect()
+            return
         try:
             version = self.store.data_version()
+        except ReviewError as exc:
+            if getattr(exc, "lost", False):  # a server case's connection: say so at once, and retry
+                self._offline = True
+                self.connectionChanged.emit(
+                    f"Not connected: {exc} Your marks so far are saved on the server; trying to reconnect "
+                    "every second. Changes cannot be saved until then.")
+            return
         except Exception:  # noqa: BLE001 - a vanished file is reported when it is next written
             return
         if version == self._version:
             return
         self._version = version
+        self.reload()
+
+    def _try_reconnect(self) -> None:
+        try:
+            landed = self.store.reconnect()
+        except ReviewError:
+            return
+        self._offline = False
+        self.connectionChanged.emit("")
+        doubt = "" if landed is None else (" Your last change reached the server before the connection went."
+                                           if landed else " Your last change did not reach the server; make it again.")
+        self.message.emit("Connected to the server case again; the view is up to date." + doubt)
+        self._version = self.store.data_version()
         self.reload()
 
     def reload(self) -> None:

@@ -101,6 +101,16 @@ class Settings:
     def remove_recent_case(self, path: str) -> None:
         self._set("cases/recent", [p for p in self.recent_cases() if p != path])
 
+    def server_cases(self) -> list[str]:
+        """Server case addresses opened before, newest first (never a password: refused on open)."""
+        value = self.q.value("cases/servers", [])
+        if isinstance(value, str):
+            value = [value] if value else []
+        return [str(v) for v in (value or []) if v]
+
+    def add_server_case(self, url: str) -> None:
+        self._set("cases/servers", ([url] + [u for u in self.server_cases() if u != url])[:MAX_RECENT])
+
     # -- window layout ----------------------------------------------------------
     def window_state(self) -> tuple[QByteArray | None, QByteArray | None]:
         geometry = self.q.value("window/geometry")

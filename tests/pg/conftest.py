@@ -90,3 +90,14 @@ def server_case(pg_server, pg_database, footage_copy, user_home):
                    start="2019-07-01T23:34:55+01:00")
     store.close()
     return owner, lambda role: pg_server.url(pg_database, role)
+
+
+@pytest.fixture
+def own_server():
+    """A server this test may stop or kill: the shared one must stay up for the others."""
+    pytest.importorskip("psycopg")
+    if bin_dir() is None:
+        pytest.skip("PostgreSQL's initdb is not installed (Debian's postgresql package)")
+    cluster = Cluster(fsync=True).start()
+    yield cluster
+    cluster.remove()

@@ -17,7 +17,6 @@ from bwv_review.core.errors import ReviewError
 from bwv_review.core.model import Annotation, Exhibit
 from bwv_review.core.outbox import Change, Outbox
 from bwv_review.core.pg.live import Listener, present
-from tests.pgserver import Cluster, bin_dir
 
 pytestmark = pytest.mark.pg
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,16 +51,6 @@ def test_another_reviewers_mark_arrives_within_a_second_with_who_made_it(server_
         listener.close()
         mine.close()
         theirs.close()
-
-
-@pytest.fixture
-def own_server():
-    """A server this test may kill: the shared one must stay up for the others."""
-    if bin_dir() is None:
-        pytest.skip("PostgreSQL's initdb is not installed (Debian's postgresql package)")
-    cluster = Cluster(fsync=True).start()
-    yield cluster
-    cluster.remove()
 
 
 def test_killing_the_server_mid_review_loses_nothing_acknowledged(own_server, tmp_path):

@@ -1,0 +1,67 @@
+"""The window on a server case: opened by its address, another reviewer's marks appear by
+themselves, and a server that goes away and comes back is said and survived."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from bwv_review.core import footage_paths
+from bwv_review.core.cases import create_case, open_case
+from bwv_review.core.evidence import import_footage
+from bwv_review.core.model import Annotation
+from bwv_review.core.pg.url import parse
+from bwv_review.ui.main_window import MainWindow
+
+pytestmark = [pytest.mark.pg, pytest.mark.gui]
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow()
+    win.settings.reviewer = "Reviewer A"
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.close()
+
+
+def _mark(store, text):
+    return store.add_annotation(Annotation(exhibit_id=store.exhibit("AB/1").id,
+                                           category_id=store.category("disclosure").id, start_ms=400, text=text),
+                                store.actor)
+
+
+def test_another_reviewers_mark_appears_in_the_window(qtbot, window, server_case):
+    _owner, as_role = server_case
+    url = as_role("reviewer_a")
+    assert window.open_case(url), window.last_error
+    qtbot.waitUntil(lambda: window.player.duration_ms() > 0)  # footage found through this desktop's media folder
+    assert "database role reviewer_a" in window.reviewer_label.text()
+    assert window.settings.server_cases() == [url]
+    with open_case(as_role("reviewer_b"), actor="Reviewer B") as other:
+        ann = _mark(other, "He strangled me.")
+    model = window.session.annotations
+    qtbot.waitUntil(lambda: model.annotation_by_id(ann.id) is not None, timeout=1500)
+    assert model.annotation_by_id(ann.id).reviewer == "Reviewer B"
+
+
+def test_the_window_says_the_server_went_away_and_carries_on(qtbot, window, own_server, footage_copy):
+    with psycopg.connect(own_server.url(), autocommit=True) as admin:
+        admin.execute("CREATE DATABASE team")
+    url = own_server.url("team")
+    footage_paths.set_server_root(parse(url).key, footage_copy.parent)
+    with create_case(url, "Operation Example", reviewer="Reviewer A") as store:
+        import_footage(store, footage_copy, "AB/1", "Reviewer A")
+        saved = _mark(store, "before the server stopped")
+    assert window.open_case(url), window.last_error
+    own_server.stop("immediate")
+    qtbot.waitUntil(lambda: window.banner.isVisible() and "Not connected" in window.banner.text(), timeout=3000)
+    own_server.start()
+    qtbot.waitUntil(lambda: not window.banner.isVisible(), timeout=5000)
+    assert window.session.annotations.annotation_by_id(saved.id) is not None
+    after = _mark(window.session.store, "after it came back")
+    with open_case(url, readonly=True) as check:
+        assert {a.text for a in check.annotations()} == {"before the server stopped", "after it came back"}
+        assert after.id in {a.id for a in check.annotations()}
