@@ -162,7 +162,7 @@ def appear_latency(server: Server, n: int) -> list[dict]:
         window.close()
         other.close()
     med, worst = statistics.median(delays) * 1000, max(delays) * 1000
-    return [{"name": "another reviewer's mark read by a listening window, median", "value": round(med, 1),
+    return [{"name": "another reviewer's mark read back by a listening connection, median", "value": round(med, 1),
              "unit": "ms", "reference": f"worst of {n}: {worst:.1f} ms (commit returned -> notice -> audit entries "
              "and the mark read)", "target": "<= 1000 ms", "met": worst <= 1000}]
 
