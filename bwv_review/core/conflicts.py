@@ -50,22 +50,28 @@ def _who(entry: dict | None) -> str:
     return f"{entry['actor']}{role} at {entry['at']} (audit entry {entry['seq']})"
 
 
-def check(store: CaseStore, entity: str, rid: int, stored: dict | None, expected: Annotation | None) -> None:
-    """Refuse (ConflictError) when the stored row is not the one the reviewer started from."""
+def check(store: CaseStore, entity: str, rid: int, stored: dict | None, expected: Annotation | None,
+          mine: dict | None = None) -> None:
+    """Refuse (ConflictError) when the stored row is not the one the reviewer started from.
+    ``mine``: the reviewer's own change, repeated in the sentence so nothing typed is lost."""
     if expected is None:
         return
     label = "Mark" if entity == "annotation" else entity.capitalize()
+    yours = "your change" if not mine else "your change (" + "; ".join(
+        f"{k} {_short(v)}" for k, v in mine.items()) + ")"
     if stored is None:
         entry = last_change(store, entity, rid)
-        raise ConflictError(f"{label} {rid} was deleted by {_who(entry)} while you were changing it; your change "
+        raise ConflictError(f"{label} {rid} was deleted by {_who(entry)} while you were changing it; {yours} "
                             "was not saved.", None, entry)
     seen = asdict(expected)
+    # Only what a reviewer can see counts: a mark changed and changed back (an undo) holds
+    # nothing this change would overwrite.
     changed = [k for k in seen if k in stored and stored[k] != seen[k] and k != "updated"]
-    if not changed and stored.get("updated") == seen.get("updated"):
+    if not changed:
         return
     entry = last_change(store, entity, rid)
-    what = "; ".join(f"{k} {_short(seen[k])} -> {_short(stored[k])}" for k in changed) or "saved again"
-    raise ConflictError(f"{label} {rid} was changed by {_who(entry)} since you opened it ({what}); your change was "
+    what = "; ".join(f"{k} {_short(seen[k])} -> {_short(stored[k])}" for k in changed)
+    raise ConflictError(f"{label} {rid} was changed by {_who(entry)} since you opened it ({what}); {yours} was "
                         "not saved. Look at theirs and make yours again if it still applies.", stored, entry)
 
 

@@ -38,6 +38,9 @@ class Change:
     expected: dict | None = None
     changes: dict = field(default_factory=dict)
     queued: str = ""
+    # [audit entry, hash] when the change was sent but the server's answer was lost: if that
+    # entry is in the case, it was saved and is not sent again.
+    landed_if: list | None = None
 
     def describe(self) -> str:
         if self.kind == "add":
@@ -111,8 +114,12 @@ class Outbox:
         while waiting:
             change = waiting[0]
             try:
-                perform(store, change)
-                sent += 1
+                if change.landed_if and store.db.execute(
+                        "SELECT 1 FROM audit WHERE seq = ? AND hash = ?", change.landed_if).fetchone():
+                    sent += 1  # it did reach the server before the connection went
+                else:
+                    perform(store, change)
+                    sent += 1
             except ConflictError as exc:
                 self._append(self.refused_path, {**asdict(change), "refused": str(exc)})
                 refused.append(f"Your {change.describe()} was not sent: {exc}")

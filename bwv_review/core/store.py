@@ -297,7 +297,8 @@ class CaseStore(CaseFile):
         changes["updated"] = now_iso()
         with self.transaction():
             before = self._row("annotation", annotation_id)
-            conflicts.check(self, "annotation", annotation_id, before, expected)
+            conflicts.check(self, "annotation", annotation_id, before, expected,
+                            {k: v for k, v in changes.items() if k != "updated"})
             _update(self.db.conn, "annotation", annotation_id, changes)
             audit.record(self.db, actor, action, "annotation", annotation_id, before, self._row("annotation", annotation_id))
         return self.annotation(annotation_id)

@@ -19,6 +19,7 @@ from PySide6.QtGui import QUndoCommand
 
 from ..core.errors import ReviewError
 from ..core.model import Annotation
+from ..core.outbox import Change
 from ..core.timecode import format_ms
 
 if TYPE_CHECKING:  # the case file (sqlite_utils) loads when a case opens
@@ -36,11 +37,13 @@ class StoreContext:
         actor: Callable[[], str],
         on_changed: Callable[[int, Annotation | None], None],
         on_error: Callable[[str], None],
+        keep: Callable[[Change], None] | None = None,
     ):
         self.store = store
         self.actor = actor
         self.on_changed = on_changed  # (annotation id, annotation now or None if gone)
         self.on_error = on_error
+        self.keep = keep  # a server case: keeps a change the server could not take (core/outbox.py)
 
 
 class _StoreCommand(QUndoCommand):
@@ -49,16 +52,27 @@ class _StoreCommand(QUndoCommand):
         self.ctx = ctx
         self._first = True
 
-    def _run(self, step: Callable[[], None]) -> None:
+    def _run(self, step: Callable[[], None], first: bool = False) -> None:
         try:
             step()
         except ReviewError as exc:
             self.setObsolete(True)
+            change = self._offline(first) if getattr(exc, "lost", False) and self.ctx.keep else None
+            if change is not None:
+                doubt = getattr(self.ctx.store, "in_doubt", None)
+                change.landed_if = list(doubt) if doubt else None
+                self.ctx.keep(change)
+                self.ctx.on_error(f"{exc} Your change is kept on this computer and sent when the server is back.")
+                return
             self.ctx.on_error(str(exc))
+
+    def _offline(self, first: bool) -> Change | None:
+        """This command's change as the outbox keeps it (only a new change, not an undo or redo)."""
+        return None
 
     def redo(self) -> None:
         first, self._first = self._first, False
-        self._run(lambda: self._redo(first))
+        self._run(lambda: self._redo(first), first)
 
     def undo(self) -> None:
         self._run(self._undo)
@@ -88,6 +102,10 @@ class AddAnnotation(_StoreCommand):
         self.annotation = saved
         self.ctx.on_changed(saved.id, saved)
 
+    def _offline(self, first: bool) -> Change | None:
+        data = {k: v for k, v in dataclasses.asdict(self.annotation).items() if k != "id"}
+        return Change("add", self.ctx.actor(), annotation=data) if first else None
+
     def _undo(self) -> None:
         # Keep what the row held when it was undone (it may have been edited since).
         current = self.ctx.store.delete_annotation(self.annotation_id, self.ctx.actor(), action="annotation.undo-add")
@@ -96,17 +114,24 @@ class AddAnnotation(_StoreCommand):
 
 
 class DeleteAnnotation(_StoreCommand):
-    """Removes a mark; undo re-inserts it with the same id and content."""
+    """Removes a mark; undo re-inserts it with the same id and content. ``expected``: the
+    mark as the reviewer saw it (refused if someone changed it since: core/conflicts.py)."""
 
-    def __init__(self, ctx: StoreContext, annotation_id: int):
+    def __init__(self, ctx: StoreContext, annotation_id: int, expected: Annotation | None = None):
         super().__init__(ctx, "Delete mark")
         self.annotation_id = annotation_id
-        self.annotation: Annotation | None = None
+        self.annotation: Annotation | None = expected
 
     def _redo(self, first: bool) -> None:
         action = "annotation.delete" if first else "annotation.redo-delete"
-        self.annotation = self.ctx.store.delete_annotation(self.annotation_id, self.ctx.actor(), action=action)
+        self.annotation = self.ctx.store.delete_annotation(self.annotation_id, self.ctx.actor(), action=action,
+                                                           expected=self.annotation)
         self.setText(f"Delete mark at {format_ms(self.annotation.start_ms)}")
+
+    def _offline(self, first: bool) -> Change | None:
+        if not first or self.annotation is None:
+            return None
+        return Change("delete", self.ctx.actor(), expected=dataclasses.asdict(self.annotation))
         self.ctx.on_changed(self.annotation_id, None)
 
     def _undo(self) -> None:
@@ -117,10 +142,15 @@ class DeleteAnnotation(_StoreCommand):
 
 
 class EditAnnotation(_StoreCommand):
-    """Changes some fields of one mark; undo puts the old values back."""
+    """Changes some fields of one mark; undo puts the old values back.
+
+    ``expected`` is the mark as the reviewer saw it when they made the change; each later
+    undo or redo expects it as this command left it. If another reviewer changed it in
+    between, the store refuses with a sentence naming them (core/conflicts.py): never a
+    silent overwrite of their work."""
 
     def __init__(self, ctx: StoreContext, annotation_id: int, changes: dict, action: str = "annotation.update",
-                 label: str = "Edit mark"):
+                 label: str = "Edit mark", expected: Annotation | None = None):
         super().__init__(ctx, label)
         unknown = set(changes) - set(EDITABLE)
         if unknown:
@@ -129,21 +159,31 @@ class EditAnnotation(_StoreCommand):
         self.after = dict(changes)
         self.before: dict | None = None
         self.action = action
+        self.expected = expected
 
     def _redo(self, first: bool) -> None:
         if self.before is None:
-            current = self.ctx.store.annotation(self.annotation_id)
+            current = self.expected or self.ctx.store.annotation(self.annotation_id)
             self.before = {k: getattr(current, k) for k in self.after}
         verb = self.action.split(".", 1)
         action = self.action if first else f"{verb[0]}.redo-{verb[1]}"
-        saved = self.ctx.store.update_annotation(self.annotation_id, self.ctx.actor(), action=action, **self.after)
+        saved = self.ctx.store.update_annotation(self.annotation_id, self.ctx.actor(), action=action,
+                                                 expected=self.expected, **self.after)
+        self.expected = saved
         self.ctx.on_changed(saved.id, saved)
+
+    def _offline(self, first: bool) -> Change | None:
+        if not first or self.expected is None:
+            return None
+        return Change("update", self.ctx.actor(), expected=dataclasses.asdict(self.expected), changes=dict(self.after))
 
     def _undo(self) -> None:
         verb = self.action.split(".", 1)
         saved = self.ctx.store.update_annotation(
-            self.annotation_id, self.ctx.actor(), action=f"{verb[0]}.undo-{verb[1]}", **self.before
+            self.annotation_id, self.ctx.actor(), action=f"{verb[0]}.undo-{verb[1]}", expected=self.expected,
+            **self.before
         )
+        self.expected = saved
         self.ctx.on_changed(saved.id, saved)
 
 
@@ -153,15 +193,15 @@ def set_start(ctx: StoreContext, annotation: Annotation, start_ms: int) -> EditA
     if annotation.end_ms is not None and annotation.end_ms < start_ms:
         changes["end_ms"] = int(start_ms)
     return EditAnnotation(ctx, annotation.id, changes, action="annotation.set-start",
-                          label=f"Set start to {format_ms(start_ms)}")
+                          label=f"Set start to {format_ms(start_ms)}", expected=annotation)
 
 
 def set_end(ctx: StoreContext, annotation: Annotation, end_ms: int) -> EditAnnotation:
     return EditAnnotation(ctx, annotation.id, {"end_ms": int(end_ms)}, action="annotation.set-end",
-                          label=f"Set end to {format_ms(end_ms)}")
+                          label=f"Set end to {format_ms(end_ms)}", expected=annotation)
 
 
 def set_interval(ctx: StoreContext, annotation: Annotation, start_ms: int, end_ms: int) -> EditAnnotation:
     return EditAnnotation(ctx, annotation.id, {"start_ms": int(start_ms), "end_ms": int(end_ms)},
                           action="annotation.set-interval",
-                          label=f"Set interval {format_ms(start_ms)}-{format_ms(end_ms)}")
+                          label=f"Set interval {format_ms(start_ms)}-{format_ms(end_ms)}", expected=annotation)

@@ -132,7 +132,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.flow.added.connect(self._footage_added)
         self.flow.relinked.connect(functools.partial(self._with_session, "reload"))
         ed = self.editor
-        ed.editRequested.connect(functools.partial(self._with_session, "edit"))
+        ed.editRequested.connect(lambda rid, changes: self._with_session("edit", rid, changes, ed.base))
         ed.setStartToCurrent.connect(functools.partial(self._with_session, "set_start_here"))
         ed.setEndToCurrent.connect(functools.partial(self._with_session, "set_end_here"))
         ed.deleteRequested.connect(functools.partial(self._with_session, "delete"))

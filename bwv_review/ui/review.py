@@ -17,6 +17,7 @@ from PySide6.QtGui import QUndoStack
 
 from ..core.errors import ReviewError
 from ..core.model import Annotation, Exhibit
+from ..core.outbox import Outbox
 from ..core.timecode import format_ms
 from . import commands
 from .annotations.model import AnnotationTableModel
@@ -51,13 +52,19 @@ class ReviewSession(QObject):
         self.exhibits = ExhibitsModel(self)
         self.exhibits.set_exhibits(store.exhibits(), store.case().timezone)
         self.exhibit: Exhibit | None = None
-        self.ctx = commands.StoreContext(store, self.actor, self._applied, self.error.emit)
+        # A server case: changes the server cannot take while it is out of reach are kept on
+        # this computer and sent when it is back (core/outbox.py).
+        self.outbox = Outbox(store.address.key) if hasattr(store, "address") else None
+        self.ctx = commands.StoreContext(store, self.actor, self._applied, self.error.emit,
+                                         keep=self.outbox.keep if self.outbox else None)
         self.coverage = CoverageRecorder(store, self.actor, self)
         self.coverage.changed.connect(self._coverage_changed)
         self.selected: Annotation | None = None
         self.resume_after_words = False
         self._version = store.data_version()
         self._offline = False
+        if self.outbox is not None and self.outbox.pending():
+            QTimer.singleShot(0, self._send_kept)  # left from a session that ended offline
         self._poll = QTimer(self, interval=POLL_MS)
         self._poll.timeout.connect(self.poll)
         self._poll.start()
@@ -245,12 +252,17 @@ class ReviewSession(QObject):
             self.resume_after_words = False
             self.player.play()
 
-    def edit(self, annotation_id: int, changes: dict) -> None:
+    def edit(self, annotation_id: int, changes: dict, expected: Annotation | None = None) -> None:
+        """``expected``: the mark as the reviewer saw it when they began (the editor's), else
+        as this window shows it; a change someone else made since refuses this one."""
         if self.readonly:
             self.error.emit("This case is open read-only; nothing was changed.")
             return
         fields = ", ".join(changes)
-        self.undo.push(commands.EditAnnotation(self.ctx, annotation_id, changes, label=f"Edit {fields}"))
+        seen = expected if expected is not None and expected.id == annotation_id else \
+            self.annotations.annotation_by_id(annotation_id)
+        self.undo.push(commands.EditAnnotation(self.ctx, annotation_id, changes, label=f"Edit {fields}",
+                                               expected=seen))
 
     def set_start_here(self, annotation_id: int | None = None) -> None:
         ann = self._target(annotation_id)
@@ -275,7 +287,7 @@ class ReviewSession(QObject):
     def delete(self, annotation_id: int | None = None) -> None:
         ann = self._target(annotation_id)
         if ann is not None:
-            self.undo.push(commands.DeleteAnnotation(self.ctx, ann.id))
+            self.undo.push(commands.DeleteAnnotation(self.ctx, ann.id, expected=ann))
 
     def _target(self, annotation_id: int | None) -> Annotation | None:
         if self.readonly:
@@ -325,16 +337,29 @@ class ReviewSession(QObject):
 
     def _try_reconnect(self) -> None:
         try:
-            landed = self.store.reconnect()
+            self.store.reconnect()  # a change in doubt is settled by the outbox (landed_if)
         except ReviewError:
             return
         self._offline = False
         self.connectionChanged.emit("")
-        doubt = "" if landed is None else (" Your last change reached the server before the connection went."
-                                           if landed else " Your last change did not reach the server; make it again.")
-        self.message.emit("Connected to the server case again; the view is up to date." + doubt)
+        self._send_kept()
+        self.message.emit("Connected to the server case again; the view is up to date.")
         self._version = self.store.data_version()
         self.reload()
+
+    def _send_kept(self) -> None:
+        """Changes kept while the server was out of reach, sent in order; any that conflict
+        with what someone did meanwhile are said, with the reviewer's own words."""
+        try:
+            sent, refused = self.outbox.send(self.store)
+        except ReviewError as exc:
+            self.error.emit(str(exc))
+            return
+        if sent:
+            self.message.emit(f"{sent} change(s) kept while offline were saved on the server.")
+            self.reload()
+        if refused:
+            self.error.emit(" ".join(refused))
 
     def reload(self) -> None:
         self.coverage.flush()

@@ -169,6 +169,8 @@ class WindowActions:
         self.session.selected = current
         if current is None or not self.editor.text.hasFocus():
             self.editor.set_annotation(current)
+        elif self.editor.base is not None and self.editor.base.id == current.id:
+            self.editor.base = current  # our own change just saved: the next edit starts from it
         self.editor.set_speakers(self.session.store.speakers())
         if self.panel is not None:
             self.panel.refresh_choices()

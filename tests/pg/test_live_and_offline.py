@@ -121,3 +121,21 @@ def test_a_change_kept_offline_that_conflicts_is_set_aside_with_its_sentence(ser
         with pytest.raises(ConflictError):
             b.update_annotation(ann.id, "Reviewer B", expected=Annotation(**outbox.refused()[0][0].expected),
                                 text="again")
+
+
+def test_a_change_whose_answer_was_lost_is_not_made_twice(server_case):
+    """The commit reached the server but the answer did not: the kept change names the entry
+    it would have made, and is not sent again once that entry is found in the case."""
+    _owner, as_role = server_case
+    with open_case(as_role("reviewer_a"), actor="Reviewer A") as a:
+        ann = _mark(a, "He strangled me.", "Reviewer A")
+        seq, head = a.audit_head()
+        outbox = Outbox(a.address.key)
+        outbox.keep(Change("add", "Reviewer A", annotation={k: v for k, v in vars(ann).items() if k != "id"},
+                           landed_if=[seq, head]))
+        assert outbox.send(a) == (1, [])
+        assert [m.text for m in a.annotations()] == ["He strangled me."]
+        outbox.keep(Change("add", "Reviewer A", annotation={k: v for k, v in vars(ann).items() if k != "id"},
+                           landed_if=[seq + 50, head]))
+        assert outbox.send(a) == (1, [])
+        assert [m.text for m in a.annotations()] == ["He strangled me.", "He strangled me."]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from bwv_review.core import footage_paths
+from bwv_review.core import evidence, footage_paths
 from bwv_review.core.cases import create_case, open_case
 from bwv_review.core.evidence import import_footage
 from bwv_review.core.model import Annotation
@@ -56,12 +56,34 @@ def test_the_window_says_the_server_went_away_and_carries_on(qtbot, window, own_
         import_footage(store, footage_copy, "AB/1", "Reviewer A")
         saved = _mark(store, "before the server stopped")
     assert window.open_case(url), window.last_error
+    qtbot.waitUntil(lambda: window.session.annotations.annotation_by_id(saved.id) is not None)
     own_server.stop("immediate")
     qtbot.waitUntil(lambda: window.banner.isVisible() and "Not connected" in window.banner.text(), timeout=3000)
+    # Typed while the server is down: kept on this computer, said, and sent when it is back.
+    window.session.edit(saved.id, {"text": "typed while the server was down"})
+    assert "kept on this computer" in window.last_error
     own_server.start()
     qtbot.waitUntil(lambda: not window.banner.isVisible(), timeout=5000)
-    assert window.session.annotations.annotation_by_id(saved.id) is not None
+    qtbot.waitUntil(lambda: window.session.annotations.annotation_by_id(saved.id).text
+                    == "typed while the server was down", timeout=3000)
     after = _mark(window.session.store, "after it came back")
     with open_case(url, readonly=True) as check:
-        assert {a.text for a in check.annotations()} == {"before the server stopped", "after it came back"}
+        assert {a.text for a in check.annotations()} == {"typed while the server was down", "after it came back"}
         assert after.id in {a.id for a in check.annotations()}
+        assert evidence.check_integrity(check, thorough=True).problems == []
+
+
+def test_a_mark_edited_in_two_windows_refuses_the_second_save_naming_the_first(qtbot, window, server_case):
+    _owner, as_role = server_case
+    assert window.open_case(as_role("reviewer_a")), window.last_error
+    with open_case(as_role("reviewer_b"), actor="Reviewer B") as other:
+        ann = _mark(other, "He strangled me.")
+        model = window.session.annotations
+        qtbot.waitUntil(lambda: model.annotation_by_id(ann.id) is not None, timeout=1500)
+        seen = model.annotation_by_id(ann.id)
+        other.update_annotation(ann.id, "Reviewer B", text="He strangled me!")  # B saves first
+        window.session.edit(ann.id, {"text": "He strangled me, she said."}, expected=seen)
+        assert "was changed by Reviewer B (database role reviewer_b)" in window.last_error
+        assert "'He strangled me, she said.'" in window.last_error  # A's words are in the sentence, not lost
+        assert other.annotation(ann.id).text == "He strangled me!"
+        assert not window.session.undo.canUndo() or window.session.undo.command(0).isObsolete()

@@ -61,6 +61,7 @@ class AnnotationEditor(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.annotation: Annotation | None = None
+        self.base: Annotation | None = None
         self._loading = False
         self._stack = QStackedLayout(self)
         self.empty = QLabel("No mark selected.\n\nPress 1-9 while watching to mark a moment,\n"
@@ -165,6 +166,11 @@ class AnnotationEditor(QWidget):
         """Show a mark (or the empty state); does not write anything."""
         typing = self.text.hasFocus() and ann is not None and self.annotation is not None \
             and self.annotation.id == ann.id
+        # What the reviewer's edit starts from: while they type, the mark as it was when they
+        # began, so a change another reviewer saves meanwhile refuses theirs instead of being
+        # overwritten by it (core/conflicts.py).
+        if not typing:
+            self.base = ann
         self.annotation = ann
         self.problem.hide()
         if ann is None:
