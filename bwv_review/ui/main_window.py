@@ -99,6 +99,8 @@ class MainWindow(WindowActions, QMainWindow):
         install_multicam(self)  # several cameras: watch together, align by sound, link marks
         install_redact(self)  # Redact mode over the player, the Redactions dock, the redacted copy
         self.reviewer_label = QLabel()
+        self.present_label = QLabel()  # a server case: who else has it open
+        self.statusBar().addPermanentWidget(self.present_label)
         self.statusBar().addPermanentWidget(self.reviewer_label)
         # The window's minimum is set here rather than by its layout constraining the
         # platform window (which the offscreen test platform cannot do, and warns about).
@@ -212,6 +214,7 @@ class MainWindow(WindowActions, QMainWindow):
         session.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         session.caseChanged.connect(self._case_changed)
         session.connectionChanged.connect(self._connection_changed)
+        session.presentChanged.connect(self.present_label.setText)
         session.exhibitOpened.connect(self._exhibit_opened)
         session.undo.indexChanged.connect(self._refresh_editor)
         self.panel.selected.connect(self._selected)
@@ -263,6 +266,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.stack.setCurrentIndex(0)
         self.banner.hide()
         self.reviewer_label.setText(f"Reviewer: {self.settings.reviewer or 'not set'}")
+        self.present_label.setText("")
         for dock in (self.exhibits_dock, self.marks_dock, self.editor_dock):
             dock.hide()
 

@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the case file (sqlite_utils) loads when a case opens
 
 log = logging.getLogger(__name__)
 POLL_MS = 1000
+PRESENCE_EVERY = 5  # polls: who else has a server case open is looked up every 5 s
 
 
 class ReviewSession(QObject):
@@ -39,6 +40,7 @@ class ReviewSession(QObject):
     exhibitOpened = Signal(object)  # Exhibit or None
     caseChanged = Signal()  # reloaded after another program wrote to the case
     connectionChanged = Signal(str)  # a server case: why it cannot be reached now, or "" when it is back
+    presentChanged = Signal(str)  # a server case: who else has it open ("Also here: ..."), or ""
 
     def __init__(self, store: CaseStore, settings: Settings, player, timeline, marker_cls, parent=None):
         super().__init__(parent)
@@ -63,6 +65,7 @@ class ReviewSession(QObject):
         self.resume_after_words = False
         self._version = store.data_version()
         self._offline = False
+        self._ticks = 0
         if self.outbox is not None and self.outbox.pending():
             QTimer.singleShot(0, self._send_kept)  # left from a session that ended offline
         self._poll = QTimer(self, interval=POLL_MS)
@@ -330,10 +333,23 @@ class ReviewSession(QObject):
             return
         except Exception:  # noqa: BLE001 - a vanished file is reported when it is next written
             return
+        self._ticks += 1
+        if self.outbox is not None and self._ticks % PRESENCE_EVERY == 1:
+            self._show_present()
         if version == self._version:
             return
         self._version = version
         self.reload()
+
+    def _show_present(self) -> None:
+        from ..core.pg.live import present  # noqa: PLC0415 - server cases only
+
+        try:
+            people = present(self.store)
+        except ReviewError:
+            return
+        names = [f"{p.name or p.role} ({p.role})" if p.name and p.name != p.role else p.role for p in people]
+        self.presentChanged.emit(f"Also here: {', '.join(names)}" if names else "Nobody else has this case open")
 
     def _try_reconnect(self) -> None:
         try:

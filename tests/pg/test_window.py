@@ -42,6 +42,7 @@ def test_another_reviewers_mark_appears_in_the_window(qtbot, window, server_case
     assert window.settings.server_cases() == [url]
     with open_case(as_role("reviewer_b"), actor="Reviewer B") as other:
         ann = _mark(other, "He strangled me.")
+        qtbot.waitUntil(lambda: "Also here: Reviewer B (reviewer_b)" in window.present_label.text(), timeout=7000)
     model = window.session.annotations
     qtbot.waitUntil(lambda: model.annotation_by_id(ann.id) is not None, timeout=1500)
     assert model.annotation_by_id(ann.id).reviewer == "Reviewer B"
