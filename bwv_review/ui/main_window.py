@@ -235,6 +235,8 @@ class MainWindow(WindowActions, QMainWindow):
         store = self.session.store if self.session else None
         self.banner.setText(problem)
         self.banner.setVisible(bool(problem) or bool(store and store.readonly))
+        if problem:
+            self.present_label.setText("")
         if not problem and store is not None and store.readonly:
             self.banner.setText("Read-only: this case cannot be changed here. You can watch and search.")
 

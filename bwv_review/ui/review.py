@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
+from ..core import audit
 from ..core.errors import ReviewError
 from ..core.model import Annotation, Exhibit
 from ..core.outbox import Outbox
@@ -328,8 +329,8 @@ class ReviewSession(QObject):
             if getattr(exc, "lost", False):  # a server case's connection: say so at once, and retry
                 self._offline = True
                 self.connectionChanged.emit(
-                    f"Not connected: {exc} Your marks so far are saved on the server; trying to reconnect "
-                    "every second. Changes cannot be saved until then.")
+                    f"Not connected: {exc} Everything saved before is on the server. Changes you make now are "
+                    "kept on this computer and sent when it is back; trying to reconnect every second.")
             return
         except Exception:  # noqa: BLE001 - a vanished file is reported when it is next written
             return
@@ -338,8 +339,20 @@ class ReviewSession(QObject):
             self._show_present()
         if version == self._version:
             return
+        who = self._who_changed(self._version)
         self._version = version
-        self.reload()
+        self.reload(who)
+
+    def _who_changed(self, since: int) -> str:
+        """On a server case, who made the changes just found (names as given, roles as the server saw)."""
+        if self.outbox is None:
+            return ""
+        try:
+            rows = audit.entries_since(self.store.db, since)
+        except ReviewError:
+            return ""
+        people = dict.fromkeys(f"{r['actor']} ({r['db_role']})" if r["db_role"] else r["actor"] for r in rows)
+        return ", ".join(people)
 
     def _show_present(self) -> None:
         from ..core.pg.live import present  # noqa: PLC0415 - server cases only
@@ -349,7 +362,7 @@ class ReviewSession(QObject):
         except ReviewError:
             return
         names = [f"{p.name or p.role} ({p.role})" if p.name and p.name != p.role else p.role for p in people]
-        self.presentChanged.emit(f"Also here: {', '.join(names)}" if names else "Nobody else has this case open")
+        self.presentChanged.emit((f"Also here: {', '.join(names)}" if names else "Nobody else has this case open") + "  ·")
 
     def _try_reconnect(self) -> None:
         try:
@@ -358,26 +371,29 @@ class ReviewSession(QObject):
             return
         self._offline = False
         self.connectionChanged.emit("")
-        self._send_kept()
-        self.message.emit("Connected to the server case again; the view is up to date.")
         self._version = self.store.data_version()
         self.reload()
+        sent = self._send_kept()
+        kept = f" {sent} change(s) made while offline were saved." if sent else ""
+        self.message.emit(f"Connected to the server case again; the view is up to date.{kept}")
 
-    def _send_kept(self) -> None:
+    def _send_kept(self) -> int:
         """Changes kept while the server was out of reach, sent in order; any that conflict
         with what someone did meanwhile are said, with the reviewer's own words."""
         try:
             sent, refused = self.outbox.send(self.store)
         except ReviewError as exc:
             self.error.emit(str(exc))
-            return
+            return 0
         if sent:
+            self._version = self.store.data_version()
+            self.annotations.reload()
             self.message.emit(f"{sent} change(s) kept while offline were saved on the server.")
-            self.reload()
         if refused:
             self.error.emit(" ".join(refused))
+        return sent
 
-    def reload(self) -> None:
+    def reload(self, who: str = "") -> None:
         self.coverage.flush()
         self.annotations.reload()
         self.exhibits.set_exhibits(self.store.exhibits(), self.store.case().timezone)
@@ -386,5 +402,8 @@ class ReviewSession(QObject):
         if self.selected is not None:
             self.selected = self.annotations.annotation_by_id(self.selected.id)
         self.caseChanged.emit()
-        self.message.emit("The case file was changed by another program; the view is up to date.")
+        if who:
+            self.message.emit(f"Changed by {who}; the view is up to date.")
+        else:
+            self.message.emit("The case file was changed by another program; the view is up to date.")
 
