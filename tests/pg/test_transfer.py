@@ -3,6 +3,7 @@ into a file that verifies on its own, and the same exports byte for byte from bo
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 
 import psycopg
@@ -69,26 +70,25 @@ def test_push_then_pull_keeps_every_entry_and_exports_the_same_bytes(case, pg_se
         assert pulled.db.conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'annotation'").fetchone()[0] == 5
 
 
+def _edit_behind_the_apps_back(path, text):
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE annotation SET text = ? WHERE id = 1", [text])
+    conn.commit()
+    conn.close()
+
+
 def test_push_refuses_a_case_that_does_not_verify_or_a_database_in_use(case, pg_server, pg_database, capsys):
     _fill(case)
     path = case.path
     case.close()
     owner = pg_server.url(pg_database)
-    import sqlite3
-
-    conn = sqlite3.connect(path)
-    conn.execute("UPDATE annotation SET text = 'He tangled me.' WHERE id = 1")
-    conn.commit()
-    conn.close()
+    _edit_behind_the_apps_back(path, "He tangled me.")
     assert run(["push", str(path), owner, "--reviewer", "Lead"]) == 2
     assert "only a case that verifies is pushed" in capsys.readouterr().err
     with psycopg.connect(owner) as conn:
         assert conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = 'bwv'").fetchone() is None
     assert run(["new", owner, "--title", "Other", "--reviewer", "Lead"]) == 0
-    conn = sqlite3.connect(path)
-    conn.execute("UPDATE annotation SET text = 'He strangled me.' WHERE id = 1")
-    conn.commit()
-    conn.close()
+    _edit_behind_the_apps_back(path, "He strangled me.")
     assert run(["push", str(path), owner, "--reviewer", "Lead"]) == 2
     assert "already holds a case" in capsys.readouterr().err
 

@@ -10,6 +10,7 @@ know which engine a case is on.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable, Iterator, Sequence
 
@@ -98,11 +99,11 @@ class Connection:
         returning = bool(m and m.group(1) in self.id_tables and "RETURNING" not in sql.upper())
         return (text + " RETURNING id" if returning else text), returning
 
-    def execute(self, sql: str, params: Sequence | None = None) -> Cursor:
-        text, returning = self._translate(sql)
+    @contextlib.contextmanager
+    def _sentences(self) -> Iterator[None]:
+        """psycopg's errors as the one sentence a reviewer reads."""
         try:
-            cur = self.raw.execute(text, _params(params))
-            lastrowid = cur.fetchone()[0] if returning else None
+            yield
         except UnicodeEncodeError as exc:
             raise ReviewError(NOT_TEXT_SERVER) from exc
         except psycopg.DataError as exc:
@@ -111,21 +112,18 @@ class Connection:
             raise explain(exc, self.where) from exc
         except psycopg.Error as exc:
             raise explain(exc, self.where) from exc
+
+    def execute(self, sql: str, params: Sequence | None = None) -> Cursor:
+        text, returning = self._translate(sql)
+        with self._sentences():
+            cur = self.raw.execute(text, _params(params))
+            lastrowid = cur.fetchone()[0] if returning else None
         return Cursor(cur, lastrowid)
 
     def executemany(self, sql: str, seq: Iterable[Sequence]) -> None:
         text = dialect.to_postgres(sql)
-        try:
-            with self.raw.cursor() as cur:
-                cur.executemany(text, [_params(p) for p in seq])
-        except UnicodeEncodeError as exc:
-            raise ReviewError(NOT_TEXT_SERVER) from exc
-        except psycopg.DataError as exc:
-            if "NUL" in str(exc) or "0x00" in str(exc):
-                raise ReviewError(NUL_TEXT) from exc
-            raise explain(exc, self.where) from exc
-        except psycopg.Error as exc:
-            raise explain(exc, self.where) from exc
+        with self._sentences(), self.raw.cursor() as cur:
+            cur.executemany(text, [_params(p) for p in seq])
 
     @property
     def in_transaction(self) -> bool:
