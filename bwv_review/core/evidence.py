@@ -29,6 +29,23 @@ def import_footage(
     cancel: Callable[[], bool] | None = None,
 ) -> Exhibit:
     """Probe (refusing anything that is not usable video), hash, then add as one audited change."""
+    exhibit = describe_footage(store, footage, ref, wearer=wearer, device=device, start=start,
+                               progress=progress, cancel=cancel)
+    return store.add_exhibit(exhibit, actor)
+
+
+def describe_footage(
+    store: CaseStore,
+    footage: Path | str,
+    ref: str,
+    wearer: str = "",
+    device: str = "",
+    start: str | None = None,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> Exhibit:
+    """The exhibit a footage file would become: probed (anything that is not usable video is
+    refused) and hashed, which takes a while; nothing is written (core.operations adds it)."""
     footage = Path(footage)
     recording_start = format_instant(parse_instant(start)) if start else None
     info = probe(footage)
@@ -44,7 +61,7 @@ def import_footage(
             source = "metadata"
         except Exception:  # noqa: BLE001 - a camera's odd date string just means "unknown"
             recording_start = None
-    exhibit = Exhibit(
+    return Exhibit(
         ref=ref,
         path=store.stored_path(footage),
         sha256=digest,
@@ -62,7 +79,6 @@ def import_footage(
         recording_start=recording_start,
         start_source=source,
     )
-    return store.add_exhibit(exhibit, actor)
 
 
 @dataclass

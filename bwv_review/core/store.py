@@ -71,6 +71,7 @@ class CaseStore:
         self.folder = path.parent
         self.readonly = readonly
         self.db = Database(conn)
+        self._depth = 0  # open transaction() blocks (nested ones join the outermost)
 
     # -- opening -------------------------------------------------------------------
     @classmethod
@@ -172,14 +173,26 @@ class CaseStore:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Database]:
-        """One user action: everything inside commits together, with its audit rows."""
+        """One user action: everything inside commits together, with its audit rows.
+
+        Re-entrant: a write method called inside an open transaction (a core operation
+        composing several writes) joins it, so the operation commits or rolls back whole.
+        """
         if self.readonly:
             raise CaseFileError(f"Case file {self.path} is open read-only; nothing was changed.")
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.db
+            finally:
+                self._depth -= 1
+            return
         conn = self.db.conn
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             raise CaseFileError(f"Case file {self.path} cannot be written now ({why(exc)}); try again.") from exc
+        self._depth = 1
         try:
             yield self.db
             conn.execute("COMMIT")
@@ -189,6 +202,8 @@ class CaseStore:
         except BaseException:
             self._rollback()
             raise
+        finally:
+            self._depth = 0
 
     def _rollback(self) -> None:
         conn = self.db.conn
@@ -306,12 +321,12 @@ class CaseStore:
             rid = self._insert_category(cat, actor)
         return from_row(Category, self._row("category", rid))
 
-    def update_category(self, slug: str, actor: str, **changes) -> Category:
+    def update_category(self, slug: str, actor: str, action: str = "category.update", **changes) -> Category:
         cat = self.category(slug)
         with self.transaction():
             before = self._row("category", cat.id)
             _update(self.db.conn, "category", cat.id, changes)
-            audit.record(self.db, actor, "category.update", "category", cat.id, before, self._row("category", cat.id))
+            audit.record(self.db, actor, action, "category", cat.id, before, self._row("category", cat.id))
         return from_row(Category, self._row("category", cat.id))
 
     # -- annotations ---------------------------------------------------------------

@@ -1,0 +1,479 @@
+"""Every change to evidence as one core operation, and undo and redo as operations too.
+
+An operation is one ``store.transaction()``: the rows it writes and their audit rows commit
+together under an action name defined here, and it returns a :class:`ChangeSet` saying which
+rows changed (each with its full row before and after). The window, the command line and
+imports all change a case through these functions; views apply the change set instead of
+reloading a whole model.
+
+A change set is read back from the audit rows the operation wrote, inside its transaction,
+so it is exactly what the log records. The same reader turns another program's writes
+(noticed through ``PRAGMA data_version``) into a change set (:func:`changes_since`).
+
+Each audit row an operation writes names its change ("change 41": the number of its first
+audit row), so an undo, from the window or from ``bwv-review undo`` months later, takes back
+the whole change or nothing. Undo refuses when a row has been changed since (by anyone), so
+it never overwrites a later change without saying so.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import events
+from .errors import ReviewError
+from .model import Annotation, Category, Exhibit, from_row
+from .timecode import format_ms
+
+if TYPE_CHECKING:
+    from .store import CaseStore
+
+# -- audit action names: defined here, once ------------------------------------------------
+ANNOTATION_ADD = "annotation.add"
+ANNOTATION_ADD_FROM_TRANSCRIPT = "annotation.add_from_transcript"
+ANNOTATION_UPDATE = "annotation.update"
+ANNOTATION_SET_START = "annotation.set-start"
+ANNOTATION_SET_END = "annotation.set-end"
+ANNOTATION_SET_INTERVAL = "annotation.set-interval"
+ANNOTATION_DELETE = "annotation.delete"
+ANNOTATION_LINK = "annotation.link"
+ANNOTATION_UNLINK = "annotation.unlink"
+ANNOTATION_IMPORT = "annotation.import"
+EXHIBIT_ADD = "exhibit.add"
+EXHIBIT_UPDATE = "exhibit.update"
+EXHIBIT_START = "exhibit.start"  # recording start typed, or set by hand as an offset
+EXHIBIT_ALIGN = "exhibit.align"  # recording start found by sound
+EXHIBIT_RELINK = "exhibit.relink"
+CATEGORY_ADD = "category.add"
+CATEGORY_UPDATE = "category.update"
+CASE_UPDATE = "case.update"
+CASE_REVIEWER = "case.update"  # a reviewer's name joins the case on their first change
+TRANSCRIPT_SAVE = "transcript.save"  # rows say transcript.create / transcript.replace
+COVERAGE_RECORD = "coverage.record"  # not audited: it records the review, not the evidence
+OUTSIDE = "outside"  # written by another connection: another program, reviewer or worker
+
+EDITABLE = ("category_id", "speaker", "text", "note", "status", "start_ms", "end_ms")
+_TAG = re.compile(r"(?:^|; )change (\d+)(?: \((undoes|redoes) change (\d+)\))?$")
+_SAME_ROW_VERB = {"add_from_transcript": "add"}  # undoing it is undoing an add
+
+
+@dataclass(frozen=True)
+class RowChange:
+    """One audited row written: its table, id, the action named in the log, before and after."""
+
+    entity: str
+    id: int
+    action: str
+    before: dict | None
+    after: dict | None
+    seq: int
+    actor: str = ""
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """What one operation (or another program) changed, as the audit log records it.
+
+    ``rows`` in the order written. ``number`` is the change's number in the log (its first
+    audit row), None when nothing audited was written. ``coverage`` names exhibits whose
+    review coverage changed (not audited). ``undoes`` is the change an undo or redo reverses.
+    """
+
+    action: str
+    actor: str
+    label: str
+    rows: tuple[RowChange, ...] = ()
+    number: int | None = None
+    coverage: frozenset[int] = frozenset()
+    outside: bool = False
+    undoes: int | None = None
+    last_seq: int | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.rows or self.coverage)
+
+    @property
+    def undoable(self) -> bool:
+        """Annotations come and go; exhibits, categories and the case are only ever updated."""
+        return bool(self.rows) and all(
+            r.entity == "annotation" or (r.entity in ("exhibit", "category") and r.before and r.after)
+            for r in self.rows)
+
+    def _latest(self, entity: str) -> dict[int, dict | None]:
+        out: dict[int, dict | None] = {}
+        for r in self.rows:
+            if r.entity == entity:
+                out[r.id] = r.after
+        return out
+
+    def annotations(self) -> dict[int, Annotation | None]:
+        """Each annotation changed, as it is now (None: it is gone)."""
+        return {i: None if a is None else from_row(Annotation, a) for i, a in self._latest("annotation").items()}
+
+    def annotation(self) -> Annotation | None:
+        """The first annotation this change left in place (the new mark of an add)."""
+        return next((a for a in self.annotations().values() if a is not None), None)
+
+    def exhibits(self) -> dict[int, Exhibit | None]:
+        return {i: None if e is None else from_row(Exhibit, {**e, "has_audio": bool(e.get("has_audio"))})
+                for i, e in self._latest("exhibit").items()}
+
+    def categories(self) -> dict[int, Category | None]:
+        return {i: None if c is None else from_row(Category, c) for i, c in self._latest("category").items()}
+
+    @property
+    def case_changed(self) -> bool:
+        return any(r.entity == "case_info" for r in self.rows)
+
+    def transcripts(self) -> set[int]:
+        """Exhibits whose machine draft was made, replaced or removed."""
+        return {(r.after or r.before or {}).get("exhibit_id") for r in self.rows if r.entity == "transcript_run"}
+
+    def actors(self) -> list[str]:
+        return sorted({r.actor for r in self.rows if r.actor})
+
+
+# -- running an operation --------------------------------------------------------------------
+def _loads(text: str | None) -> dict | None:
+    return None if text is None else json.loads(text)
+
+
+def _rows_since(store: CaseStore, seq: int, until: int | None = None) -> list[RowChange]:
+    sql = "SELECT seq, actor, action, entity, entity_id, before, after FROM audit WHERE seq > ?"
+    args: list = [seq]
+    if until is not None:
+        sql += " AND seq <= ?"
+        args.append(until)
+    rows = store.db.conn.execute(sql + " ORDER BY seq", args)
+    return [RowChange(entity, eid, action, _loads(before), _loads(after), s, actor)
+            for s, actor, action, entity, eid, before, after in rows if entity is not None]
+
+
+def _perform(store: CaseStore, actor: str, action: str, label: str, body: Callable[[], Any],
+             undoes: tuple[str, int] | None = None) -> ChangeSet:
+    """Run ``body`` (store writes) as one transaction; return what it wrote as a ChangeSet."""
+    if store.readonly:
+        raise ReviewError(f"Case file {store.path} is open read-only; nothing was changed.")
+    with store.transaction():
+        start = store.audit_head()[0]
+        number = start + 1
+        previous = getattr(store.db, "change_tag", "")
+        store.db.change_tag = f"change {number}" + (f" ({undoes[0]} change {undoes[1]})" if undoes else "")
+        try:
+            body()
+        finally:
+            store.db.change_tag = previous
+        rows = _rows_since(store, start)
+    return ChangeSet(action, actor, label, tuple(rows), number if rows else None,
+                     undoes=undoes[1] if undoes else None, last_seq=rows[-1].seq if rows else start)
+
+
+# -- annotations -----------------------------------------------------------------------------
+def add_annotation(store: CaseStore, annotation: Annotation, actor: str, *, action: str = ANNOTATION_ADD,
+                   label: str = "") -> ChangeSet:
+    """A new mark (an id already set is kept: the same number as before, e.g. after an undo)."""
+    return _perform(store, actor, action, label or f"Add mark at {format_ms(annotation.start_ms)}",
+                    lambda: store.add_annotation(annotation, actor, action=action))
+
+
+def edit_annotation(store: CaseStore, annotation_id: int, actor: str, changes: dict, *,
+                    action: str = ANNOTATION_UPDATE, label: str = "") -> ChangeSet:
+    """Change some fields of one mark; nothing is written (an empty change set) if none differ."""
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ReviewError(f"These cannot be edited: {', '.join(sorted(unknown))}.")
+    current = store.annotation(annotation_id)
+    changes = {k: v for k, v in changes.items() if getattr(current, k) != v}
+    if not changes:
+        return ChangeSet(action, actor, label or "Edit mark")
+    return _perform(store, actor, action, label or f"Edit {', '.join(changes)}",
+                    lambda: store.update_annotation(annotation_id, actor, action=action, **changes))
+
+
+def set_start(store: CaseStore, annotation_id: int, start_ms: int, actor: str) -> ChangeSet:
+    """Move a mark's start; refused (not silently moving the end) if it would pass its end."""
+    ann = store.annotation(annotation_id)
+    if ann.end_ms is not None and start_ms > ann.end_ms:
+        raise ReviewError(f"The start {format_ms(start_ms)} would come after the end {format_ms(ann.end_ms)} of "
+                          "this mark; move the end first (or clear it). Nothing was changed.")
+    return edit_annotation(store, annotation_id, actor, {"start_ms": int(start_ms)}, action=ANNOTATION_SET_START,
+                           label=f"Set start to {format_ms(start_ms)}")
+
+
+def set_end(store: CaseStore, annotation_id: int, end_ms: int, actor: str) -> ChangeSet:
+    ann = store.annotation(annotation_id)
+    if end_ms < ann.start_ms:
+        raise ReviewError(f"The end {format_ms(end_ms)} would come before the start {format_ms(ann.start_ms)}; "
+                          "move to a later point first. Nothing was changed.")
+    return edit_annotation(store, annotation_id, actor, {"end_ms": int(end_ms)}, action=ANNOTATION_SET_END,
+                           label=f"Set end to {format_ms(end_ms)}")
+
+
+def set_interval(store: CaseStore, annotation_id: int, start_ms: int, end_ms: int, actor: str) -> ChangeSet:
+    return edit_annotation(store, annotation_id, actor, {"start_ms": int(start_ms), "end_ms": int(end_ms)},
+                           action=ANNOTATION_SET_INTERVAL,
+                           label=f"Set interval {format_ms(start_ms)}-{format_ms(end_ms)}")
+
+
+def delete_annotation(store: CaseStore, annotation_id: int, actor: str) -> ChangeSet:
+    ann = store.annotation(annotation_id)
+    return _perform(store, actor, ANNOTATION_DELETE, f"Delete mark at {format_ms(ann.start_ms)}",
+                    lambda: store.delete_annotation(annotation_id, actor, action=ANNOTATION_DELETE))
+
+
+def link(store: CaseStore, annotation_ids: list[int], actor: str) -> ChangeSet:
+    """Link marks (one per camera) as one event, with every member of an event they are in."""
+    ids = list(dict.fromkeys(annotation_ids))
+    return _perform(store, actor, ANNOTATION_LINK, f"Link {len(ids)} marks as one event",
+                    lambda: events.link(store, ids, actor))
+
+
+def unlink(store: CaseStore, annotation_id: int, actor: str) -> ChangeSet:
+    """Take a mark out of its event (an event left with one mark is dissolved): one change."""
+    return _perform(store, actor, ANNOTATION_UNLINK, "Unlink mark from its event",
+                    lambda: events.unlink(store, annotation_id, actor))
+
+
+def import_annotations(store: CaseStore, path: Path | str, exhibit_ref: str, actor: str,
+                       **options) -> tuple[ChangeSet, list[str]]:
+    """Add every annotation in an ELAN, CSV or JSON file to an exhibit, or none: one change.
+    Returns the change and the importer's warnings."""
+    from .export.importer import import_annotations as read_and_add
+
+    warnings: list[str] = []
+
+    def body() -> None:
+        warnings.extend(read_and_add(store, path, exhibit_ref, actor, **options).warnings)
+
+    change = _perform(store, actor, ANNOTATION_IMPORT, f"Import {Path(path).name}", body)
+    return change, warnings
+
+
+# -- exhibits ----------------------------------------------------------------------------------
+def add_footage(store: CaseStore, footage: Path | str, ref: str, actor: str, *, progress=None, cancel=None,
+                **details) -> ChangeSet:
+    """Probe and hash footage (long: outside any transaction), then add it as an exhibit."""
+    from .evidence import describe_footage  # PyAV and the hash only when footage is added
+
+    exhibit = describe_footage(store, footage, ref, progress=progress, cancel=cancel, **details)
+    return _perform(store, actor, EXHIBIT_ADD, f"Add exhibit {exhibit.ref}", lambda: store.add_exhibit(exhibit, actor))
+
+
+def update_exhibit(store: CaseStore, ref: str, actor: str, **changes) -> ChangeSet:
+    """Wearer or camera of an exhibit (its footage and hash never change)."""
+    allowed = {"wearer", "device"}
+    if set(changes) - allowed:
+        raise ReviewError(f"Only {', '.join(sorted(allowed))} of an exhibit can be edited here.")
+    return _perform(store, actor, EXHIBIT_UPDATE, f"Edit exhibit {ref}",
+                    lambda: store.update_exhibit(ref, actor, action=EXHIBIT_UPDATE, **changes))
+
+
+def set_recording_start(store: CaseStore, ref: str, recording_start: str, actor: str) -> ChangeSet:
+    """A recording start typed by the reviewer (ISO 8601 with offset)."""
+    from .timecode import format_instant, parse_instant
+
+    start = format_instant(parse_instant(recording_start))
+    return _perform(store, actor, EXHIBIT_START, f"Set the recording start of {ref}",
+                    lambda: store.update_exhibit(ref, actor, action=EXHIBIT_START, recording_start=start,
+                                                 start_source="typed"))
+
+
+def set_start_from(store: CaseStore, ref: str, ref2: str, offset_ms: float, actor: str,
+                   source: str = "aligned") -> ChangeSet:
+    """REF's recording start = REF2's + offset: found by sound ("aligned") or by hand ("offset")."""
+    from .align import set_start_from as store_start  # numpy only when aligning
+
+    action = EXHIBIT_ALIGN if source == "aligned" else EXHIBIT_START
+    return _perform(store, actor, action, f"Align {ref} to {ref2}",
+                    lambda: store_start(store, ref, ref2, offset_ms, actor, source=source))
+
+
+def relink(store: CaseStore, ref: str, footage: Path | str, sha256: str, actor: str) -> ChangeSet:
+    """Point an exhibit at its footage moved elsewhere, only if the file hashed to its SHA-256."""
+    exhibit = store.exhibit(ref)
+    if sha256 != exhibit.sha256:
+        raise ReviewError(f"{Path(footage).name} is not the footage of exhibit {exhibit.ref}: its SHA-256 "
+                          "differs, so it was not linked.")
+    return _perform(store, actor, EXHIBIT_RELINK, f"Relink {exhibit.ref}",
+                    lambda: store.update_exhibit(exhibit.ref, actor, action=EXHIBIT_RELINK,
+                                                 path=store.stored_path(Path(footage))))
+
+
+# -- categories, the case, machine drafts, coverage ------------------------------------------
+def add_category(store: CaseStore, category: Category, actor: str) -> ChangeSet:
+    return _perform(store, actor, CATEGORY_ADD, f"Add category {category.name}",
+                    lambda: store.add_category(category, actor))
+
+
+def update_category(store: CaseStore, slug: str, actor: str, **changes) -> ChangeSet:
+    """Rename, recolour or rebind a category's key."""
+    return _perform(store, actor, CATEGORY_UPDATE, f"Edit category {slug}",
+                    lambda: store.update_category(slug, actor, **changes))
+
+
+def add_reviewer(store: CaseStore, name: str) -> ChangeSet:
+    """A reviewer's name joins the case (on their first change, never on merely opening it)."""
+    if not name or name in store.case().reviewers:
+        return ChangeSet(CASE_REVIEWER, name, "Add reviewer")
+    return _perform(store, name, CASE_REVIEWER, f"Add reviewer {name}", lambda: store.add_reviewer(name))
+
+
+def save_machine_draft(store: CaseStore, exhibit, segments, *, reviewer: str, **fields) -> ChangeSet:
+    """Store a machine draft transcript (replacing the exhibit's previous one); never evidence."""
+    from .transcripts import save_draft
+
+    return _perform(store, reviewer, TRANSCRIPT_SAVE, "Save the machine draft",
+                    lambda: save_draft(store, exhibit, segments, reviewer=reviewer, **fields))
+
+
+def record_coverage(store: CaseStore, exhibit_id: int, reviewer: str, seconds: Iterable[int],
+                    speed: float) -> ChangeSet:
+    """Whole seconds of an exhibit watched by ``reviewer`` at ``speed`` (one transaction, not audited)."""
+    seconds = sorted(set(seconds))
+    if seconds:
+        store.record_coverage(exhibit_id, reviewer, seconds, speed)
+    return ChangeSet(COVERAGE_RECORD, reviewer, "Coverage", coverage=frozenset({exhibit_id} if seconds else ()))
+
+
+# -- undo and redo -----------------------------------------------------------------------------
+def _reversed_action(action: str, verb: str) -> str:
+    entity, _, done = action.partition(".")
+    done = done.removeprefix("undo-").removeprefix("redo-")
+    return f"{entity}.{verb}-{_SAME_ROW_VERB.get(done, done)}"
+
+
+def _ends(change: ChangeSet) -> list[tuple[RowChange, RowChange]]:
+    """(first, last) row written for each entity row the change touched, newest first."""
+    first: dict[tuple[str, int], RowChange] = {}
+    last: dict[tuple[str, int], RowChange] = {}
+    for r in change.rows:
+        first.setdefault((r.entity, r.id), r)
+        last[(r.entity, r.id)] = r
+    return [(first[k], last[k]) for k in reversed(list(first))]
+
+
+def _same(row: dict | None, other: dict | None) -> bool:
+    """The same content ("updated" is when, not what: an undo puts content back, not the stamp)."""
+    if row is None or other is None:
+        return row is other
+    return {k: v for k, v in row.items() if k != "updated"} == {k: v for k, v in other.items() if k != "updated"}
+
+
+def _check_unchanged(store: CaseStore, change: ChangeSet) -> None:
+    for _first, last in _ends(change):
+        current = store._row(last.entity, last.id)  # noqa: SLF001 - the core reads its own rows
+        if not _same(current, last.after):
+            later = store.db.conn.execute(
+                "SELECT actor, action FROM audit WHERE entity = ? AND entity_id = ? AND seq > ? ORDER BY seq DESC",
+                [last.entity, last.id, last.seq]).fetchone()
+            who = f" ({later[1]} by {later[0]})" if later else " (outside the app)"
+            raise ReviewError(f"{last.entity.replace('_', ' ').capitalize()} {last.id} has been changed since"
+                              f"{who}; undoing would overwrite that, so nothing was changed.")
+
+
+def _put_back(store: CaseStore, first: RowChange, last: RowChange, actor: str, verb: str) -> None:
+    """Return one row to how it was before ``first`` wrote it."""
+    want, action = first.before, _reversed_action(last.action, verb)
+    if last.entity == "annotation":
+        if want is None:
+            store.delete_annotation(last.id, actor, action=action)
+        elif last.after is None:
+            store.add_annotation(from_row(Annotation, want), actor, action=action)
+        else:
+            changes = {k: v for k, v in want.items() if k not in ("id", "updated") and last.after.get(k) != v}
+            store.update_annotation(last.id, actor, action=action, **changes)
+    elif last.entity == "exhibit" and want and last.after:
+        changes = {k: v for k, v in want.items() if k != "id" and last.after.get(k) != v}
+        store.update_exhibit(last.after["ref"], actor, action=action, **changes)
+    elif last.entity == "category" and want and last.after:
+        changes = {k: v for k, v in want.items() if k != "id" and last.after.get(k) != v}
+        store.update_category(last.after["slug"], actor, action=action, **changes)
+    else:
+        raise ReviewError(f"This change ({first.action}) cannot be undone; nothing was changed.")
+
+
+def _reverse(store: CaseStore, change: ChangeSet, actor: str, verb: str) -> ChangeSet:
+    if not change.rows:
+        raise ReviewError(f"There is nothing to {verb}.")
+    if not change.undoable:
+        raise ReviewError(f"{change.label} cannot be undone; nothing was changed.")
+    _check_unchanged(store, change)
+    undoes = change.undoes if verb == "redo" and change.undoes is not None else change.number
+    label = change.label.removeprefix("Undo: ").removeprefix("Redo: ")
+
+    def body() -> None:
+        for first, last in _ends(change):
+            _put_back(store, first, last, actor, verb)
+
+    return _perform(store, actor, _reversed_action(change.action, verb), f"{verb.capitalize()}: {label}", body,
+                    undoes=(f"{verb}es", undoes))
+
+
+def undo(store: CaseStore, change: ChangeSet, actor: str) -> ChangeSet:
+    """Put back every row ``change`` wrote, as one audited change; refused if any has changed since."""
+    return _reverse(store, change, actor, "undo")
+
+
+def redo(store: CaseStore, undone: ChangeSet, actor: str) -> ChangeSet:
+    """Take back an undo (``undone`` is the change set :func:`undo` returned)."""
+    return _reverse(store, undone, actor, "redo")
+
+
+# -- reading changes back from the log ----------------------------------------------------------
+def changes_since(store: CaseStore, seq: int, coverage: Iterable[int] = ()) -> ChangeSet:
+    """Everything audited after row ``seq`` (another program's writes), as one change set."""
+    rows = _rows_since(store, seq)
+    head = store.audit_head()[0]
+    actors = sorted({r.actor for r in rows})
+    return ChangeSet(OUTSIDE, ", ".join(actors), "Changes made outside this window", tuple(rows),
+                     rows[0].seq if rows else None, frozenset(coverage), outside=True, last_seq=head)
+
+
+def _tag(detail: str | None) -> tuple[int, str | None, int | None] | None:
+    found = _TAG.search(detail or "")
+    if found is None:
+        return None
+    return int(found[1]), found[2], int(found[3]) if found[3] else None
+
+
+def recorded(store: CaseStore, number: int) -> ChangeSet:
+    """Change ``number`` as the log records it (every row tagged with it)."""
+    rows, action, actor, undoes = [], "", "", None
+    for seq, who, act, entity, eid, before, after, detail in store.db.conn.execute(
+            "SELECT seq, actor, action, entity, entity_id, before, after, detail FROM audit WHERE seq >= ? "
+            "ORDER BY seq", [number]):
+        tag = _tag(detail)
+        if tag is None or tag[0] != number:
+            break
+        action, actor, undoes = action or act, who, tag[2]
+        if entity is not None:
+            rows.append(RowChange(entity, eid, act, _loads(before), _loads(after), seq, who))
+    if not rows:
+        raise ReviewError(f"There is no change {number} in this case's audit log.")
+    return ChangeSet(action, actor, f"change {number} ({action})", tuple(rows), number, undoes=undoes,
+                     last_seq=rows[-1].seq)
+
+
+def last_change(store: CaseStore, actor: str) -> ChangeSet:
+    """The newest change by ``actor`` that is not an undo or redo and has not been undone."""
+    latest: dict[int, str] = {}  # change number -> "undoes" / "redoes", whichever came last
+    for seq, who, action, detail in store.db.conn.execute(
+            "SELECT seq, actor, action, detail FROM audit ORDER BY seq DESC"):
+        tag = _tag(detail)
+        if tag is not None and tag[1] is not None:
+            latest.setdefault(tag[2], tag[1])
+        if who != actor or action.startswith("case.") or tag is not None and tag[1] is not None:
+            continue
+        if tag is None:
+            raise ReviewError(f"The last change by {actor} (audit row {seq}, {action}) was made by an earlier "
+                              "bwv-review that did not record changes whole, so it cannot be undone here; "
+                              "nothing was changed.")
+        if latest.get(tag[0]) != "undoes":
+            return recorded(store, tag[0])
+    raise ReviewError(f"{actor} has made no change to this case that can be undone; nothing was changed.")
+
