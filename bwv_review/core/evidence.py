@@ -111,11 +111,15 @@ def check_footage(
     return FootageCheck(exhibit, path, "verified" if digest == exhibit.sha256 else "changed")
 
 
-def verify_case(store: CaseStore, progress: Progress | None = None) -> list[audit.Problem]:
-    """Everything wrong with a case: audit chain, records edited outside the app, footage."""
+def verify_case(store: CaseStore, progress: Progress | None = None, cancel=None,
+                on_footage: Callable[[FootageCheck], None] | None = None) -> list[audit.Problem]:
+    """Everything wrong with a case: audit chain, records edited outside the app, footage.
+    ``on_footage`` hears each exhibit's check as it finishes (the window shows them one by one)."""
     problems = audit.check_chain(store.db) + audit.check_records(store.db) + check_drafts(store)
     for exhibit in store.exhibits():
-        check = check_footage(store, exhibit, progress=progress)
+        check = check_footage(store, exhibit, progress=progress, cancel=cancel)
+        if on_footage is not None:
+            on_footage(check)
         if check.problem:
             problems.append(audit.Problem("footage", check.problem))
     return problems

@@ -18,16 +18,14 @@ it never overwrites a later change without saying so.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import events
+from .changes import ChangeSet, RowChange, changes_since, last_change, recorded, rows_since  # noqa: F401 - one API
 from .errors import ReviewError
-from .model import Annotation, Category, Exhibit, from_row
+from .model import Annotation, Category, from_row
 from .timecode import format_ms
 
 if TYPE_CHECKING:
@@ -55,105 +53,12 @@ CASE_UPDATE = "case.update"
 CASE_REVIEWER = "case.update"  # a reviewer's name joins the case on their first change
 TRANSCRIPT_SAVE = "transcript.save"  # rows say transcript.create / transcript.replace
 COVERAGE_RECORD = "coverage.record"  # not audited: it records the review, not the evidence
-OUTSIDE = "outside"  # written by another connection: another program, reviewer or worker
 
 EDITABLE = ("category_id", "speaker", "text", "note", "status", "start_ms", "end_ms")
-_TAG = re.compile(r"(?:^|; )change (\d+)(?: \((undoes|redoes) change (\d+)\))?$")
 _SAME_ROW_VERB = {"add_from_transcript": "add"}  # undoing it is undoing an add
 
 
-@dataclass(frozen=True)
-class RowChange:
-    """One audited row written: its table, id, the action named in the log, before and after."""
-
-    entity: str
-    id: int
-    action: str
-    before: dict | None
-    after: dict | None
-    seq: int
-    actor: str = ""
-
-
-@dataclass(frozen=True)
-class ChangeSet:
-    """What one operation (or another program) changed, as the audit log records it.
-
-    ``rows`` in the order written. ``number`` is the change's number in the log (its first
-    audit row), None when nothing audited was written. ``coverage`` names exhibits whose
-    review coverage changed (not audited). ``undoes`` is the change an undo or redo reverses.
-    """
-
-    action: str
-    actor: str
-    label: str
-    rows: tuple[RowChange, ...] = ()
-    number: int | None = None
-    coverage: frozenset[int] = frozenset()
-    outside: bool = False
-    undoes: int | None = None
-    last_seq: int | None = None
-
-    def __bool__(self) -> bool:
-        return bool(self.rows or self.coverage)
-
-    @property
-    def undoable(self) -> bool:
-        """Annotations come and go; exhibits, categories and the case are only ever updated."""
-        return bool(self.rows) and all(
-            r.entity == "annotation" or (r.entity in ("exhibit", "category") and r.before and r.after)
-            for r in self.rows)
-
-    def _latest(self, entity: str) -> dict[int, dict | None]:
-        out: dict[int, dict | None] = {}
-        for r in self.rows:
-            if r.entity == entity:
-                out[r.id] = r.after
-        return out
-
-    def annotations(self) -> dict[int, Annotation | None]:
-        """Each annotation changed, as it is now (None: it is gone)."""
-        return {i: None if a is None else from_row(Annotation, a) for i, a in self._latest("annotation").items()}
-
-    def annotation(self) -> Annotation | None:
-        """The first annotation this change left in place (the new mark of an add)."""
-        return next((a for a in self.annotations().values() if a is not None), None)
-
-    def exhibits(self) -> dict[int, Exhibit | None]:
-        return {i: None if e is None else from_row(Exhibit, {**e, "has_audio": bool(e.get("has_audio"))})
-                for i, e in self._latest("exhibit").items()}
-
-    def categories(self) -> dict[int, Category | None]:
-        return {i: None if c is None else from_row(Category, c) for i, c in self._latest("category").items()}
-
-    @property
-    def case_changed(self) -> bool:
-        return any(r.entity == "case_info" for r in self.rows)
-
-    def transcripts(self) -> set[int]:
-        """Exhibits whose machine draft was made, replaced or removed."""
-        return {(r.after or r.before or {}).get("exhibit_id") for r in self.rows if r.entity == "transcript_run"}
-
-    def actors(self) -> list[str]:
-        return sorted({r.actor for r in self.rows if r.actor})
-
-
 # -- running an operation --------------------------------------------------------------------
-def _loads(text: str | None) -> dict | None:
-    return None if text is None else json.loads(text)
-
-
-def _rows_since(store: CaseStore, seq: int, until: int | None = None) -> list[RowChange]:
-    sql = "SELECT seq, actor, action, entity, entity_id, before, after FROM audit WHERE seq > ?"
-    args: list = [seq]
-    if until is not None:
-        sql += " AND seq <= ?"
-        args.append(until)
-    rows = store.db.conn.execute(sql + " ORDER BY seq", args)
-    return [RowChange(entity, eid, action, _loads(before), _loads(after), s, actor)
-            for s, actor, action, entity, eid, before, after in rows if entity is not None]
-
-
 def _perform(store: CaseStore, actor: str, action: str, label: str, body: Callable[[], Any],
              undoes: tuple[str, int] | None = None) -> ChangeSet:
     """Run ``body`` (store writes) as one transaction; return what it wrote as a ChangeSet."""
@@ -168,7 +73,7 @@ def _perform(store: CaseStore, actor: str, action: str, label: str, body: Callab
             body()
         finally:
             store.db.change_tag = previous
-        rows = _rows_since(store, start)
+        rows = rows_since(store, start)
     return ChangeSet(action, actor, label, tuple(rows), number if rows else None,
                      undoes=undoes[1] if undoes else None, last_seq=rows[-1].seq if rows else start)
 
@@ -422,58 +327,4 @@ def undo(store: CaseStore, change: ChangeSet, actor: str) -> ChangeSet:
 def redo(store: CaseStore, undone: ChangeSet, actor: str) -> ChangeSet:
     """Take back an undo (``undone`` is the change set :func:`undo` returned)."""
     return _reverse(store, undone, actor, "redo")
-
-
-# -- reading changes back from the log ----------------------------------------------------------
-def changes_since(store: CaseStore, seq: int, coverage: Iterable[int] = ()) -> ChangeSet:
-    """Everything audited after row ``seq`` (another program's writes), as one change set."""
-    rows = _rows_since(store, seq)
-    head = store.audit_head()[0]
-    actors = sorted({r.actor for r in rows})
-    return ChangeSet(OUTSIDE, ", ".join(actors), "Changes made outside this window", tuple(rows),
-                     rows[0].seq if rows else None, frozenset(coverage), outside=True, last_seq=head)
-
-
-def _tag(detail: str | None) -> tuple[int, str | None, int | None] | None:
-    found = _TAG.search(detail or "")
-    if found is None:
-        return None
-    return int(found[1]), found[2], int(found[3]) if found[3] else None
-
-
-def recorded(store: CaseStore, number: int) -> ChangeSet:
-    """Change ``number`` as the log records it (every row tagged with it)."""
-    rows, action, actor, undoes = [], "", "", None
-    for seq, who, act, entity, eid, before, after, detail in store.db.conn.execute(
-            "SELECT seq, actor, action, entity, entity_id, before, after, detail FROM audit WHERE seq >= ? "
-            "ORDER BY seq", [number]):
-        tag = _tag(detail)
-        if tag is None or tag[0] != number:
-            break
-        action, actor, undoes = action or act, who, tag[2]
-        if entity is not None:
-            rows.append(RowChange(entity, eid, act, _loads(before), _loads(after), seq, who))
-    if not rows:
-        raise ReviewError(f"There is no change {number} in this case's audit log.")
-    return ChangeSet(action, actor, f"change {number} ({action})", tuple(rows), number, undoes=undoes,
-                     last_seq=rows[-1].seq)
-
-
-def last_change(store: CaseStore, actor: str) -> ChangeSet:
-    """The newest change by ``actor`` that is not an undo or redo and has not been undone."""
-    latest: dict[int, str] = {}  # change number -> "undoes" / "redoes", whichever came last
-    for seq, who, action, detail in store.db.conn.execute(
-            "SELECT seq, actor, action, detail FROM audit ORDER BY seq DESC"):
-        tag = _tag(detail)
-        if tag is not None and tag[1] is not None:
-            latest.setdefault(tag[2], tag[1])
-        if who != actor or action.startswith("case.") or tag is not None and tag[1] is not None:
-            continue
-        if tag is None:
-            raise ReviewError(f"The last change by {actor} (audit row {seq}, {action}) was made by an earlier "
-                              "bwv-review that did not record changes whole, so it cannot be undone here; "
-                              "nothing was changed.")
-        if latest.get(tag[0]) != "undoes":
-            return recorded(store, tag[0])
-    raise ReviewError(f"{actor} has made no change to this case that can be undone; nothing was changed.")
 

@@ -42,7 +42,8 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("go_to_time", ("Ctrl+G",), "Go to a time", "Playback"),
     Binding("speech_region", ("N",), "Next speech", "Playback", 1),
     Binding("speech_region", ("P",), "Previous speech", "Playback", -1),
-    *(Binding("mark", (str(d),), f"Mark category {d} here (1 = disclosure)", "Marking", d) for d in range(1, 10)),
+    # Relabelled with the open case's own category for each key (see mark_label).
+    *(Binding("mark", (str(d),), f"Mark category {d} here", "Marking", d) for d in range(1, 10)),
     Binding("set_start_here", ("I",), "Start of the selected mark = now", "Marking"),
     Binding("set_end_here", ("O",), "End of the selected mark = now", "Marking"),
     Binding("undo", ("Ctrl+Z",), "Undo (saved and audited)", "Editing"),
@@ -61,6 +62,11 @@ TEXT_HELP = (
     ("Ctrl+Shift+F", "Search the machine draft transcript"),
     ("1-9 (in the transcript)", "Make a draft mark from the selected words (then listen and mark it verified)"),
 )
+
+
+def mark_label(key: int, category_name: str | None) -> str:
+    """The Mark menu's item for a key: the category it marks in this case."""
+    return f"Mark {category_name} here" if category_name else f"Mark category {key} here"
 
 
 def sequences(binding: Binding) -> list[QKeySequence]:

@@ -56,7 +56,9 @@ def make_app(argv0: str = "bwv-review"):
     app.setApplicationName("bwv-review")
     app.setOrganizationName("bwv-review")
     app.setApplicationDisplayName("bwv-review")
-    app.setStyle("Fusion")  # the same look on every platform (and under Xvfb)
+    from .theme import MediaIconStyle
+
+    app.setStyle(MediaIconStyle("Fusion"))  # the same look on every platform (and under Xvfb)
     return app
 
 

@@ -45,7 +45,7 @@ from ...core.export import (
 from ...core.model import STATUSES
 from ...core.store import CaseStore
 from ...core.timecode import now_utc
-from ..workers import Task, TaskPool
+from ..tasks import Task, TaskPool
 
 DESCRIPTIONS = {
     "docx": "Statement extract (Word)",
@@ -210,7 +210,7 @@ class ExportDialog(QDialog):
         task.failed.connect(lambda sentence: self._finish(sentence, error=True))
         task.cancelled.connect(lambda: self._finish("Cancelled; nothing was written."))
         self.task = task
-        self.pool.start(task)
+        self.pool.start(task, report_failure=False)  # said in the dialog
 
     def _progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, max(total, 1))
@@ -269,8 +269,20 @@ class ExportDialog(QDialog):
         self._run(work, self._exported)
 
     def confirm_overwrite(self, out: Path) -> bool:
-        answer = QMessageBox.question(self, "Replace file?", f"{out.name} already exists. Replace it?")
-        return answer == QMessageBox.StandardButton.Yes
+        """Ask before replacing a file; Enter (or Esc) keeps it: replacing is never the default."""
+        box = QMessageBox(QMessageBox.Icon.Question, "Replace file?",
+                          f"{out.name} already exists in {out.parent}. Replace it?",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.button(QMessageBox.StandardButton.Yes).setText("Replace")
+        box.button(QMessageBox.StandardButton.No).setText("Keep the file")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.setEscapeButton(QMessageBox.StandardButton.No)
+        self.overwrite_box = box  # tests press its keys
+        try:
+            return box.exec() == QMessageBox.StandardButton.Yes
+        finally:
+            self.overwrite_box = None
+            box.deleteLater()
 
     def _exported(self, result) -> None:
         paths, warnings = result
@@ -293,8 +305,9 @@ class ExportDialog(QDialog):
             self.reject()
 
     def done(self, result: int) -> None:  # noqa: D401 - Qt override: join the worker before closing
-        if self.task is not None:
-            self.task.cancel()
+        task, self.task = self.task, None
+        if task is not None:  # cancelled; the pool joins its thread, and its answer no longer comes here
+            task.detach()
         if self.pool.parent() is self:
             self.pool.shutdown()
         super().done(result)

@@ -420,6 +420,12 @@ class PlayerWidget(QWidget):
         self.view.set_caption(caption, hover)
 
     # -- review coverage ------------------------------------------------------------------------
+    def flush_watched(self) -> None:
+        """Report the stretch shown since the last report now (the window does this when its
+        picture is hidden or shown again, so only what was visible counts as watched)."""
+        if self._playing:
+            self._flush_watched(self._clock.position())
+
     def _flush_watched(self, now: float) -> None:
         start = self._watch_from
         if start is None:
