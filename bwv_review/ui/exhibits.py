@@ -219,6 +219,17 @@ class ExhibitsPanel(QWidget):
         self.view.selectionModel().currentRowChanged.connect(self._update)
         self._update()
 
+    def preferred_width(self) -> int:
+        """Wide enough to show every column whole (the window sizes its dock to this)."""
+        view = self.view
+        view.doItemsLayout()
+        columns = sum(max(view.sizeHintForColumn(c), view.header().sectionSizeHint(c))
+                      for c in range(self.model.columnCount()))
+        if not self.model.thumbs:  # the stills come later, from the footage check
+            columns += view.iconSize().width() + 6
+        margins = self.layout().contentsMargins()
+        return columns + 2 * view.frameWidth() + margins.left() + margins.right() + 4
+
     def current_exhibit(self) -> Exhibit | None:
         index = self.view.currentIndex()
         return index.data(ExhibitRole) if index.isValid() else None

@@ -212,7 +212,9 @@ class MainWindow(WindowActions, QMainWindow):
         if state is None or not self.restoreState(state):
             for dock in (self.exhibits_dock, self.marks_dock, self.editor_dock):
                 dock.show()
-            self.resizeDocks([self.exhibits_dock, self.editor_dock], [470, 360], Qt.Orientation.Horizontal)
+            exhibits_width = min(self.exhibits_panel.preferred_width(), self.width() * 2 // 5)
+            self.resizeDocks([self.exhibits_dock, self.editor_dock], [max(430, exhibits_width), 360],
+                             Qt.Orientation.Horizontal)
             self.resizeDocks([self.marks_dock], [260], Qt.Orientation.Vertical)
         dock = self.transcript.dock
         if not self.transcript.placed and dock.objectName().encode("utf-16-be") not in bytes(state or b""):
@@ -273,6 +275,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.stack.setCurrentIndex(0)
         self.banner.hide()
         self._problems: list[str] = []
+        self.verification: list[str] | None = None  # the open case's problems, once verified
         self.reviewer_label.setText(f"Reviewer: {self.settings.reviewer or 'not set'}")
         for dock in (self.exhibits_dock, self.marks_dock, self.editor_dock, self.transcript.dock):
             dock.hide()
@@ -289,7 +292,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.banner.setVisible(bool(lines))
 
     def _verified(self, problems: list) -> None:
-        self._problems = list(problems)
+        self._problems = self.verification = list(problems)
         self._set_banner()
         if problems:
             self.show_error("This case did not pass verification:\n\n" + "\n".join(f"• {p}" for p in problems)

@@ -15,10 +15,11 @@ import logging
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMessageBox, QProgressDialog
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QProgressDialog
 
 from ..core import operations
 from ..core.errors import ReviewError
+from .dialogs.message import ask
 from .tasks import Task, preload_worker_modules
 from .transcript import DOCK_TITLE, TranscriptPane, made_at
 
@@ -191,12 +192,10 @@ class TranscriptFlow(QObject):
 
     # -- transcribing -------------------------------------------------------------------------------
     def confirm_replace(self, ref: str, run) -> bool:
-        answer = QMessageBox.question(
-            self.parent_widget, "Replace the machine draft?",
-            f"Exhibit {ref} already has a machine draft (model {run.model}, {made_at(run.finished)}). "
-            "Transcribing again replaces that draft. Marks made from it, and every other mark, stay as they are.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
-        return answer == QMessageBox.StandardButton.Yes
+        return ask(self.parent_widget, "Replace the machine draft?",
+                   f"Exhibit {ref} already has a machine draft (model {run.model}, {made_at(run.finished)}). "
+                   "Transcribing again replaces that draft. Marks made from it, and every other mark, stay as "
+                   "they are.", "Replace the draft", "Cancel")
 
     def transcribe(self) -> Task | None:
         why = self._why_not()

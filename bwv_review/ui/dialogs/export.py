@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QTextBrowser,
@@ -46,6 +46,7 @@ from ...core.model import STATUSES
 from ...core.store import CaseStore
 from ...core.timecode import now_utc
 from ..tasks import Task, TaskPool
+from .message import ask
 
 DESCRIPTIONS = {
     "docx": "Statement extract (Word)",
@@ -151,12 +152,14 @@ class ExportDialog(QDialog):
         body.addLayout(left, 2)
         body.addWidget(self.preview, 3)
         layout = QVBoxLayout(self)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)  # quiet on offscreen platforms
         layout.addLayout(body, 1)
         layout.addWidget(self.progress)
         layout.addWidget(self.buttons)
         self.format.currentIndexChanged.connect(self._format_changed)
         self.exhibit.currentIndexChanged.connect(self._format_changed)
         self._format_changed()
+        self.setMinimumSize(760, 480)
         self.resize(1100, 640)
 
     # -- choices -------------------------------------------------------------------------
@@ -270,19 +273,8 @@ class ExportDialog(QDialog):
 
     def confirm_overwrite(self, out: Path) -> bool:
         """Ask before replacing a file; Enter (or Esc) keeps it: replacing is never the default."""
-        box = QMessageBox(QMessageBox.Icon.Question, "Replace file?",
-                          f"{out.name} already exists in {out.parent}. Replace it?",
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
-        box.button(QMessageBox.StandardButton.Yes).setText("Replace")
-        box.button(QMessageBox.StandardButton.No).setText("Keep the file")
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-        box.setEscapeButton(QMessageBox.StandardButton.No)
-        self.overwrite_box = box  # tests press its keys
-        try:
-            return box.exec() == QMessageBox.StandardButton.Yes
-        finally:
-            self.overwrite_box = None
-            box.deleteLater()
+        return ask(self, "Replace file?", f"{out.name} already exists in {out.parent}. Replace it?",
+                   "Replace", "Keep the file")
 
     def _exported(self, result) -> None:
         paths, warnings = result
