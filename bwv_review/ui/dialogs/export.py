@@ -304,6 +304,11 @@ class ExportDialog(QDialog):
             self.pool.shutdown()
         super().done(result)
 
+    def closeEvent(self, event) -> None:  # noqa: N802 - closed without done() (never shown): join too
+        if self.pool.parent() is self:
+            self.pool.shutdown()
+        super().closeEvent(event)
+
 
 class _Named:
     """Just enough of a Report for default_filename (case + options) before one is built."""
