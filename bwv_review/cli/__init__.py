@@ -13,12 +13,20 @@ import sys
 
 from .. import __version__
 from ..core.errors import Cancelled, ReviewError
-from . import case_cmds, clock_cmds, export_cmds, footage_cmds, link_cmds, transcript_cmds
+from . import (
+    case_cmds,
+    clock_cmds,
+    export_cmds,
+    footage_cmds,
+    link_cmds,
+    transcript_cmds,
+    undo_cmds,
+)
 
 log = logging.getLogger(__name__)
 
 # Modules that add subcommands; each has register(subparsers).
-MODULES = [case_cmds, footage_cmds, export_cmds, clock_cmds, transcript_cmds, link_cmds]
+MODULES = [case_cmds, footage_cmds, export_cmds, clock_cmds, transcript_cmds, link_cmds, undo_cmds]
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_BAD_INPUT = 0, 1, 2
 

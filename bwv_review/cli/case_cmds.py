@@ -6,8 +6,8 @@ import json
 import sys
 from pathlib import Path
 
-from ..core import chronology
-from ..core.evidence import import_footage, verify_case
+from ..core import chronology, operations
+from ..core.evidence import verify_case
 from ..core.model import STATUSES, Annotation
 from ..core.store import CASE_SUFFIX, CaseStore
 from ..core.timecode import format_ms, local, parse_time, zone
@@ -74,7 +74,7 @@ def cmd_new(args) -> int:
 def cmd_add(args) -> int:
     with open_case(args.case) as store:
         actor = reviewer(args.reviewer)
-        exhibit = import_footage(
+        change = operations.add_footage(
             store,
             Path(args.footage),
             args.exhibit,
@@ -84,6 +84,7 @@ def cmd_add(args) -> int:
             start=args.start,
             progress=StderrProgress(f"Hashing {Path(args.footage).name}"),
         )
+        exhibit = next(e for e in change.exhibits().values() if e is not None)
         print(f"Added exhibit {exhibit.ref}: {exhibit.path} sha256 {exhibit.sha256}")
     return 0
 
@@ -96,7 +97,8 @@ def cmd_annotate(args) -> int:
         actor = reviewer(args.reviewer)
         exhibit = store.exhibit(args.exhibit)
         category = store.category(args.category)
-        ann = store.add_annotation(
+        ann = operations.add_annotation(
+            store,
             Annotation(
                 exhibit_id=exhibit.id,
                 start_ms=start,
@@ -109,7 +111,7 @@ def cmd_annotate(args) -> int:
                 reviewer=actor,
             ),
             actor,
-        )
+        ).annotation()
         print(f"Annotation {ann.id} at {format_ms(ann.start_ms)} in {exhibit.ref} ({category.slug})")
     return 0
 

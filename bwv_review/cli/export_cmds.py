@@ -7,8 +7,9 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from ..core import operations
 from ..core.export import FORMATS, ExportOptions, export_case
-from ..core.export.importer import IMPORT_FORMATS, import_annotations
+from ..core.export.importer import IMPORT_FORMATS
 from ..core.model import STATUSES
 from ..core.timecode import parse_instant
 from .common import StderrProgress, open_case, reviewer
@@ -89,10 +90,11 @@ def _generated(text: str | None) -> datetime | None:
 def cmd_import(args) -> int:
     with open_case(args.case) as store:
         actor = reviewer(args.reviewer)
-        result = import_annotations(store, Path(args.file), args.exhibit, actor, source_exhibit=args.source,
-                                    tiers=args.tiers, default_category=args.category)
-        for warning in result.warnings:
+        change, warnings = operations.import_annotations(
+            store, Path(args.file), args.exhibit, actor, source_exhibit=args.source, tiers=args.tiers,
+            default_category=args.category)
+        for warning in warnings:
             print(f"bwv-review: WARNING: {warning}", file=sys.stderr)
         ex = store.exhibit(args.exhibit)
-        print(f"Imported {len(result.added)} annotation(s) into exhibit {ex.ref} from {Path(args.file).name}")
+        print(f"Imported {len(change.annotations())} annotation(s) into exhibit {ex.ref} from {Path(args.file).name}")
     return 0

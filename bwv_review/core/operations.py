@@ -169,13 +169,13 @@ def add_footage(store: CaseStore, footage: Path | str, ref: str, actor: str, *, 
     return _perform(store, actor, EXHIBIT_ADD, f"Add exhibit {exhibit.ref}", lambda: store.add_exhibit(exhibit, actor))
 
 
-def update_exhibit(store: CaseStore, ref: str, actor: str, **changes) -> ChangeSet:
-    """Wearer or camera of an exhibit (its footage and hash never change)."""
-    allowed = {"wearer", "device"}
+def update_exhibit(store: CaseStore, ref: str, actor: str, action: str = EXHIBIT_UPDATE, **changes) -> ChangeSet:
+    """Wearer, camera or recording start of an exhibit (its footage and hash never change)."""
+    allowed = {"wearer", "device", "recording_start", "start_source"}
     if set(changes) - allowed:
         raise ReviewError(f"Only {', '.join(sorted(allowed))} of an exhibit can be edited here.")
-    return _perform(store, actor, EXHIBIT_UPDATE, f"Edit exhibit {ref}",
-                    lambda: store.update_exhibit(ref, actor, action=EXHIBIT_UPDATE, **changes))
+    return _perform(store, actor, action, f"Edit exhibit {ref}",
+                    lambda: store.update_exhibit(ref, actor, action=action, **changes))
 
 
 def set_recording_start(store: CaseStore, ref: str, recording_start: str, actor: str) -> ChangeSet:
