@@ -19,7 +19,8 @@ class EditingBinding(QObject):
         self.screen, self.editor, self.panel = screen, editor, panel
         self.focus_video = focus_video
         editor.set_categories(sorted(self.core.categories.values(), key=lambda c: (c.position, c.id)))
-        editor.set_speakers(self.core.store.speakers())
+        self._speakers = {a.speaker for a in self.core.annotations.values() if a.speaker}
+        editor.set_speakers(sorted(self._speakers, key=str.casefold))
         editor.set_annotation(None)
         panel.refresh_choices()
         core = self.core
@@ -76,9 +77,13 @@ class EditingBinding(QObject):
         sel = self.core.selected
         if sel is not None and sel.id in change.annotations():
             self.editor.set_annotation(sel, self.core.words_for(sel.id))  # keeps words being typed
-        if change.annotations() or change.categories() or change.exhibits():
-            self.editor.set_speakers(sorted({a.speaker for a in self.core.annotations.values() if a.speaker},
-                                            key=str.casefold))
+        anns = change.annotations()
+        speakers = self._speakers
+        new_speaker = any(a is None or (a.speaker and a.speaker not in speakers) for a in anns.values())
+        if new_speaker or change.categories() or change.exhibits() or (anns and change.outside):
+            # Worked out again only when the lists can differ: a case may hold 100,000 marks.
+            self._speakers = {a.speaker for a in self.core.annotations.values() if a.speaker}
+            self.editor.set_speakers(sorted(self._speakers, key=str.casefold))
             self.panel.refresh_choices()
         if sel is not None:
             current = self.panel.current_annotation()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import traceback
 
@@ -62,8 +63,24 @@ def make_app(argv0: str = "bwv-review"):
     return app
 
 
+NO_DISPLAY = ("bwv-review: there is no display to open the window on (DISPLAY is not set). On a server, run it "
+              "under a virtual display: xvfb-run -a bwv-review gui (or python main.py); or use the command line: "
+              "bwv-review --help.")
+
+
+def has_display(environ=os.environ, platform: str = sys.platform) -> bool:
+    """Whether Qt can open a window here (Linux needs an X or Wayland display, or a chosen platform
+    such as offscreen); without one Qt aborts the process with a fatal error, so we ask first."""
+    if not platform.startswith("linux"):
+        return True
+    return any(environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+
+
 def run_gui(argv: list[str]) -> int:
     args = parse_args(argv)
+    if not has_display():
+        print(NO_DISPLAY, file=sys.stderr)
+        return 2
     from .main_window import MainWindow
     from .settings import Settings
     from .theme import apply_theme

@@ -346,3 +346,16 @@ def test_exhibit_columns_fit_in_the_first_layout(qtbot, win, two_camera_case):
     view = win.exhibits_panel.view
     qtbot.waitUntil(lambda: view.header().length() <= view.viewport().width())
     assert not view.horizontalScrollBar().isVisible()
+
+
+def test_no_display_is_one_sentence_not_an_abort(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    r = subprocess.run([sys.executable, "-m", "bwv_review", "gui"], env=env, capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.startswith("bwv-review: there is no display") and "xvfb-run -a bwv-review gui" in r.stderr
+    assert r.stderr.count("\n") == 1
