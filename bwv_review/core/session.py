@@ -396,27 +396,22 @@ class Session:
     # -- undo and redo ------------------------------------------------------------------------------
     def undo(self) -> ChangeSet | None:
         self.commit_words()
-        if not self.undo_stack:
-            self._tell(MESSAGE, "Nothing to undo.")
-            return None
-        change = self.undo_stack[-1]
-        done = self._run(lambda: operations.undo(self.store, change, self.reviewer), undoable=False)
-        if done is not None:
-            self.undo_stack.pop()
-            self.redo_stack.append(done)
-            self._tell_undo()
-            self._tell(MESSAGE, f"{done.label} (saved and audited).")
-        return done
+        return self._step(self.undo_stack, self.redo_stack, operations.undo, "undo")
 
     def redo(self) -> ChangeSet | None:
-        if not self.redo_stack:
-            self._tell(MESSAGE, "Nothing to redo.")
+        return self._step(self.redo_stack, self.undo_stack, operations.redo, "redo")
+
+    def _step(self, source: list[ChangeSet], target: list[ChangeSet], reverse, verb: str) -> ChangeSet | None:
+        """Undo (or redo) the newest change on ``source``; on success it moves to ``target``.
+        Refused (and left in place, with the reason said) if it has been changed since."""
+        if not source:
+            self._tell(MESSAGE, f"Nothing to {verb}.")
             return None
-        undone = self.redo_stack[-1]
-        done = self._run(lambda: operations.redo(self.store, undone, self.reviewer), undoable=False)
+        change = source[-1]
+        done = self._run(lambda: reverse(self.store, change, self.reviewer), undoable=False)
         if done is not None:
-            self.redo_stack.pop()
-            self.undo_stack.append(done)
+            source.pop()
+            target.append(done)
             self._tell_undo()
             self._tell(MESSAGE, f"{done.label} (saved and audited).")
         return done

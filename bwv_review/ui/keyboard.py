@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,17 @@ TEXT_HELP = (
 def mark_label(key: int, category_name: str | None) -> str:
     """The Mark menu's item for a key: the category it marks in this case."""
     return f"Mark {category_name} here" if category_name else f"Mark category {key} here"
+
+
+def make_action(parent, text: str, slot, shortcut: str | None = None, tip: str = "") -> QAction:
+    """A menu item with its key and a tip (the status bar shows the tip)."""
+    action = QAction(text, parent)
+    if shortcut:
+        action.setShortcut(QKeySequence(shortcut))
+    action.setStatusTip(tip or text)
+    action.setToolTip(tip or text)
+    action.triggered.connect(slot)
+    return action
 
 
 def sequences(binding: Binding) -> list[QKeySequence]:

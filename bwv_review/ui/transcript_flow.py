@@ -14,12 +14,12 @@ import functools
 import logging
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QProgressDialog
 
 from ..core import operations
 from ..core.errors import ReviewError
 from .dialogs.message import ask
+from .keyboard import make_action
 from .tasks import Task, preload_worker_modules
 from .transcript import DOCK_TITLE, TranscriptPane, made_at
 
@@ -62,11 +62,11 @@ class TranscriptFlow(QObject):
         self.dock.hide()
         self.placed = False
         self.usable, self.sentence = False, "Open a case and an exhibit first."  # check_status() says more
-        self.transcribe_action = _action(parent_widget, "Transcribe this exhibit\u2026", self.transcribe,
+        self.transcribe_action = make_action(parent_widget, "Transcribe this exhibit\u2026", self.transcribe,
                                          tip="Make a machine draft of what is said (on this computer)")
-        self.model_action = _action(parent_widget, "Transcription model folder\u2026", self.choose_model,
+        self.model_action = make_action(parent_widget, "Transcription model folder\u2026", self.choose_model,
                                     tip="Use another faster-whisper model folder instead of the bundled one")
-        self.search_action = _action(parent_widget, "Search the transcript", self.focus_search, "Ctrl+Shift+F",
+        self.search_action = make_action(parent_widget, "Search the transcript", self.focus_search, "Ctrl+Shift+F",
                                      "Search the machine draft transcript")
         self.actions = [self.transcribe_action, self.search_action, self.model_action]
         self.pane.seekRequested.connect(player.seek)
@@ -249,13 +249,3 @@ class TranscriptFlow(QObject):
         unsure = sum(w.low_confidence for w in words)
         self.message.emit(f"Machine draft of {ex.ref} saved: {len(words)} words, {unsure} unsure. "
                           "Check every quote against the sound.")
-
-
-def _action(parent, text: str, slot, shortcut: str | None = None, tip: str = "") -> QAction:
-    action = QAction(text, parent)
-    if shortcut:
-        action.setShortcut(QKeySequence(shortcut))
-    action.setStatusTip(tip or text)
-    action.setToolTip(tip or text)
-    action.triggered.connect(slot)
-    return action

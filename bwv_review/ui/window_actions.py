@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import functools
 
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 
 from . import export_hook
-from .keyboard import BINDINGS, sequences
+from .keyboard import BINDINGS, make_action, sequences
 
 # Bindings handled by the window (they move focus, open dialogs or change the case); the
 # rest (playback) go straight to the Screen.
@@ -24,12 +24,7 @@ class WindowActions:
     """Menus, shortcuts and the handlers of window-level bindings."""
 
     def _action(self, text: str, slot, shortcut: str | None = None, tip: str = "") -> QAction:
-        action = QAction(text, self)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-        action.setStatusTip(tip or text)
-        action.setToolTip(tip or text)
-        action.triggered.connect(slot)
+        action = make_action(self, text, slot, shortcut, tip)
         self.addAction(action)
         return action
 
