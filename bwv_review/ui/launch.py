@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import traceback
+from pathlib import Path
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +64,23 @@ def make_app(argv0: str = "bwv-review"):
     return app
 
 
-NO_DISPLAY = ("bwv-review: there is no display to open the window on (DISPLAY is not set). On a server, run it "
-              "under a virtual display: xvfb-run -a bwv-review gui (or python main.py); or use the command line: "
-              "bwv-review --help.")
+def how_started(argv0: str = "", executable: str = "") -> str:
+    """The command line that started us, as the reviewer typed it (to repeat under xvfb-run)."""
+    argv0, executable = argv0 or sys.argv[0], executable or sys.executable
+    if argv0.endswith(".py") or argv0 in ("-m", "-c", ""):
+        python = Path(executable)
+        try:
+            python = python.relative_to(Path.cwd())
+        except ValueError:
+            pass
+        return f"{python} {'main.py' if not argv0.endswith('.py') else argv0}"
+    return argv0
+
+
+def no_display_sentence() -> str:
+    started = how_started()
+    return (f"bwv-review: there is no display to open the window on (DISPLAY is not set). On a server, run it "
+            f"under a virtual display: xvfb-run -a {started}; or use the command line ({started} --help).")
 
 
 def has_display(environ=os.environ, platform: str = sys.platform) -> bool:
@@ -79,7 +94,7 @@ def has_display(environ=os.environ, platform: str = sys.platform) -> bool:
 def run_gui(argv: list[str]) -> int:
     args = parse_args(argv)
     if not has_display():
-        print(NO_DISPLAY, file=sys.stderr)
+        print(no_display_sentence(), file=sys.stderr)
         return 2
     from .main_window import MainWindow
     from .settings import Settings

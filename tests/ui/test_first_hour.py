@@ -10,6 +10,7 @@ tampered case that says so.
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
@@ -354,8 +355,8 @@ def test_no_display_is_one_sentence_not_an_abort(tmp_path):
     import sys
 
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
-    r = subprocess.run([sys.executable, "-m", "bwv_review", "gui"], env=env, capture_output=True, text=True,
-                       timeout=60)
+    main = Path(__file__).resolve().parents[2] / "main.py"
+    r = subprocess.run([sys.executable, str(main)], env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert r.returncode == 2, r.stderr
-    assert r.stderr.startswith("bwv-review: there is no display") and "xvfb-run -a bwv-review gui" in r.stderr
-    assert r.stderr.count("\n") == 1
+    assert r.stderr.startswith("bwv-review: there is no display") and r.stderr.count("\n") == 1
+    assert f"xvfb-run -a {sys.executable} {main};" in r.stderr  # what was typed, to type again
