@@ -306,7 +306,9 @@ class MainWindow(WindowActions, QMainWindow):
             action = self.actions_by_name.get(f"mark:{key}")
             if action is not None:
                 cat = keys.get(str(key))
-                action.setText(mark_label(key, cat.name if cat else None))
+                label = mark_label(key, cat.name if cat else None)
+                action.setText(label)
+                action.setStatusTip(f"{label} ({cat.description})" if cat and cat.description else label)
 
     def _changed(self, change) -> None:
         if change.categories():
