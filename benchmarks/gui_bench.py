@@ -266,7 +266,7 @@ def child_marks(case: Path) -> None:
     # The window's own path: the review session (which loads the chronology once), its Qt
     # face and the table model built from it.
     session = ReviewSession(Session(CaseStore.open(case), "Benchmark"))
-    store, model = session.store, session.annotations
+    model = session.annotations
     t_model = time.perf_counter()
     panel = AnnotationPanel(model)
     panel.refresh_choices()
