@@ -21,5 +21,4 @@ def run_export(parent: QWidget, store: CaseStore, pool=None) -> ExportDialog:
         if hasattr(parent, "statusBar") else None
     )
     dialog.open()
-    parent._export_dialog = dialog  # keep it alive while shown
     return dialog

@@ -184,5 +184,5 @@ class WindowActions:
             self.statusBar().showMessage("Open a case first.", 4000)
             return
         self.session.flush_coverage()
-        # Looked up at call time: the export dialog plugs in there.
-        export_hook.run_export(self, self.session.store, pool=self.pool)
+        # Looked up at call time: the export dialog plugs in there. Kept while it is shown.
+        self.export_dialog = export_hook.run_export(self, self.session.store, pool=self.pool)

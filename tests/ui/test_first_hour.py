@@ -111,7 +111,7 @@ def test_coverage_does_not_count_behind_a_modal_dialog(qtbot, win, two_camera_ca
     player.play()
     qtbot.waitUntil(lambda: player.position_ms() >= 1100, timeout=10_000)
     qtbot.keyClick(win.player, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)  # the export dialog
-    dialog = win._export_dialog
+    dialog = win.export_dialog
     qtbot.waitUntil(lambda: dialog.isVisible())
     blocked_at = player.position_ms()
     qtbot.waitUntil(lambda: player.position_ms() >= blocked_at + 2500, timeout=10_000)  # plays on behind it
