@@ -17,21 +17,10 @@ from .timecode import format_instant, parse_instant
 from .transcripts import check_drafts
 
 
-def import_footage(
-    store: CaseStore,
-    footage: Path | str,
-    ref: str,
-    actor: str,
-    wearer: str = "",
-    device: str = "",
-    start: str | None = None,
-    progress: Progress | None = None,
-    cancel: Callable[[], bool] | None = None,
-) -> Exhibit:
-    """Probe (refusing anything that is not usable video), hash, then add as one audited change."""
-    exhibit = describe_footage(store, footage, ref, wearer=wearer, device=device, start=start,
-                               progress=progress, cancel=cancel)
-    return store.add_exhibit(exhibit, actor)
+def import_footage(store: CaseStore, footage: Path | str, ref: str, actor: str, **details) -> Exhibit:
+    """Probe (refusing anything that is not usable video), hash, then add as one audited change;
+    ``details`` as for :func:`describe_footage` (wearer, device, start, progress, cancel)."""
+    return store.add_exhibit(describe_footage(store, footage, ref, **details), actor)
 
 
 def describe_footage(

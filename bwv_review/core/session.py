@@ -335,18 +335,17 @@ class Session:
         return ann
 
     def set_start_here(self, position_ms: int, annotation_id: int | None = None) -> ChangeSet | None:
-        ann = self._on_screen(annotation_id)
-        if ann is None:
-            return None
-        self.commit_words()
-        return self._run(lambda: operations.set_start(self.store, ann.id, position_ms, self.reviewer))
+        return self._at_position(operations.set_start, position_ms, annotation_id)
 
     def set_end_here(self, position_ms: int, annotation_id: int | None = None) -> ChangeSet | None:
+        return self._at_position(operations.set_end, position_ms, annotation_id)
+
+    def _at_position(self, operation, position_ms: int, annotation_id: int | None) -> ChangeSet | None:
         ann = self._on_screen(annotation_id)
         if ann is None:
             return None
         self.commit_words()
-        return self._run(lambda: operations.set_end(self.store, ann.id, position_ms, self.reviewer))
+        return self._run(lambda: operation(self.store, ann.id, position_ms, self.reviewer))
 
     def set_interval(self, annotation_id: int, start_ms: int, end_ms: int) -> ChangeSet | None:
         if self._on_screen(annotation_id) is None:
