@@ -26,13 +26,6 @@ pytestmark = [pytest.mark.gui, pytest.mark.slow]
 NEEDED = ("Xvfb", "xdotool")
 
 
-def _free_display() -> int:
-    for n in range(90, 130):
-        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
-            return n
-    pytest.skip("no free X display number")
-
-
 def _until(predicate, timeout: float, what: str, report=None):
     """Poll an outside process's state (there is no Qt event loop in this test to wait on)."""
     deadline = time.monotonic() + timeout
@@ -46,14 +39,19 @@ def _until(predicate, timeout: float, what: str, report=None):
 
 @pytest.fixture
 def xserver():
+    """A private Xvfb on a display number it chose itself (-displayfd): other programs on the
+    machine start and stop X servers too, and a number picked by looking for a free one races."""
     missing = [tool for tool in NEEDED if shutil.which(tool) is None]
     if missing:
         pytest.skip(f"needs {', '.join(missing)}")
-    number = _free_display()
-    proc = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    read, write = os.pipe()
+    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+                            pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write)
     try:
-        _until(lambda: Path(f"/tmp/.X11-unix/X{number}").exists(), 10, "Xvfb to start")
+        with os.fdopen(read, "rb") as said:
+            number = said.readline().strip().decode()  # written once it is ready; empty if it failed
+        assert number.isdigit(), "Xvfb did not start"
         yield f":{number}"
     finally:
         proc.terminate()
