@@ -1,6 +1,7 @@
-"""Case-file figures: commit one annotation with its audit row; SHA-256 vs sha256sum.
+"""Case-file figures: commit one annotation with its audit row (and signed seal); checking a
+case's log and signatures; SHA-256 vs sha256sum.
 
-python benchmarks/case_bench.py [--hash-mb 1024]
+python benchmarks/case_bench.py [--hash-mb 1024] [--log-entries 10000]
 Each figure is a ratio against a reference measured in the same run.
 """
 
@@ -86,6 +87,41 @@ def annotation_commit(work: Path, n: int = 500) -> list[dict]:
     ]
 
 
+def log_check(work: Path, n: int) -> list[dict]:
+    """A case of ``n`` annotations made one transaction each (so ``n`` signed seals): how long
+    the export-time check (newest valid seal) and ``verify``'s thorough check (every seal)
+    take, against reading every audit row and re-hashing it with plain sqlite3 + hashlib."""
+    import hashlib  # noqa: PLC0415
+
+    from bwv_review.core import evidence  # noqa: PLC0415
+
+    store = CaseStore.create(work / "log.bwvcase", "Log")
+    ex = store.add_exhibit(Exhibit(ref="AB/1", path="x.mp4", sha256="0" * 64, size=1, duration_ms=3_600_000), "b")
+    cat = store.category("disclosure")
+    for i in range(n):
+        store.add_annotation(Annotation(exhibit_id=ex.id, category_id=cat.id, start_ms=i, text=f"quote {i}"), "b")
+    t = time.perf_counter()
+    rows = store.db.conn.execute("SELECT * FROM audit ORDER BY seq").fetchall()
+    for row in rows:
+        hashlib.sha256(repr(row).encode()).hexdigest()
+    ref = time.perf_counter() - t
+    t = time.perf_counter()
+    fast = evidence.check_integrity(store)
+    fast_s = time.perf_counter() - t
+    t = time.perf_counter()
+    full = evidence.check_integrity(store, thorough=True)
+    full_s = time.perf_counter() - t
+    store.close()
+    assert fast.problems == full.problems == []
+    reference = f"read and hash {len(rows)} audit rows with sqlite3 + hashlib: {ref:.3f} s"
+    return [
+        {"name": f"check a case's log at export, {n} transactions", "value": round(fast_s / ref, 1),
+         "unit": "x reading the log", "reference": reference, "absolute_s": round(fast_s, 3)},
+        {"name": f"verify every signature, {n} transactions", "value": round(full_s / ref, 1),
+         "unit": "x reading the log", "reference": reference, "absolute_s": round(full_s, 3)},
+    ]
+
+
 def hashing(work: Path, megabytes: int, rounds: int = 1, keep: bool = False) -> list[dict]:
     """SHA-256 throughput against sha256sum on the same (page-cached) file; the best of
     ``rounds`` interleaved runs each, since load from elsewhere only ever slows a run.
@@ -118,9 +154,13 @@ def hashing(work: Path, megabytes: int, rounds: int = 1, keep: bool = False) -> 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--hash-mb", type=int, default=1024)
+    parser.add_argument("--log-entries", type=int, default=2000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        figures = annotation_commit(Path(tmp)) + hashing(Path(tmp), args.hash_mb)
+        import os  # noqa: PLC0415 - the signing key the bench makes must not be the user's
+
+        os.environ["BWV_REVIEW_HOME"] = str(Path(tmp) / "home")
+        figures = annotation_commit(Path(tmp)) + log_check(Path(tmp), args.log_entries) + hashing(Path(tmp), args.hash_mb)
     print(json.dumps({"figures": figures}, indent=2))
 
 

@@ -139,6 +139,20 @@ def markdown(figures: list[dict], args, took_s: float) -> str:
     ])
 
 
+KEPT = ("<!-- asr-eval:start -->", "<!-- asr-eval:end -->")  # written by benchmarks/asr_eval.py
+
+
+def kept_section(path: Path) -> str:
+    """The speech evaluation's section of RESULTS.md (benchmarks/asr_eval.py), kept when
+    these figures are rewritten: it takes half an hour to measure and is not part of this run."""
+    try:
+        old = path.read_text("utf-8")
+    except FileNotFoundError:
+        return ""
+    start, end = old.find(KEPT[0]), old.find(KEPT[1])
+    return "\n" + old[start : end + len(KEPT[1])] + "\n" if 0 <= start < end else ""
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller files and fewer trials (see the docstring)")
@@ -153,7 +167,8 @@ def main() -> int:
     if args.json:
         args.json.write_text(json.dumps({"figures": figures}, indent=2) + "\n", "utf-8")
     if args.markdown:
-        args.markdown.write_text(markdown(figures, args, time.perf_counter() - started), "utf-8")
+        text = markdown(figures, args, time.perf_counter() - started)
+        args.markdown.write_text(text + kept_section(args.markdown), "utf-8")
     return 0
 
 

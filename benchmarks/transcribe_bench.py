@@ -31,6 +31,9 @@ import av
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from asr_metrics import edit_distance  # noqa: E402
 
 from bwv_review.core import transcribe  # noqa: E402
 from bwv_review.core.transcripts import all_words  # noqa: E402
@@ -125,15 +128,6 @@ def build(folder: Path, minutes: float, noise_db: float | None, seed: int = 7):
 
 def words_of(text: str) -> list[str]:
     return "".join(c if c.isalnum() or c == "'" else " " for c in text.casefold()).split()
-
-
-def edit_distance(ref: list[str], hyp: list[str]) -> int:
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        prev, row[0] = row[0], i
-        for j, h in enumerate(hyp, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
-    return row[-1]
 
 
 def main() -> int:

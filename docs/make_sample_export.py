@@ -5,7 +5,9 @@ IOPC 2019/0001, exhibits AB/1 and CD/1 on one clock.
     python docs/make_sample_export.py [--docx]   # from the repository root
 
 Footage is generated on the spot (tests/footage.py: each frame shows its index), so names,
-times and words are invented but every step is the one an investigator takes. Needs
+times and words are invented but every step is the one an investigator takes. The case is
+signed with a key made for the sample alone, so its fingerprint and the audit head shown
+on page 1 change each time the sample is made. Needs
 pdftoppm (poppler-utils) for the PNG; --docx also writes the DOCX and, when LibreOffice
 is installed, renders it to docs/sample-statement-docx.png for a visual check.
 """
@@ -13,6 +15,7 @@ is installed, renders it to docs/sample-statement-docx.png for a visual check.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -80,6 +83,8 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        # A signing key of the sample's own (and no note of it kept): never the user's.
+        os.environ["BWV_REVIEW_HOME"] = str(folder / "sample-reviewer-home")
         with build_case(folder) as store:
             pdf = args.out / "sample-statement.pdf"
             export_case(store, "pdf", pdf, ExportOptions(), generated=GENERATED, force=True)

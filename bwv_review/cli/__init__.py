@@ -20,13 +20,15 @@ from . import (
     footage_cmds,
     link_cmds,
     transcript_cmds,
+    trust_cmds,
     undo_cmds,
 )
+from .common import warn
 
 log = logging.getLogger(__name__)
 
 # Modules that add subcommands; each has register(subparsers).
-MODULES = [case_cmds, footage_cmds, export_cmds, clock_cmds, transcript_cmds, link_cmds, undo_cmds]
+MODULES = [case_cmds, trust_cmds, footage_cmds, export_cmds, clock_cmds, transcript_cmds, link_cmds, undo_cmds]
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -69,19 +71,19 @@ def run(argv: list[str]) -> int:
     try:
         return int(args.func(args) or 0)
     except ReviewError as exc:
-        print(f"bwv-review: {exc}", file=sys.stderr)
+        warn(f"bwv-review: {exc}")
         return EXIT_BAD_INPUT
     except Cancelled as exc:
-        print(f"bwv-review: {exc}", file=sys.stderr)
+        warn(f"bwv-review: {exc}")
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("bwv-review: interrupted; nothing half-written was kept.", file=sys.stderr)
         return 130
     except OSError as exc:
         name = f" {exc.filename}" if exc.filename else ""
-        print(f"bwv-review: cannot use{name}: {exc.strerror or exc}.", file=sys.stderr)
+        warn(f"bwv-review: cannot use{name}: {exc.strerror or exc}.")
         return EXIT_BAD_INPUT
     except Exception as exc:  # noqa: BLE001 - a bug: one line for the user, details in the log
         log.exception("unexpected error in %s", args.command)
-        print(f"bwv-review: unexpected error ({type(exc).__name__}: {exc}); details are in the log.", file=sys.stderr)
+        warn(f"bwv-review: unexpected error ({type(exc).__name__}: {exc}); details are in the log.")
         return EXIT_BAD_INPUT

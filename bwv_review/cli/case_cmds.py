@@ -1,17 +1,16 @@
-"""Subcommands that make and change a case: new, add, annotate, list, verify."""
+"""Subcommands that make and change a case: new, add, annotate, list (verify and the other
+trust commands are in trust_cmds.py)."""
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
+from .. import paths
 from ..core import chronology, operations
-from ..core.evidence import verify_case
 from ..core.model import STATUSES, Annotation
 from ..core.store import CASE_SUFFIX, CaseStore
 from ..core.timecode import format_ms, local, parse_time, zone
-from .common import StderrProgress, open_case, read_text_arg, reviewer
+from .common import StderrProgress, emit, emit_json, open_case, read_text_arg, reviewer, warn
 
 
 def register(sub) -> None:
@@ -53,39 +52,35 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="print a JSON array")
     p.set_defaults(func=cmd_list)
 
-    p = sub.add_parser(
-        "verify",
-        help="check footage hashes, the audit chain and every record",
-        description="Exit 0 when everything is sound; exit 1 listing every problem found.",
-    )
-    p.add_argument("case")
-    p.set_defaults(func=cmd_verify)
-
 
 def cmd_new(args) -> int:
     path = Path(args.case)
     zone(args.timezone)
     store = CaseStore.create(path, args.title, args.reference, reviewer(args.reviewer), args.timezone)
     store.close()
-    print(f"Created case {path}")
+    emit(f"Created case {path}")
     return 0
 
 
 def cmd_add(args) -> int:
-    with open_case(args.case) as store:
-        actor = reviewer(args.reviewer)
+    roots = paths.media_roots()
+    with open_case(args.case, who=args.reviewer) as store:
         change = operations.add_footage(
             store,
             Path(args.footage),
             args.exhibit,
-            actor,
+            store.actor,
             wearer=args.wearer,
             device=args.device,
             start=args.start,
             progress=StderrProgress(f"Hashing {Path(args.footage).name}"),
         )
         exhibit = next(e for e in change.exhibits().values() if e is not None)
-        print(f"Added exhibit {exhibit.ref}: {exhibit.path} sha256 {exhibit.sha256}")
+        emit(f"Added exhibit {exhibit.ref}: {exhibit.path} sha256 {exhibit.sha256}")
+    for folder in paths.media_roots():
+        if folder not in roots:
+            warn(f"bwv-review: note: {folder} is outside the case folder; it is now a media folder on this "
+                 "computer, so cases may read footage from it (`bwv-review media-root` lists them).")
     return 0
 
 
@@ -93,8 +88,8 @@ def cmd_annotate(args) -> int:
     text = read_text_arg(args.text, args.text_file)
     start = parse_time(args.at)
     end = parse_time(args.end) if args.end else None
-    with open_case(args.case) as store:
-        actor = reviewer(args.reviewer)
+    with open_case(args.case, who=args.reviewer) as store:
+        actor = store.actor
         exhibit = store.exhibit(args.exhibit)
         category = store.category(args.category)
         ann = operations.add_annotation(
@@ -112,7 +107,7 @@ def cmd_annotate(args) -> int:
             ),
             actor,
         ).annotation()
-        print(f"Annotation {ann.id} at {format_ms(ann.start_ms)} in {exhibit.ref} ({category.slug})")
+        emit(f"Annotation {ann.id} at {format_ms(ann.start_ms)} in {exhibit.ref} ({category.slug})")
     return 0
 
 
@@ -121,8 +116,7 @@ def cmd_list(args) -> int:
         entries = chronology.build(store, args.exhibit)
         if args.json:
             tz = store.case().timezone
-            json.dump([e.as_json(tz) for e in entries], sys.stdout, ensure_ascii=False, indent=2)
-            sys.stdout.write("\n")
+            emit_json([e.as_json(tz) for e in entries])
             return 0
         tz = store.case().timezone
         for e in entries:
@@ -134,23 +128,6 @@ def cmd_list(args) -> int:
             speaker = f" {e.annotation.speaker}:" if e.annotation.speaker else ""
             if e.annotation.event is not None:
                 span += f" (event {e.annotation.event})"
-            print(f"{e.annotation.id:>5}  {when}  {e.exhibit.ref} {span}  [{e.category.slug}] "
-                  f"{e.annotation.status}{speaker} {e.annotation.text!r}")
+            emit(f"{e.annotation.id:>5}  {when}  {e.exhibit.ref} {span}  [{e.category.slug}] "
+                 f"{e.annotation.status}{speaker} {e.annotation.text!r}")
     return 0
-
-
-def cmd_verify(args) -> int:
-    with open_case(args.case, readonly=True) as store:
-        problems = verify_case(store, progress=StderrProgress("Checking footage"))
-        rows, head = store.audit_head()
-        if problems:
-            print(f"{len(problems)} problem(s) found in {args.case}:")
-            for p in problems:
-                print(f"- {p}")
-            return 1
-        n_ex = len(store.exhibits())
-        print(f"All sound: {n_ex} exhibit(s) match their SHA-256; audit log of {rows} entries intact "
-              f"(head {head[:16]}); every record matches its audit trail.")
-    return 0
-
-

@@ -11,7 +11,7 @@ from ..core.errors import ReviewError
 from ..core.model import Exhibit
 from ..core.store import CaseStore
 from ..core.timecode import clock_at, format_instant, format_ms, local, parse_instant
-from .common import StderrProgress, open_case, reviewer
+from .common import StderrProgress, emit, open_case
 
 
 def register(sub) -> None:
@@ -78,7 +78,7 @@ def describe(store: CaseStore, ex: Exhibit) -> list[tuple[str, str]]:
         ("Exhibit", ex.ref),
         ("Wearer", ex.wearer or "not recorded"),
         ("Device", ex.device or "not recorded"),
-        ("File", str(store.footage_path(ex))),
+        ("File", _file(store, ex)),
         ("Duration", f"{format_ms(ex.duration_ms)} ({ex.duration_ms} ms)"),
         ("Frames", f"{ex.frame_count} (average {ex.fps:g} fps)"),
         ("Picture", f"{ex.width}x{ex.height} {ex.codec}"),
@@ -99,6 +99,13 @@ def describe(store: CaseStore, ex: Exhibit) -> list[tuple[str, str]]:
     return rows
 
 
+def _file(store: CaseStore, ex: Exhibit) -> str:
+    try:
+        return str(store.footage_path(ex))
+    except ReviewError as exc:  # a stored path that leads outside the case folder: shown, not followed
+        return f"{ex.path} (not followed: {exc})"
+
+
 def _source(source: str) -> str:
     kind, _, other = (source or "").partition(":")
     return {
@@ -111,12 +118,12 @@ def _source(source: str) -> str:
 
 def _print(rows: list[tuple[str, str]]) -> None:
     for label, value in rows:
-        print(f"{label + ':':<10} {value}")
+        emit(f"{label + ':':<10} {value}")
 
 
 def cmd_exhibit(args) -> int:
     changing = args.start or args.offset_from or args.wearer is not None or args.device is not None
-    with open_case(args.case, readonly=not changing) as store:
+    with open_case(args.case, readonly=not changing, who=args.reviewer) as store:
         ex = store.exhibit(args.ref)
         if changing:
             changes: dict = {}
@@ -135,7 +142,7 @@ def cmd_exhibit(args) -> int:
                 changes["wearer"] = args.wearer.strip()
             if args.device is not None:
                 changes["device"] = args.device.strip()
-            operations.update_exhibit(store, ex.ref, reviewer(args.reviewer), action=action, **changes)
+            operations.update_exhibit(store, ex.ref, store.actor, action=action, **changes)
             ex = store.exhibit(ex.ref)
         _print(describe(store, ex))
     return 0
@@ -179,7 +186,7 @@ def _usable_footage(store: CaseStore, ex: Exhibit):
 def cmd_align(args) -> int:
     if not 0.0 <= args.min_confidence <= 1.0:
         raise ReviewError("--min-confidence is a number from 0 to 1, such as 0.35.")
-    with open_case(args.case) as store:
+    with open_case(args.case, who=args.reviewer) as store:
         ex, other = store.exhibit(args.exhibit), store.exhibit(args.to)
         if ex.id == other.id:
             raise ReviewError(f"Exhibit {ex.ref} cannot be aligned to itself; name another exhibit.")
@@ -199,13 +206,13 @@ def cmd_align(args) -> int:
                 f"`bwv-review exhibit CASE {ex.ref} --offset-from {other.ref} SECONDS`."
             ) from exc
         where = "after" if result.offset_ms >= 0 else "before"
-        print(
+        emit(
             f"{ex.ref} starts {format_ms(round(abs(result.offset_ms)))} {where} {other.ref} "
             f"(offset {result.offset_ms:+.1f} ms; confidence {result.confidence:.2f}, "
             f"{'refined on the raw sound' if result.refined else 'envelope match only'})"
         )
         if result.drift_ms() > 20:
-            print(
+            emit(
                 f"Note: the two cameras' clocks drift apart by {result.drift_ms():.0f} ms over the "
                 f"{format_ms(result.overlap_ms)} they share ({result.drift_ppm:+.0f} ppm); the start is "
                 f"right at the beginning of {ex.ref}, later moments may be out by up to that much."
@@ -218,12 +225,12 @@ def cmd_align(args) -> int:
                 "once it is known."
             )
         before = ex.recording_start
-        operations.set_start_from(store, ex.ref, other.ref, result.offset_ms, reviewer(args.reviewer))
+        operations.set_start_from(store, ex.ref, other.ref, result.offset_ms, store.actor)
         ex = store.exhibit(ex.ref)
         start = ex.recording_start
         tz_name = store.case().timezone
         clock = clock_at(start, 0)
-        print(f"Recording start of {ex.ref} set to {_when(clock, tz_name)} = {_utc(clock)}")
+        emit(f"Recording start of {ex.ref} set to {_when(clock, tz_name)} = {_utc(clock)}")
         if before and before != start:
-            print(f"(it was {_when(clock_at(before, 0), tz_name)}; the change is in the audit log)")
+            emit(f"(it was {_when(clock_at(before, 0), tz_name)}; the change is in the audit log)")
     return 0

@@ -1,39 +1,119 @@
-"""Helpers shared by the subcommands: who is acting, progress on stderr, opening a case."""
+"""Helpers shared by the subcommands: who is acting, inert output, progress on stderr,
+opening a case.
+
+Inert output: a case file, a footage file's metadata or a file name may hold terminal
+control sequences (clear the screen, set the title, rewrite a line) or line breaks that
+would forge a line of output. Every line that shows stored or file-derived text goes
+through ``emit``/``warn``, which show such characters escaped (``\\x1b``, ``\\n``,
+``\\u202e``) and never send them to the terminal.
+"""
 
 from __future__ import annotations
 
-import getpass
+import json
 import os
+import re
 import sys
 import time
+import unicodedata
 from pathlib import Path
 
+from .. import paths
 from ..core.errors import ReviewError
 from ..core.store import CaseStore
 
+REVIEWER_ENV = "BWV_REVIEWER"
 
-def reviewer(explicit: str | None = None) -> str:
-    """The name recorded against a change: --reviewer, $BWV_REVIEWER, or the OS login."""
-    if explicit and explicit.strip():
-        return explicit.strip()
-    env = os.environ.get("BWV_REVIEWER", "").strip()
-    if env:
-        return env
+# Anything outside printable ASCII is looked at one character at a time (cheap: rare).
+_SUSPECT = re.compile(r"[^\x20-\x7e]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# Joiners shape text in Arabic, Indic scripts and emoji; they cannot move or hide anything.
+_HARMLESS_FORMAT = {"\u200c", "\u200d"}
+
+
+def _escape(match: re.Match) -> str:
+    ch = match.group()
+    cat = unicodedata.category(ch)
+    if cat in ("Cc", "Cs", "Co", "Cn", "Zl", "Zp") or (cat == "Cf" and ch not in _HARMLESS_FORMAT):
+        if ch in _NAMED:
+            return _NAMED[ch]
+        code = ord(ch)
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+    return ch
+
+
+def inert(text: object) -> str:
+    """``text`` safe to print on one terminal line: control, format (e.g. bidi override),
+    line-separator and unpaired-surrogate characters shown as escapes."""
+    return _SUSPECT.sub(_escape, str(text))
+
+
+def emit(line: object = "") -> None:
+    """Print one line of output on stdout, inert (see module docstring)."""
+    print(inert(line))
+
+
+def warn(line: object) -> None:
+    """Print one line on stderr, inert."""
+    print(inert(line), file=sys.stderr)
+
+
+def _json_escape(match: re.Match) -> str:
+    ch = match.group()
+    if ch in "\n\r\t":  # json.dumps leaves these raw only between values, never inside a string
+        return ch
+    escaped = _escape(match)
+    if escaped == ch:
+        return ch
+    code = ord(ch)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def emit_json(data: object) -> None:
+    """Print JSON whose strings hold every character exactly, with the ones a terminal would
+    act on (C1 controls, bidi overrides, unpaired surrogates) written as \\u escapes."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    sys.stdout.write(_SUSPECT.sub(_json_escape, text))
+    sys.stdout.write("\n")
+
+
+def reviewer(explicit: str | None = None, store: CaseStore | None = None) -> str:
+    """The name recorded against a change: --reviewer, $BWV_REVIEWER, the name set in the
+    window's settings, or the case's only reviewer. Never the OS login: refused instead."""
+    for name in (explicit, os.environ.get(REVIEWER_ENV), paths.settings_reviewer()):
+        if name and name.strip():
+            return name.strip()
+    if store is not None:
+        named = [r for r in store.case().reviewers if r.strip()]
+        if len(named) == 1:
+            return named[0].strip()
+    raise ReviewError(
+        "No reviewer name is known, so the change cannot be attributed: give --reviewer NAME (or set "
+        f"{REVIEWER_ENV}, or your name in the window's settings); nothing was changed."
+    )
+
+
+def open_case(path: str, readonly: bool = False, who: str | None = None) -> CaseStore:
+    """Open a case. For writing, the acting reviewer (``reviewer``) is worked out first, so an
+    upgrade of an older case format is attributed and signed as them; it is ``store.actor``."""
+    if readonly:
+        return CaseStore.open(Path(path), readonly=True)
     try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name (e.g. a container): still record something
-        return "unknown"
-
-
-def open_case(path: str, readonly: bool = False) -> CaseStore:
-    return CaseStore.open(Path(path), readonly=readonly)
+        actor = reviewer(who)
+    except ReviewError:
+        with CaseStore.open(Path(path), readonly=True) as peek:
+            actor = reviewer(who, peek)
+    return CaseStore.open(Path(path), actor=actor)
 
 
 class StderrProgress:
     """A one-line progress bar on stderr when it is a terminal; silent otherwise."""
 
     def __init__(self, label: str):
-        self.label = label
+        self.label = inert(label)
         self.enabled = sys.stderr.isatty()
         self._last = 0.0
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from ..core.export import FORMATS, ExportOptions, export_case
 from ..core.export.importer import IMPORT_FORMATS
 from ..core.model import STATUSES
 from ..core.timecode import parse_instant
-from .common import StderrProgress, open_case, reviewer
+from .common import StderrProgress, emit, open_case, warn
 
 
 def register(sub) -> None:
@@ -72,13 +71,15 @@ def cmd_export(args) -> int:
     with open_case(args.case, readonly=True) as store:
         result = export_case(store, args.format, Path(args.output), options, generated=generated,
                              force=args.force, progress=StderrProgress("Checking footage"))
-    for warning in result.warnings:
-        print(f"bwv-review: WARNING: {warning} (stated in the export)", file=sys.stderr)
     report = result.report
+    for problem in report.verification_problems:
+        warn(f"bwv-review: WARNING: {problem} (stated first in the export)")
+    for warning in report.other_warnings:
+        warn(f"bwv-review: WARNING: {warning} (stated in the export)")
     count = len(report.statement_entries if args.format in ("docx", "pdf", "html") else report.entries)
     for path in result.paths:
-        print(f"Wrote {path}")
-    print(f"{count} annotation(s); audit head {report.audit_rows} {report.audit_hash[:16]}")
+        emit(f"Wrote {path}")
+    emit(f"{count} annotation(s); audit head {report.audit_rows}:{report.audit_hash}")
     return 0
 
 
@@ -88,13 +89,12 @@ def _generated(text: str | None) -> datetime | None:
 
 
 def cmd_import(args) -> int:
-    with open_case(args.case) as store:
-        actor = reviewer(args.reviewer)
+    with open_case(args.case, who=args.reviewer) as store:
         change, warnings = operations.import_annotations(
-            store, Path(args.file), args.exhibit, actor, source_exhibit=args.source, tiers=args.tiers,
+            store, Path(args.file), args.exhibit, store.actor, source_exhibit=args.source, tiers=args.tiers,
             default_category=args.category)
         for warning in warnings:
-            print(f"bwv-review: WARNING: {warning}", file=sys.stderr)
+            warn(f"bwv-review: WARNING: {warning}")
         ex = store.exhibit(args.exhibit)
-        print(f"Imported {len(change.annotations())} annotation(s) into exhibit {ex.ref} from {Path(args.file).name}")
+        emit(f"Imported {len(change.annotations())} annotation(s) into exhibit {ex.ref} from {Path(args.file).name}")
     return 0

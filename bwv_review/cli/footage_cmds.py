@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 
 from ..core.errors import ReviewError
+from ..core.footage_paths import check_regular
 from ..core.integrity import sha256_file
 from ..core.media import VideoSource, probe
 from ..core.stills import Caption, burn_in, shown_ms, write_png
 from ..core.timecode import clock_at, format_ms, local, parse_time
-from .common import StderrProgress, open_case
+from .common import StderrProgress, emit, emit_json, open_case
 
 
 def register(sub) -> None:
@@ -54,12 +53,12 @@ def _frame_number(text: str) -> int:
 
 def cmd_info(args) -> int:
     path = Path(args.footage)
+    check_regular(path)  # a FIFO or device would block the decoder
     info = probe(path)
     data = info.as_json()
     data["sha256"] = sha256_file(path, progress=StderrProgress(f"Hashing {path.name}"))
     if args.json:
-        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        emit_json(data)
         return 0
     rows = [
         ("File", str(path)),
@@ -71,12 +70,13 @@ def cmd_info(args) -> int:
         ("SHA-256", data["sha256"]),
     ]
     for label, value in rows:
-        print(f"{label + ':':<10} {value}")
+        emit(f"{label + ':':<10} {value}")
     return 0
 
 
 def cmd_still(args) -> int:
     path = Path(args.footage)
+    check_regular(path)
     target = Path(args.output)
     if target.exists() and not args.force:  # say so before any decoding
         raise ReviewError(f"{target} already exists; choose another name or use --force to replace it.")
@@ -114,5 +114,5 @@ def cmd_still(args) -> int:
         caption = Caption(frame.time_ms, frame.index, exhibit.ref if exhibit else None, clock)
         image = burn_in(image, caption.lines())
     write_png(image, target, overwrite=args.force)
-    print(f"{target}: frame {frame.index} at {format_ms(shown_ms(frame.time_ms))} of {path.name}")
+    emit(f"{target}: frame {frame.index} at {format_ms(shown_ms(frame.time_ms))} of {path.name}")
     return 0

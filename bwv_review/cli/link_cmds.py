@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 from ..core import events, operations
 from ..core.model import Annotation
 from ..core.store import CaseStore
 from ..core.timecode import clock_at, format_ms, local
-from .common import open_case, reviewer
+from .common import emit, open_case, warn
 
 
 def register(sub) -> None:
@@ -52,24 +50,24 @@ def _where(store: CaseStore, ann: Annotation, tz: str) -> str:
 
 
 def cmd_link(args) -> int:
-    with open_case(args.case) as store:
-        change = operations.link(store, args.ids, reviewer(args.reviewer))
+    with open_case(args.case, who=args.reviewer) as store:
+        change = operations.link(store, args.ids, store.actor)
         event = next((a.event for a in change.annotations().values()), None) or store.annotation(args.ids[0]).event
         group = events.members(store, event)
         tz = store.case().timezone
         clocks = {a.id: _clock(store, a) for a in group}
         group.sort(key=lambda a: (clocks[a.id] is None, clocks[a.id].timestamp() if clocks[a.id] else 0, a.id))
-        print(f"Event {event}: " + "; ".join(_where(store, a, tz) for a in group))
+        emit(f"Event {event}: " + "; ".join(_where(store, a, tz) for a in group))
         known = [c for c in clocks.values() if c is not None]
         if len(known) > 1 and (max(known) - min(known)).total_seconds() * 1000 > FAR_APART_MS:
             apart = (max(known) - min(known)).total_seconds()
-            print(f"bwv-review: note: these marks are {apart:.1f} s apart on the case clock; check they are "
-                  "the same moment (or that the cameras are aligned).", file=sys.stderr)
+            warn(f"bwv-review: note: these marks are {apart:.1f} s apart on the case clock; check they are "
+                 "the same moment (or that the cameras are aligned).")
     return 0
 
 
 def cmd_unlink(args) -> int:
-    with open_case(args.case) as store:
-        change = operations.unlink(store, args.id, reviewer(args.reviewer))
-        print("Unlinked " + ", ".join(str(i) for i in change.annotations()) + ".")
+    with open_case(args.case, who=args.reviewer) as store:
+        change = operations.unlink(store, args.id, store.actor)
+        emit("Unlinked " + ", ".join(str(i) for i in change.annotations()) + ".")
     return 0

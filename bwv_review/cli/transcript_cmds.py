@@ -1,13 +1,11 @@
-"""Subcommands for the machine-draft transcript: transcribe (make it) and transcript (show it)."""
+"""Subcommands for the machine-draft transcript: transcribe (make it), transcript (show it) and
+suggest (risk-factor moments in it, for review)."""
 
 from __future__ import annotations
 
-import json
-import sys
-
 from ..core import transcripts
 from ..core.timecode import format_ms
-from .common import StderrProgress, open_case, reviewer
+from .common import StderrProgress, emit, emit_json, open_case
 
 HEADER = "UNVERIFIED MACHINE DRAFT - not evidence: check every word against the sound."
 
@@ -28,6 +26,11 @@ def register(sub) -> None:
     p.add_argument("--model", metavar="DIR",
                    help="a faster-whisper model folder (default: the bundled model, or $BWV_TRANSCRIBE_MODEL)")
     p.add_argument("--language", default="en", help='language code, e.g. en (default), or "auto" to detect')
+    p.add_argument("--hotwords", metavar="WORDS",
+                   help="words to tell the model to listen for (measured to invent words: not recommended; "
+                        "every word it then writes from this list is marked [*word] in the draft)")
+    p.add_argument("--prompt", metavar="TEXT",
+                   help="an initial prompt for the model (not recommended, as --hotwords; its words are marked [*word])")
     p.add_argument("--reviewer")
     p.set_defaults(func=cmd_transcribe)
 
@@ -38,29 +41,49 @@ def register(sub) -> None:
                    help="print a JSON list of segments {start_ms, end_ms, text, words: [...]}")
     p.set_defaults(func=cmd_transcript)
 
+    p = sub.add_parser(
+        "suggest",
+        help="list moments of a machine draft that may disclose a risk factor (suggestions, never marks)",
+        description=(
+            "List passages of an exhibit's machine draft that may be a disclosure of a recognised "
+            "domestic-abuse risk factor (strangulation, threats to kill, weapons, injuries, pregnancy, "
+            "escalation, separation, fear, children present), with time and reason. Suggestions are "
+            "worked out each time, never stored or exported, and can miss things: watch the whole recording. "
+            "The list of factors and phrases is resources/risk_factors.json, or a force's own copy named "
+            "risk_factors.json in the settings folder, or --factors FILE."
+        ),
+    )
+    p.add_argument("case")
+    p.add_argument("--exhibit", required=True, metavar="REF")
+    p.add_argument("--factors", metavar="FILE", help="a risk-factor list (JSON, the shape of the bundled one)")
+    p.add_argument("--json", action="store_true",
+                   help="print {exhibit, caveat, factors, suggestions: [{factor, name, category, start_ms, "
+                        "end_ms, words, matched, reason, unsure}]}")
+    p.set_defaults(func=cmd_suggest)
+
 
 def cmd_transcribe(args) -> int:
     from ..core import transcribe  # numpy and PyAV only when transcribing
 
     transcribe.require_available()
     choice = transcribe.resolve_model(args.model)  # a bad folder is refused before the case is opened
-    with open_case(args.case) as store:
-        actor = reviewer(args.reviewer)
+    with open_case(args.case, who=args.reviewer) as store:
+        actor = store.actor
         exhibit = store.exhibit(args.exhibit)
         had = transcripts.current_run(store, exhibit)
+        decoding = transcribe.DEFAULT_DECODING.with_(hotwords=(args.hotwords or "").strip() or None,
+                                                     initial_prompt=(args.prompt or "").strip() or None)
         run = transcribe.transcribe_exhibit(
             store, exhibit, actor, model=choice, language=args.language,
-            progress=StderrProgress(f"Transcribing {exhibit.ref}"),
+            progress=StderrProgress(f"Transcribing {exhibit.ref}"), decoding=decoding,
         )
         words = sum(len(s.words) for s in transcripts.segments(store, exhibit))
         verb = "Replaced the machine draft" if had else "Machine draft"
-        print(f"{verb} of {exhibit.ref}: {run.segment_count} segment(s), {words} word(s), model {run.model}, "
-              f"language {run.language}. UNVERIFIED: check it against the sound before quoting it.")
+        biased = run.parameters.get("biased_words", 0)
+        steered = f" {biased} word(s) the settings told the model to listen for are marked [*word]." if biased else ""
+        emit(f"{verb} of {exhibit.ref}: {run.segment_count} segment(s), {words} word(s), model {run.model}, "
+             f"language {run.language}.{steered} UNVERIFIED: check it against the sound before quoting it.")
     return 0
-
-
-def _mark(word: transcripts.Word) -> str:
-    return f"[?{word.word}]" if word.low_confidence else word.word
 
 
 def cmd_transcript(args) -> int:
@@ -68,13 +91,45 @@ def cmd_transcript(args) -> int:
         exhibit = store.exhibit(args.exhibit)
         run, segs = transcripts.require_draft(store, exhibit)
         if args.json:
-            json.dump(transcripts.as_json(segs), sys.stdout, ensure_ascii=False, indent=2)
-            sys.stdout.write("\n")
+            emit_json(transcripts.as_json(segs))
             return 0
-        print(f"{HEADER}\nExhibit {exhibit.ref}; model {run.model}; language {run.language}; "
+        emit(HEADER)
+        emit(f"Exhibit {exhibit.ref}; model {run.model}; language {run.language}; "
               f"made {run.finished} by {run.reviewer}; {run.segment_count} segment(s). "
-              f"Words the model was unsure of are marked [?like this].")
+              f"Words the model was unsure of are marked [?like this]; words a decoding setting told it to "
+              f"listen for are marked [*like this].")
         for seg in segs:
-            text = " ".join(_mark(w) for w in seg.words) if seg.words else seg.text
-            print(f"{format_ms(seg.start_ms)}-{format_ms(seg.end_ms)}  {text}")
+            text = transcripts.marked_quote(seg.words) if seg.words else seg.text
+            emit(f"{format_ms(seg.start_ms)}-{format_ms(seg.end_ms)}  {text}")
+    return 0
+
+
+def cmd_suggest(args) -> int:
+    from ..core import risk
+
+    factors = risk.load_factors(args.factors)  # a bad list is refused before the case is opened
+    with open_case(args.case, readonly=True) as store:
+        exhibit = store.exhibit(args.exhibit)
+        run, segs = transcripts.require_draft(store, exhibit)
+        found = risk.suggest(segs, factors)
+    if args.json:
+        emit_json({"exhibit": exhibit.ref, "caveat": risk.CAVEAT, "model": run.model, "draft_made": run.finished,
+                   "factors": factors.source, "suggestions": [s.as_json() for s in found]})
+        return 0
+    emit(f"SUGGESTIONS FOR REVIEW, NOT MARKS. {risk.CAVEAT}")
+    emit(f"Exhibit {exhibit.ref}; machine draft by model {run.model}, made {run.finished}; "
+         f"risk factors {factors.source}.")
+    for s in found:
+        flag = "  (listen: unsure words)" if s.unsure else ""
+        emit()
+        emit(f"{format_ms(s.start_ms)}  {s.name}{flag}")
+        emit(f"    \"{s.words}\"")
+        emit(f"    {s.reason}")
+    if found:
+        emit()
+        emit(f"{len(found)} suggestion(s). Each is a place to listen to, not a finding.")
+    else:
+        emit()
+        emit("No passage of the draft matches a risk factor. That does not mean none was disclosed: "
+              "watch the whole recording.")
     return 0

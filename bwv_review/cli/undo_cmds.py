@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..core import operations
 from ..core.timecode import format_ms
-from .common import open_case, reviewer
+from .common import emit, open_case
 
 
 def register(sub) -> None:
@@ -44,11 +44,11 @@ def _describe(change) -> list[str]:
 
 
 def cmd_undo(args) -> int:
-    actor = reviewer(args.reviewer)
-    with open_case(args.case) as store:
+    with open_case(args.case, who=args.reviewer) as store:
+        actor = store.actor
         change = operations.recorded(store, args.change) if args.change else operations.last_change(store, actor)
         done = operations.undo(store, change, actor)
-        print(f"Undid change {change.number} ({change.action} by {change.actor}) as change {done.number}:")
+        emit(f"Undid change {change.number} ({change.action} by {change.actor}) as change {done.number}:")
         for line in _describe(done):
-            print(f"  {line}")
+            emit(f"  {line}")
     return 0

@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .errors import NOT_TEXT, ReviewError
 from .timecode import now_iso
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 GENESIS = "0" * 64
 # Tables whose every change is audited and can be rebuilt from the log.
-AUDITED = ("case_info", "exhibit", "category", "annotation")
+AUDITED = ("case_info", "exhibit", "category", "annotation", "signer")
 
 
 def _canonical(value: Any) -> str:
@@ -97,7 +98,10 @@ def record(
         "detail": detail or "",
         "prev_hash": prev,
     }
-    row["hash"] = row_hash(row)
+    try:
+        row["hash"] = row_hash(row)
+    except UnicodeEncodeError as exc:  # e.g. bytes that were not UTF-8, passed on as surrogates
+        raise ReviewError(NOT_TEXT) from exc
     # Plain SQL: this runs inside every change's transaction, so it must cost little.
     cols = ", ".join(row)
     db.conn.execute(f"INSERT INTO audit ({cols}) VALUES ({', '.join('?' for _ in row)})", list(row.values()))
@@ -107,8 +111,10 @@ def record(
 
 @dataclass
 class Problem:
-    kind: str  # "audit", "record", "footage"
+    kind: str  # "audit", "signature", "record", "format", "footage"
     message: str
+    entity: str | None = None  # for "record": the table and row found changed
+    entity_id: int | None = None
 
     def __str__(self) -> str:
         return self.message
@@ -174,23 +180,17 @@ def check_records(db: Database) -> list[Problem]:
         for rid, row in actual.items():
             want = expected[table].get(rid)
             if want is None:
-                problems.append(
-                    Problem("record", f"{label.capitalize()} {rid} was added outside the app (no audit record).")
-                )
+                problems.append(Problem(
+                    "record", f"{label.capitalize()} {rid} was added outside the app (no audit record).", table, rid))
                 continue
             changed = sorted(k for k in row if k in want and row[k] != want[k])
             changed += sorted(k for k in row if k not in want and row[k] is not None)
             if changed:
-                problems.append(
-                    Problem(
-                        "record",
-                        f"{label.capitalize()} {rid} was changed outside the app ({', '.join(changed)}).",
-                    )
-                )
+                problems.append(Problem(
+                    "record", f"{label.capitalize()} {rid} was changed outside the app ({', '.join(changed)}).",
+                    table, rid))
         for rid in expected[table].keys() - actual.keys():
-            problems.append(
-                Problem("record", f"{label.capitalize()} {rid} was deleted outside the app.")
-            )
+            problems.append(Problem("record", f"{label.capitalize()} {rid} was deleted outside the app.", table, rid))
     return problems
 
 

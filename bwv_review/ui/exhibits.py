@@ -40,13 +40,15 @@ COLUMNS = ("Exhibit", "Footage", "Reviewed", "Wearer", "Duration", "Clock start"
 COL_REF, COL_HASH, COL_COVERAGE, COL_WEARER, COL_DURATION, COL_START = range(6)
 TIPS = (
     "Exhibit reference (double-click to open it in the player)",
-    "verified: SHA-256 matches import; changed: the file differs; missing: not found (select it and Relink…)",
+    "verified: SHA-256 matches import; changed: the file differs; missing: not found (select it and Relink…); "
+    "refused: its stored path leads outside the case folder or to something that is not a file",
     "Share of seconds you have watched (hover for how much at normal speed)",
     "Officer wearing the camera",
     "Length of the footage",
     "Recording start in the case's time zone (hover for UTC and where it came from)",
 )
-STATUS_COLOURS = {"verified": "#1e8449", "changed": "#c0392b", "missing": "#c0392b", "checking…": "#7f7f7f"}
+STATUS_COLOURS = {"verified": "#1e8449", "changed": "#c0392b", "missing": "#c0392b", "refused": "#c0392b",
+                 "checking…": "#7f7f7f"}
 ExhibitRole = Qt.ItemDataRole.UserRole + 1
 
 
@@ -252,4 +254,4 @@ class ExhibitsPanel(QWidget):
     def _update(self, *args) -> None:
         self._stack.setCurrentWidget(self.view if self.model.rowCount() else self.empty)
         ex = self.current_exhibit()
-        self.relink.setEnabled(ex is not None and self.model.status.get(ex.id) in ("missing", "changed"))
+        self.relink.setEnabled(ex is not None and self.model.status.get(ex.id) in ("missing", "changed", "refused"))

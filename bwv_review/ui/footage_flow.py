@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QWidget
 
+from ..core.errors import ReviewError
 from .dialogs.footage import AddFootageDialog
 from .tasks import Task, TaskPool
 
@@ -26,10 +27,16 @@ log = logging.getLogger(__name__)
 
 # core.evidence (PyAV, cv2), the case file (sqlite_utils) and the stills decoder are loaded
 # by the first footage job, not when the window starts (the start page needs none of them).
-def verify_case(*args, **kwargs):
-    from ..core.evidence import verify_case as verify
+def check_integrity(*args, **kwargs):
+    from ..core.evidence import check_integrity as check
 
-    return verify(*args, **kwargs)
+    return check(*args, **kwargs)
+
+
+def check_footage(*args, **kwargs):
+    from ..core.evidence import check_footage as check
+
+    return check(*args, **kwargs)
 
 
 def add_footage(*args, **kwargs):
@@ -91,7 +98,7 @@ class FootageFlow(QObject):
         def run(progress, cancelled):
             def each(check) -> None:
                 relay.checked.emit(check.exhibit.id, check.status)
-                if check.status != "missing":
+                if check.status in ("verified", "changed") and check.path is not None:  # a refused path is never opened
                     try:
                         relay.thumbnail.emit(check.exhibit.id, decode_thumbnail(
                             check.path, at_ms=min(1000, check.exhibit.duration_ms // 2)))
@@ -99,7 +106,17 @@ class FootageFlow(QObject):
                         log.warning("no still for %s: %s", check.exhibit.ref, exc)
 
             with _open_store(path, readonly=True) as store:
-                return [str(p) for p in verify_case(store, cancel=cancelled, on_footage=each)]
+                # The case file first (fast: audit chain, signatures, records, drafts), then each
+                # exhibit's footage, its status shown as soon as it is known.
+                problems = [str(p) for p in check_integrity(store).problems]
+                for exhibit in store.exhibits():
+                    if cancelled():
+                        break
+                    check = check_footage(store, exhibit, cancel=cancelled)
+                    each(check)
+                    if check.problem:
+                        problems.append(check.problem)
+                return problems
 
         relay = _CheckRelay()  # emitted from the worker, received on the GUI thread (queued)
         relay.checked.connect(self.checked)
@@ -156,7 +173,11 @@ class FootageFlow(QObject):
                 self.added.emit(ex)
 
     def _thumbnail(self, ex: Exhibit) -> None:
-        path = self.session.store.footage_path(ex)
+        try:
+            path = self.session.store.footage_path(ex)
+        except ReviewError as exc:  # a stored path this computer refuses to follow: no still
+            log.warning("no still for %s: %s", ex.ref, exc)
+            return
         task = Task(lambda progress, cancelled: decode_thumbnail(path, at_ms=min(1000, ex.duration_ms // 2)),
                     f"still of {ex.ref}")
         task.succeeded.connect(lambda image: self.thumbnail.emit(ex.id, image))

@@ -61,6 +61,8 @@ TEXT_HELP = (
     ("Tab", "Next field in the editor"),
     ("Ctrl+Shift+F", "Search the machine draft transcript"),
     ("1-9 (in the transcript)", "Make a draft mark from the selected words (then listen and mark it verified)"),
+    ("Ctrl+Shift+R", "Risk-factor suggestions from the machine draft (suggestions only: watch it all)"),
+    ("Enter / M (in the suggestions)", "Go to the suggestion / make a draft mark of its risk factor from its words"),
 )
 
 

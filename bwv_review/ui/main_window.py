@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from ..core.errors import ReviewError
 from .annotations.editor import AnnotationEditor
-from .dialogs.message import SentenceDialog
+from .dialogs.message import SentenceDialog, ask
 from .footage_flow import FootageFlow, is_footage
 from .keyboard import ListKeys, mark_label
 from .multicam import install as install_multicam
@@ -128,12 +128,14 @@ class MainWindow(WindowActions, QMainWindow):
 
     def _add_transcript_dock(self) -> None:
         flow = self.transcript
-        _dock_features(flow.dock)
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, flow.dock)
-        flow.dock.hide()
+        for dock, area in ((flow.dock, Qt.DockWidgetArea.LeftDockWidgetArea),
+                           (flow.suggestions_dock, Qt.DockWidgetArea.BottomDockWidgetArea)):
+            _dock_features(dock)
+            self.addDockWidget(area, dock)
+            dock.hide()
+            self.view_menu.addAction(dock.toggleViewAction())
         self.mark_menu.addSeparator()
         self.mark_menu.addActions(flow.actions)
-        self.view_menu.addAction(flow.dock.toggleViewAction())
         for action in flow.actions:
             self.addAction(action)
 
@@ -166,13 +168,15 @@ class MainWindow(WindowActions, QMainWindow):
         from .review import ReviewSession
         from .screen import Screen
 
+        if not self.ensure_reviewer():  # first: an upgrade of an older case is signed as this reviewer
+            return False
         try:
-            store = CaseStore.open(Path(path), readonly=readonly)
+            store = CaseStore.open(Path(path), readonly=readonly, actor=self.settings.reviewer, upgrade=False)
+            if store.needs_upgrade and not readonly and self.confirm_upgrade(store):
+                store.close()
+                store = CaseStore.open(Path(path), actor=self.settings.reviewer)
         except ReviewError as exc:
             self.show_error(str(exc))
-            return False
-        if not self.ensure_reviewer():
-            store.close()
             return False
         self.close_case()
         self.settings.add_recent_case(str(Path(path).resolve()))
@@ -216,12 +220,17 @@ class MainWindow(WindowActions, QMainWindow):
             self.resizeDocks([self.exhibits_dock, self.editor_dock], [max(430, exhibits_width), 360],
                              Qt.Orientation.Horizontal)
             self.resizeDocks([self.marks_dock], [260], Qt.Orientation.Vertical)
-        dock = self.transcript.dock
-        if not self.transcript.placed and dock.objectName().encode("utf-16-be") not in bytes(state or b""):
-            self.splitDockWidget(self.exhibits_dock, dock, Qt.Orientation.Vertical)  # first time: under the exhibits
-            dock.show()
-            self.resizeDocks([self.exhibits_dock, dock], [1, 2], Qt.Orientation.Vertical)
-        self.transcript.placed = True
+        flow = self.transcript
+        if not flow.placed:  # the first time, unless the reviewer's saved layout places them
+            placed = bytes(state or b"")
+            for dock, beside, orientation, sizes in (
+                    (flow.dock, self.exhibits_dock, Qt.Orientation.Vertical, [1, 2]),  # under the exhibits
+                    (flow.suggestions_dock, self.marks_dock, Qt.Orientation.Horizontal, [3, 2])):  # beside the marks
+                if dock.objectName().encode("utf-16-be") not in placed:
+                    self.splitDockWidget(beside, dock, orientation)
+                    dock.show()
+                    self.resizeDocks([beside, dock], sizes, orientation)
+        flow.placed = True
 
     def _wire_session(self, session: ReviewSession) -> None:
         status = self.statusBar()
@@ -277,12 +286,25 @@ class MainWindow(WindowActions, QMainWindow):
         self._problems: list[str] = []
         self.verification: list[str] | None = None  # the open case's problems, once verified
         self.reviewer_label.setText(f"Reviewer: {self.settings.reviewer or 'not set'}")
-        for dock in (self.exhibits_dock, self.marks_dock, self.editor_dock, self.transcript.dock):
+        for dock in (self.exhibits_dock, self.marks_dock, self.editor_dock, self.transcript.dock,
+                     self.transcript.suggestions_dock):
             dock.hide()
+
+    def confirm_upgrade(self, store) -> bool:
+        """An older case format: upgrading writes the file (audited, signed, a copy of the old
+        file kept beside it); the safe answer, reading it as it is, is the default."""
+        return ask(self, "Upgrade this case file?",
+                   f"{store.path.name} is in an older case format ({store.format_version}). To change it here it "
+                   "must be upgraded first: the upgrade is audited and signed by you, and a copy of the file as it "
+                   "is now is kept beside it. Without the upgrade it opens read-only and is not touched.",
+                   "Upgrade it", "Open read-only")
 
     def _set_banner(self) -> None:
         lines = []
-        if self.session is not None and self.session.readonly:
+        if self.session is not None and self.session.store.needs_upgrade:
+            lines.append("Read-only: this case file is in an older format and was not upgraded, so it is read as it "
+                         "is and cannot be changed here. Open it again and choose Upgrade to work on it.")
+        elif self.session is not None and self.session.readonly:
             lines.append("Read-only: this case file cannot be changed here (it was opened read-only, or the file or "
                          "its folder is not writable). You can watch and search; marks cannot be added or edited.")
         if self._problems:

@@ -16,6 +16,7 @@ import logging
 from PySide6.QtCore import QEvent, QObject
 
 from ..core import goto
+from ..core.errors import ReviewError
 from ..core.model import Annotation, Exhibit
 from ..core.session import MAIN_VIEW
 from ..core.timecode import parse_time
@@ -74,16 +75,21 @@ class Screen(QObject):
             timeline.set_duration(0)
             timeline.set_markers([])
             return
-        path = self.core.store.footage_path(exhibit)
+        try:
+            path = self.core.store.footage_path(exhibit)
+            why = None if path.is_file() else (
+                f"Footage for exhibit {exhibit.ref} is missing (expected at {path}). "
+                "Select it in the exhibits panel and use Relink… to point at the file.")
+        except ReviewError as exc:  # a stored path leading outside the case folder: never followed
+            path, why = None, str(exc)
         tz = self.core.case.timezone
         player.transport.resolve = lambda text: goto.resolve(text, self.exhibit, tz)
         timeline.set_duration(exhibit.duration_ms)
         timeline.set_coverage(self.core.coverage.current(exhibit.id))
         self.update_markers()
-        if not path.is_file():
+        if why is not None:
             player.unload()
-            self.session.error.emit(f"Footage for exhibit {exhibit.ref} is missing (expected at {path}). "
-                                    "Select it in the exhibits panel and use Relink… to point at the file.")
+            self.session.error.emit(why)
             return
         player.load(path, sha256=exhibit.sha256, exhibit_ref=exhibit.ref,
                     recording_start=exhibit.recording_start, timezone=tz)

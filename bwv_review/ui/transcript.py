@@ -1,7 +1,8 @@
 """The transcript pane: an exhibit's machine draft, following playback, to turn into marks.
 
 The draft is shown as what it is: an unverified machine guess (the dock's title says so,
-words the model was unsure of have a dotted underline). The current word is highlighted
+words the model was unsure of have a dotted underline, words a decoding setting told it to
+listen for a wavy one). The current word is highlighted
 as the video plays; a click on a word (or a segment's time) goes there; the search box
 (Ctrl+Shift+F) finds words; select words and press 1-9 to make a draft mark of that
 category from them, which the reviewer then listens to and marks verified.
@@ -49,6 +50,7 @@ DOCK_TITLE = "Transcript (machine draft \u2014 unverified)"
 CURRENT = QColor(255, 213, 79)  # the word being spoken
 HIT = QColor(129, 212, 250, 150)  # search results
 UNSURE = QColor("#e65100")  # dotted underline under words the model was unsure of
+BIASED = QColor("#6a1b9a")  # wavy underline under words a setting (hotwords, prompt) pushed it toward
 DIGITS = {getattr(Qt.Key, f"Key_{d}"): d for d in range(1, 10)}
 
 
@@ -86,6 +88,9 @@ class WordsView(QTextEdit):
         unsure = QTextCharFormat()
         unsure.setUnderlineStyle(QTextCharFormat.UnderlineStyle.DotLine)
         unsure.setUnderlineColor(UNSURE)
+        biased = QTextCharFormat()
+        biased.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+        biased.setUnderlineColor(BIASED)
         gap = QTextBlockFormat()
         gap.setBottomMargin(self.fontMetrics().height() * 0.35)
         cursor.setBlockFormat(gap)
@@ -100,10 +105,16 @@ class WordsView(QTextEdit):
                 if i:
                     cursor.insertText(" ", plain)
                 fmt = plain
+                tips = []
+                if word.biased:
+                    fmt = QTextCharFormat(biased)
+                    tips.append("The model was told to listen for this word (a decoding setting), so it may "
+                                "have heard it because it expected it")
                 if word.low_confidence:
                     fmt = QTextCharFormat(unsure)
-                    fmt.setToolTip(f"The model was unsure of this word (probability {word.probability:.2f}): "
-                                   "listen before quoting it.")
+                    tips.insert(0, f"The model was unsure of this word (probability {word.probability:.2f})")
+                if tips:
+                    fmt.setToolTip("; ".join(tips) + ": listen before quoting it.")
                 start = cursor.position()
                 cursor.insertText(word.word, fmt)
                 self.words.append(word)
@@ -305,8 +316,10 @@ class TranscriptPane(QWidget):
 
         words = all_words(segments)
         unsure = sum(w.low_confidence for w in words)
+        biased = sum(w.biased for w in words)
+        steered = f", {biased} the model was told to listen for (wavy)" if biased else ""
         self.info.setText(f"Model {run.model}, {made_at(run.finished)}: {len(words)} words, "
-                          f"{unsure} unsure (dotted). Not evidence until a reviewer has listened.")
+                          f"{unsure} unsure (dotted){steered}. Not evidence until a reviewer has listened.")
         self.info.setToolTip("Select words and press 1-9 to make a draft mark from them, then listen to it, "
                              "correct the words and mark it verified. Click a word to play from it.")
         self.stack.setCurrentIndex(0)

@@ -1,4 +1,5 @@
-"""The machine draft in the window: the transcript dock, its menu items and the transcription run.
+"""The machine draft in the window: the transcript dock, the risk-factor suggestions dock,
+their menu items and the transcription run.
 
 Like FootageFlow for hashing, the slow part (``transcribe.transcribe_file``) runs through
 the task helper with a progress window that can cancel it; the draft is saved (a core
@@ -20,6 +21,8 @@ from ..core import operations
 from ..core.errors import ReviewError
 from .dialogs.message import ask
 from .keyboard import make_action
+from .suggestions import DOCK_TITLE as SUGGESTIONS_TITLE
+from .suggestions import SuggestionsPane
 from .tasks import Task, preload_worker_modules
 from .transcript import DOCK_TITLE, TranscriptPane, made_at
 
@@ -40,8 +43,15 @@ def _transcripts():
     return transcripts
 
 
+def _risk():
+    from ..core import risk
+
+    return risk
+
+
 class TranscriptFlow(QObject):
-    """The Transcript dock and its menu items; the window places them (``dock``, ``actions``)."""
+    """The Transcript and Suggestions docks and their menu items; the window places them
+    (``dock``, ``suggestions_dock``, ``actions``)."""
 
     error = Signal(str)  # a sentence for a dialog
     message = Signal(str)  # for the status bar
@@ -60,6 +70,11 @@ class TranscriptFlow(QObject):
         self.dock.setObjectName("dock-transcript")  # saveState/restoreState find docks by name
         self.dock.setWidget(self.pane)
         self.dock.hide()
+        self.suggestions = SuggestionsPane()
+        self.suggestions_dock = QDockWidget(SUGGESTIONS_TITLE, parent_widget)
+        self.suggestions_dock.setObjectName("dock-suggestions")
+        self.suggestions_dock.setWidget(self.suggestions)
+        self.suggestions_dock.hide()
         self.placed = False
         self.usable, self.sentence = False, "Open a case and an exhibit first."  # check_status() says more
         self.transcribe_action = make_action(parent_widget, "Transcribe this exhibit\u2026", self.transcribe,
@@ -68,8 +83,13 @@ class TranscriptFlow(QObject):
                                     tip="Use another faster-whisper model folder instead of the bundled one")
         self.search_action = make_action(parent_widget, "Search the transcript", self.focus_search, "Ctrl+Shift+F",
                                      "Search the machine draft transcript")
-        self.actions = [self.transcribe_action, self.search_action, self.model_action]
+        self.suggest_action = make_action(parent_widget, "Risk-factor suggestions", self.show_suggestions,
+                                          "Ctrl+Shift+R", "Where the machine draft may hold a disclosure of a risk "
+                                          "factor (suggestions only: watch the whole recording)")
+        self.actions = [self.transcribe_action, self.search_action, self.suggest_action, self.model_action]
         self.pane.seekRequested.connect(player.seek)
+        self.suggestions.seekRequested.connect(player.seek)
+        self.suggestions.markRequested.connect(self.mark_suggestion)
         self.pane.markWords.connect(self.mark_words)
         self.pane.markHere.connect(self.markHere)
         self.pane.transcribeRequested.connect(self.transcribe)
@@ -84,6 +104,7 @@ class TranscriptFlow(QObject):
         self._links = []
         if session is None:
             self.dock.hide()
+            self.suggestions_dock.hide()
             self.refresh()
             return
         self._links = [(session.exhibitOpened, self.refresh), (session.changed, self._changed)]
@@ -135,12 +156,14 @@ class TranscriptFlow(QObject):
             self.pane.show_empty("Open an exhibit to see its machine draft transcript.", False, "")
             if hasattr(timeline, "set_transcript"):
                 timeline.set_transcript([])
+            self.suggestions.show_empty("Open an exhibit with a machine draft to see risk-factor suggestions.")
             return
         store = self.session.store
         run = _transcripts().current_run(store, ex)
         segments = _transcripts().segments(store, ex) if run is not None else []
         if hasattr(timeline, "set_transcript"):
             timeline.set_transcript(segments)
+        self._suggest(ex, run, segments)
         if run is not None:
             self.pane.show_draft(run, segments)
             self.pane.set_position(self.player.position_ms())
@@ -154,6 +177,48 @@ class TranscriptFlow(QObject):
         else:
             sentence = f"No machine draft for {ex.ref}.\n\n{why}"
         self.pane.show_empty(sentence, why is None, why or self.sentence)
+
+    # -- risk-factor suggestions ----------------------------------------------------------------
+    def _suggest(self, ex, run, segments) -> None:
+        if run is None:
+            self.suggestions.show_empty(f"No machine draft for {ex.ref} yet, so there is nothing to suggest from. "
+                                        "Transcribe it (Mark > Transcribe this exhibit\u2026), and watch it all.")
+            return
+        try:
+            factors = _risk().load_factors()
+            found = _risk().suggest(segments, factors)
+        except ReviewError as exc:
+            self.suggestions.show_empty(str(exc))
+            return
+        self._draft_words = _transcripts().all_words(segments)
+        if found:
+            summary = (f"{len(found)} place(s) in the machine draft of {ex.ref} (model {run.model}) may hold a "
+                       "disclosure of a risk factor.")
+        else:
+            summary = (f"No passage of the machine draft of {ex.ref} matches a risk factor. That does not mean "
+                       "none was disclosed: watch the whole recording.")
+        self.suggestions.summary.setToolTip(f"Risk factors and phrases: {factors.source}.")
+        self.suggestions.show_suggestions(found, summary, can_mark=not self.session.readonly)
+
+    def show_suggestions(self) -> None:
+        self.suggestions_dock.show()
+        self.suggestions_dock.raise_()
+        self.suggestions.view.setFocus()
+
+    def mark_suggestion(self, suggestion) -> None:
+        """M on a suggestion: a draft mark of its factor's category from the draft's words there."""
+        words = getattr(self, "_draft_words", [])[suggestion.first : suggestion.last + 1]
+        session = self.session
+        if session is None or not words:
+            return
+        cat = next((c for c in session.core.categories.values() if c.slug == suggestion.category), None)
+        if cat is None:
+            self.error.emit(f"The risk-factor list suggests the category \"{suggestion.category}\", which this "
+                               "case does not have; make the mark from the transcript words instead.")
+            return
+        why = (f"Made from a risk-factor suggestion ({suggestion.name}); a suggestion is not a finding: "
+               "check it against the sound.")
+        self._mark_from_words(cat, words, why, f"Mark {cat.name} from a risk-factor suggestion")
 
     def focus_search(self) -> None:
         self.dock.show()
@@ -171,21 +236,26 @@ class TranscriptFlow(QObject):
 
     # -- words into a mark ----------------------------------------------------------------------------
     def mark_words(self, key: int, words: list) -> None:
-        session, ex = self.session, self._exhibit()
-        if session is None or ex is None:
+        session = self.session
+        if session is None:
             return
-        core = session.core
-        cat = core.category_for_key(key)
+        cat = session.core.category_for_key(key)
         if cat is None:
             self.message.emit(f"No category is bound to key {key}.")
             return
+        self._mark_from_words(cat, words, "", f"Mark {cat.name} from the transcript")
+
+    def _mark_from_words(self, cat, words: list, why: str, label: str) -> None:
+        session, ex = self.session, self._exhibit()
+        if session is None or ex is None:
+            return
         try:
-            ann = _transcripts().annotation_from_words(session.store, ex, words, cat.id, reviewer=session.actor())
+            ann = _transcripts().annotation_from_words(session.store, ex, words, cat.id, reviewer=session.actor(),
+                                                       why=why)
         except ReviewError as exc:
             self.error.emit(str(exc))
             return
-        made = core.add_annotation(ann, action=operations.ANNOTATION_ADD_FROM_TRANSCRIPT,
-                                   label=f"Mark {cat.name} from the transcript")
+        made = session.core.add_annotation(ann, action=operations.ANNOTATION_ADD_FROM_TRANSCRIPT, label=label)
         if made is not None:
             self.message.emit(f"Draft {cat.name} mark made from {len(words)} word(s) of the machine draft. "
                               "Listen to it, correct the words, then mark it verified.")
@@ -206,7 +276,11 @@ class TranscriptFlow(QObject):
         run = _transcripts().current_run(session.store, ex)
         if run is not None and not self.confirm_replace(ex.ref, run):
             return None
-        path = session.store.footage_path(ex)
+        try:
+            path = session.store.footage_path(ex)
+        except ReviewError as exc:  # its stored path leads somewhere this computer will not follow
+            self.error.emit(str(exc))
+            return None
         if not path.is_file():
             self.error.emit(f"The footage of exhibit {ex.ref} is missing ({path}); relink it first.")
             return None

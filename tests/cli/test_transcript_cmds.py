@@ -53,8 +53,9 @@ def test_transcribe_show_the_draft_then_run_again_keeping_annotations(cli, spoke
         assert set(seg) == {"start_ms", "end_ms", "text", "words"}
         assert isinstance(seg["start_ms"], int) and isinstance(seg["end_ms"], int)
         for word in seg["words"]:
-            assert set(word) == {"start_ms", "end_ms", "word", "probability"}
+            assert set(word) == {"start_ms", "end_ms", "word", "probability", "unsure", "biased"}
             assert isinstance(word["start_ms"], int) and 0 <= word["probability"] <= 1
+            assert word["unsure"] == (word["probability"] < 0.5) and word["biased"] is False  # no hotwords
     heard = [w for s in segments for w in words_of(s["text"])]
     assert "strangled" in heard
     assert abs(segments[0]["words"][0]["start_ms"] - SENTENCE[0] * 1000) <= 500
@@ -125,3 +126,16 @@ def test_without_the_extra_it_says_how_to_enable_it(case):
         [sys.executable, "-c", _WITHOUT_EXTRA, "--help"], capture_output=True, text=True, timeout=60,
     )
     assert help_text.returncode == 0 and "transcribe" in help_text.stdout
+
+
+@needs_model
+def test_hotwords_the_model_writes_are_marked_biased_in_the_draft(cli, spoken_case):
+    done = cli("transcribe", spoken_case, "--exhibit", "AB/1", "--hotwords", "strangled kitchen")
+    assert done.returncode == 0, done.stderr
+    assert "told the model to listen for are marked [*word]" in done.stdout
+    words = [w for s in json.loads(cli("transcript", spoken_case, "--exhibit", "AB/1", "--json").stdout)
+             for w in s["words"]]
+    biased = {words_of(w["word"])[0] for w in words if w["biased"]}
+    assert biased and biased <= {"strangled", "kitchen"}
+    assert all(w["biased"] == (words_of(w["word"])[0] in {"strangled", "kitchen"}) for w in words)
+    assert "*strangled" in cli("transcript", spoken_case, "--exhibit", "AB/1").stdout  # [*strangled] or [?*strangled]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QPushButton
 
 from bwv_review.core.evidence import import_footage
 from bwv_review.core.model import Annotation
@@ -360,3 +360,44 @@ def test_no_display_is_one_sentence_not_an_abort(tmp_path):
     assert r.returncode == 2, r.stderr
     assert r.stderr.startswith("bwv-review: there is no display") and r.stderr.count("\n") == 1
     assert f"xvfb-run -a {sys.executable} {main};" in r.stderr  # what was typed, to type again
+
+
+@pytest.fixture
+def format4_case(tmp_path):
+    """A case written by case format 4 (before the signed audit) beside its footage."""
+    import shutil
+
+    data = Path(__file__).resolve().parents[1] / "data"
+    folder = tmp_path / "old"
+    folder.mkdir()
+    shutil.copy(data / "format4.bwvcase", folder / "format4.bwvcase")
+    shutil.copy(data / "realshort.mp4", folder / "realshort.mp4")
+    return folder / "format4.bwvcase"
+
+
+@pytest.mark.parametrize("answer", ["keep", "upgrade"])
+def test_an_older_case_is_upgraded_only_when_the_reviewer_says_so(qtbot, win, format4_case, answer):
+    from PySide6.QtCore import QTimer
+
+    before = format4_case.read_bytes()
+    asked = []
+
+    def reply():
+        box = QApplication.activeModalWidget()
+        asked.append(box.windowTitle())
+        if answer == "keep":
+            qtbot.keyClick(box, Qt.Key.Key_Return)  # the default: open it read-only, untouched
+        else:
+            next(b for b in box.findChildren(QPushButton) if b.text() == "Upgrade it").click()
+
+    QTimer.singleShot(0, reply)
+    assert win.open_case(format4_case)
+    assert asked == ["Upgrade this case file?"]
+    if answer == "keep":
+        assert win.session.readonly and win.session.store.needs_upgrade
+        assert "older format" in win.banner.text() and win.banner.isVisible()
+        win.close_case()
+        assert format4_case.read_bytes() == before
+    else:
+        assert not win.session.readonly and not win.session.store.needs_upgrade
+        assert (format4_case.parent / "format4.bwvcase.format4.bak").exists()

@@ -18,15 +18,19 @@ from ..timecode import format_ms
 from .files import reproducible_zip
 from .report import (
     Report,
+    audit_head,
     audit_text,
     clock_lines,
     clock_text,
     date_heading,
     detail_line,
     exhibit_rows,
+    keys_text,
     printable,
+    problems_heading,
     provenance_text,
     statement_parts,
+    status_text,
     unverified_mark,
 )
 
@@ -40,9 +44,16 @@ def render_docx(report: Report) -> bytes:
     case = report.case
     title = f"Statement extract: {case.reference} {case.title}".strip()
     doc.add_heading(printable(title), level=1)
+    heading = problems_heading(report)
+    if heading:
+        _para(doc, heading, bold=True, colour=RED)
+        for n, problem in enumerate(report.verification_problems, start=1):
+            _para(doc, f"{n}. {problem}", bold=True, colour=RED, size=10)
     _para(doc, f"Case reference: {case.reference}", size=10)
     _para(doc, f"Reviewer(s): {', '.join(case.reviewers)} · Times in {report.tz}", size=10)
-    for warning in report.warnings:
+    _para(doc, audit_head(report).capitalize(), size=9, colour=GREY)
+    _para(doc, keys_text(report), size=9, colour=GREY)
+    for warning in report.other_warnings:
         _para(doc, warning, bold=True, colour=RED)
     doc.add_heading("Exhibits viewed", level=2)
     _exhibits(doc, report)
@@ -54,6 +65,7 @@ def render_docx(report: Report) -> bytes:
     _log(doc, report)
     doc.add_heading("Integrity", level=2)
     _para(doc, audit_text(report), size=9)
+    _para(doc, keys_text(report), size=9)
     _para(doc, provenance_text(report), size=9, colour=GREY)
     _properties(doc, report, title)
     buf = io.BytesIO()
@@ -185,12 +197,12 @@ def _narrative(doc, report: Report) -> None:
         if day != heading:
             heading = day
             doc.add_heading(day, level=3)
-        mark = unverified_mark(entry)
+        mark = unverified_mark(entry, report)
         if mark:
             _para(doc, mark, bold=True, colour=RED, size=9)
         before, quote, after = statement_parts(entry, tz)
         runs = _run(before) + (_run(quote) if quote is not None else "") + (_run(after) if after else "")
-        runs += "<w:r><w:br/></w:r>" + _run(detail_line(entry, tz), 9, colour=GREY)
+        runs += "<w:r><w:br/></w:r>" + _run(detail_line(entry, tz, report), 9, colour=GREY)
         if entry.annotation.note:
             runs += "<w:r><w:br/></w:r>" + _run("Note: " + entry.annotation.note, 9, colour=GREY)
         _append(doc, f"<w:p {_W}>{runs}</w:p>")
@@ -210,7 +222,7 @@ def _log(doc, report: Report) -> None:
         a = entry.annotation
         span = format_ms(a.start_ms) + (f"\n–{format_ms(a.end_ms)}" if a.end_ms is not None else "")
         rows.append([clock_text(entry, tz) or "", entry.exhibit.ref, span, entry.category.name,
-                     a.speaker, a.text, a.status])
+                     a.speaker, a.text, status_text(report, entry)])
     widths = [1.5, 1.6, 2.2, 2.2, 2.3, 5.8, 1.4]
     _table(doc, ["Clock", "Exhibit", "File time", "Category", "Speaker", "Words", "Status"],
            [_row(r, widths) for r in rows], widths)
@@ -227,4 +239,4 @@ def _properties(doc, report: Report, title: str) -> None:
     props.modified = when
     props.last_printed = when
     props.revision = 1
-    props.comments = audit_text(report)
+    props.comments = audit_head(report)  # Word keeps at most 255 characters here

@@ -16,9 +16,10 @@ from pathlib import Path
 
 from pympi import Elan
 
+from ..keys import shown
 from ..store import CaseStore
 from ..timecode import format_instant
-from .report import DEFAULT_POINT_MS, Report, cell_text
+from .report import DEFAULT_POINT_MS, Report, audit_head, cell_text, status_text
 
 TEXT_TYPE = "bwv-words"
 CHILD_TYPES = {  # linguistic type -> tier name suffix
@@ -85,12 +86,16 @@ def build_eaf(report: Report, exhibit_id: int, tiers: str = "speaker",
     for ling in CHILD_TYPES:
         eaf.add_linguistic_type(ling, constraints="Symbolic_Association", timealignable=False)
     eaf.media_descriptors.append(_media(report, exhibit_id, store_folder, out))
+    problems = [("bwv-review.verification-problem", cell_text(p)) for p in report.verification_problems]
     eaf.properties = [
+        ("bwv-review.verification", "FAILED" if problems else "sound"),
+        *problems,
         ("bwv-review.exhibit", rec.exhibit.ref),
         ("bwv-review.sha256", rec.exhibit.sha256),
         ("bwv-review.footage-check", rec.check_text),
         ("bwv-review.case", f"{report.case.reference} {report.case.title}".strip()),
-        ("bwv-review.audit-head", f"{report.audit_rows} {report.audit_hash}"),
+        ("bwv-review.audit-head", audit_head(report)),
+        *(("bwv-review.signing-key", f"{cell_text(name)} {shown(fpr)}") for name, fpr in report.signing_keys),
         ("bwv-review.generated", report.generated_text),
     ]
     entries = report.entries_for(exhibit_id)
@@ -112,7 +117,7 @@ def build_eaf(report: Report, exhibit_id: int, tiers: str = "speaker",
         values = {
             "category": entry.category.slug,
             "speaker": cell_text(a.speaker),
-            "status": a.status,
+            "status": status_text(report, entry),
             "note": cell_text(a.note),
             "point": _point_value(a),
         }

@@ -13,15 +13,19 @@ from html import escape
 from ..timecode import format_ms
 from .report import (
     Report,
+    audit_head,
     audit_text,
     clock_lines,
     clock_text,
     date_heading,
     detail_line,
     exhibit_rows,
+    keys_text,
     printable,
+    problems_heading,
     provenance_text,
     statement_parts,
+    status_text,
     unverified_mark,
 )
 
@@ -63,16 +67,25 @@ def render_html(report: Report) -> bytes:
         "</head>",
         "<body>",
         f"<h1>{_e(title)}</h1>",
+    ]
+    heading = problems_heading(report)
+    if heading:
+        out.append(f'<div class="warning" id="verification-problems"><p>{_e(heading)}</p><ol>')
+        out += [f"<li>{_e(p)}</li>" for p in report.verification_problems]
+        out.append("</ol></div>")
+    out += [
         f'<p class="meta">Case reference: {_e(case.reference)} · Reviewer(s): '
         f"{_e(', '.join(case.reviewers))} · Times in {_e(report.tz)}</p>",
+        f'<p class="meta hash">{_e(audit_head(report).capitalize())}<br>{_e(keys_text(report))}</p>',
     ]
-    out += [f'<p class="warning">{_e(w)}</p>' for w in report.warnings]
+    out += [f'<p class="warning">{_e(w)}</p>' for w in report.other_warnings]
     out += _exhibits(report)
     out += _narrative(report)
     out += _log_table(report)
     out += [
         "<h2>Integrity</h2>",
         f'<p class="hash">{_e(audit_text(report))}</p>',
+        f'<p class="hash">{_e(keys_text(report))}</p>',
         f'<p class="meta">{_e(provenance_text(report))}</p>',
         "</body>",
         "</html>",
@@ -111,13 +124,13 @@ def _narrative(report: Report) -> list[str]:
             heading = day
             out.append(f"<h3>{_e(day)}</h3>")
         before, quote, after = statement_parts(entry, tz)
-        mark = unverified_mark(entry)
+        mark = unverified_mark(entry, report)
         out.append(f'<div class="entry" id="annotation-{entry.annotation.id}">')
         if mark:
             out.append(f'<div class="unverified">{_e(mark)}</div>')
         quote_html = f'<span class="quote" dir="auto">{_e(quote)}</span>' if quote is not None else ""
         out.append(f"<div>{_e(before)}{quote_html}{_e(after)}</div>")
-        out.append(f'<div class="detail">{_e(detail_line(entry, tz))}</div>')
+        out.append(f'<div class="detail">{_e(detail_line(entry, tz, report))}</div>')
         if entry.annotation.note:
             out.append(f'<div class="detail">Note: <span class="text">{_e(entry.annotation.note)}</span></div>')
         still = report.stills.get(entry.annotation.id)
@@ -144,7 +157,7 @@ def _log_table(report: Report) -> list[str]:
         out.append(
             f"<tr><td>{_e(clock)}</td><td>{_e(entry.exhibit.ref)}</td><td>{_e(span)}</td>"
             f"<td>{_e(entry.category.name)}</td><td>{_e(a.speaker)}</td>"
-            f'<td class="text" dir="auto">{_e(a.text)}</td><td>{_e(a.status)}</td></tr>'
+            f'<td class="text" dir="auto">{_e(a.text)}</td><td>{_e(status_text(report, entry))}</td></tr>'
         )
     out.append("</table>")
     return out

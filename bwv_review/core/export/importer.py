@@ -84,6 +84,10 @@ def read_csv(path: Path, source_exhibit: str | None = None) -> tuple[list[Incomi
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     if not rows or not any(c.strip() for c in rows[0]):
         raise ReviewError(f"{path.name} is empty; nothing was added.")
+    if rows[0] and rows[0][0] == "VERIFICATION FAILED":
+        # A log exported from a case that failed verification lists the problems above its header.
+        start = next((i for i, r in enumerate(rows) if r and r[0].strip().casefold() == "exhibit"), 0)
+        rows = rows[start:]
     header = [h.strip().casefold() for h in rows[0]]
     col = {key: next((header.index(a) for a in names if a in header), None) for key, names in _CSV_ALIASES.items()}
     if col["text"] is None or (col["start"] is None and col["start_ms"] is None):

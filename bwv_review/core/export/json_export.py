@@ -1,12 +1,17 @@
-"""The whole case as JSON for other tools (schema documented in docs/export-json.md)."""
+"""The whole case as JSON for other tools (schema documented in docs/export-json.md).
+
+``verification`` comes first: whether the case was sound when exported, and its problems.
+An annotation verification cannot vouch for has ``"trusted": false`` and a status of
+``UNTRUSTED (recorded as ...)``; ``recorded_status`` keeps what the case says."""
 
 from __future__ import annotations
 
 import json
 
+from ..keys import shown
 from ..model import to_row
 from ..timecode import format_instant, local
-from .report import Report
+from .report import Report, audit_head, status_text
 
 SCHEMA_VERSION = 1
 
@@ -28,8 +33,13 @@ def report_json(report: Report) -> dict:
         item["wall_clock_end_utc"] = format_instant(entry.clock_end) if entry.clock_end else None
         start = local(entry.clock_start, tz)
         item["wall_clock_zone"] = start.tzname() if start else None
+        item["recorded_status"] = item["status"]
+        item["status"] = status_text(report, entry)
+        item["trusted"] = report.trusted(entry)
         annotations.append(item)
     return {
+        "verification": {"sound": not report.verification_problems,
+                         "problems": list(report.verification_problems)},
         "schema_version": SCHEMA_VERSION,
         "generator": {"name": "bwv-review", "version": report.tool_version},
         "generated": report.generated_text,
@@ -47,7 +57,12 @@ def report_json(report: Report) -> dict:
             for c in report.categories
         ],
         "annotations": annotations,
-        "audit": {"rows": report.audit_rows, "head_hash": report.audit_hash},
+        "audit": {
+            "rows": report.audit_rows,
+            "head_hash": report.audit_hash,
+            "head": audit_head(report),
+            "signing_keys": [{"reviewer": name, "fingerprint": shown(fpr)} for name, fpr in report.signing_keys],
+        },
         "warnings": list(report.warnings),
     }
 

@@ -24,15 +24,20 @@ from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Tabl
 from ..timecode import format_ms
 from .report import (
     Report,
+    audit_head,
     audit_text,
     clock_lines,
     clock_text,
     date_heading,
     detail_line,
     exhibit_rows,
+    keys_text,
     printable,
+    problems_heading,
+    provenance_keywords,
     provenance_text,
     statement_parts,
+    status_text,
     unverified_mark,
 )
 
@@ -104,12 +109,18 @@ def render_pdf(report: Report) -> bytes:
     st = _styles()
     case = report.case
     title = f"Statement extract: {case.reference} {case.title}".strip()
-    story = [
-        Paragraph(_m(title), st["title"]),
+    story = [Paragraph(_m(title), st["title"])]
+    heading = problems_heading(report)
+    if heading:
+        lines = [heading] + [f"{n}. {p}" for n, p in enumerate(report.verification_problems, start=1)]
+        story.append(Paragraph("<br/>".join(_m(line) for line in lines), st["warning"]))
+    story += [
         Paragraph(_m(f"Case reference: {case.reference}"), st["meta"]),
         Paragraph(_m(f"Reviewer(s): {', '.join(case.reviewers)} · Times in {report.tz}"), st["meta"]),
+        Paragraph(_m(audit_head(report).capitalize()), st["meta"]),
+        Paragraph(_m(keys_text(report)), st["meta"]),
     ]
-    story += [Paragraph(_m(w), st["warning"]) for w in report.warnings]
+    story += [Paragraph(_m(w), st["warning"]) for w in report.other_warnings]
     story.append(Paragraph("Exhibits viewed", st["h2"]))
     story.append(_exhibits(report, st))
     story.append(Spacer(1, 4))
@@ -121,6 +132,7 @@ def render_pdf(report: Report) -> bytes:
     story += [
         Paragraph("Integrity", st["h2"]),
         Paragraph(_m(audit_text(report)), st["meta"]),
+        Paragraph(_m(keys_text(report)), st["meta"]),
         Paragraph(_m(provenance_text(report)), st["meta"]),
     ]
     buf = io.BytesIO()
@@ -128,6 +140,7 @@ def render_pdf(report: Report) -> bytes:
         buf, pagesize=A4, leftMargin=2 * cm, rightMargin=2 * cm, topMargin=2 * cm, bottomMargin=2 * cm,
         title=printable(title), author=f"bwv-review {report.tool_version}",
         subject="Statement extract from body-worn video", creator=f"bwv-review {report.tool_version}",
+        keywords=provenance_keywords(report),
         invariant=1,
     )
     footer = printable(f"{case.reference} · generated {report.generated_text}")
@@ -184,12 +197,12 @@ def _narrative(report: Report, st) -> list:
         if day != heading:
             heading = day
             out.append(Paragraph(_m(day), st["h3"]))
-        mark = unverified_mark(entry)
+        mark = unverified_mark(entry, report)
         if mark:
             out.append(Paragraph(_m(mark), st["unverified"]))
         before, quote, after = statement_parts(entry, tz)
         out.append(Paragraph(_m(before) + (_m(quote) if quote is not None else "") + _m(after), st["body"]))
-        detail = _m(detail_line(entry, tz))
+        detail = _m(detail_line(entry, tz, report))
         if entry.annotation.note:
             detail += "<br/>" + _m("Note: " + entry.annotation.note)
         out.append(Paragraph(detail, st["detail"]))
@@ -204,7 +217,7 @@ def _narrative(report: Report, st) -> list:
 
 
 LOG_CHUNK = 150  # rows per table: reportlab re-measures a whole table at each page split
-LOG_WIDTHS = [1.4, 1.3, 2.4, 2.2, 2.3, 6.0, 1.4]  # cm
+LOG_WIDTHS = [1.4, 1.3, 2.4, 2.2, 2.3, 5.6, 1.8]  # cm (status wide enough for "UNTRUSTED")
 CELL_PADDING = 3  # points each side (_grid's LEFTPADDING and RIGHTPADDING)
 
 
@@ -280,7 +293,8 @@ def _log(report: Report, st) -> list[Table]:
         data.append([clock_text(entry, tz) or "", printable(entry.exhibit.ref)[:12], span,
                      _fitted(entry.category.name, st["cell"], w[3], fits),
                      _fitted(a.speaker, st["cell"], w[4], fits),
-                     _fitted(a.text, st["cell"], w[5], fits, wrap=True), a.status])
+                     _fitted(a.text, st["cell"], w[5], fits, wrap=True),
+                     _fitted(status_text(report, entry), st["cell"], w[6], fits, wrap=True)])
     tables = []
     for i in range(0, max(len(data), 1), LOG_CHUNK):
         rows = [[Paragraph(h, st["cellbold"]) for h in head], *data[i:i + LOG_CHUNK]]

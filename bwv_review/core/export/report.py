@@ -1,10 +1,13 @@
 """The one data builder every export format is fed from.
 
-``build_report`` reads the case once: the chronology (filtered), the exhibits with their
+``build_report`` reads the case once and verifies it first: the audit chain, its
+signatures and every record (``verification_problems``, listed first in every format; a
+quote the check leaves untrusted is never shown as verified), the exhibits with their
 footage re-hashed *now* (a changed or missing file is recorded and warned about, never
-hidden), the audit head (so a later edit of the case can be proven), the time the export
-was generated and the tool version. Every format renders the same ``Report``, so a
-statement, a spreadsheet and an ELAN file made together always agree.
+hidden), the audit head and the keys that signed it (so a later edit or a rollback of the
+case can be proven), the time the export was generated and the tool version. Every format
+renders the same ``Report``, so a statement, a spreadsheet and an ELAN file made together
+always agree.
 """
 
 from __future__ import annotations
@@ -15,14 +18,14 @@ from datetime import UTC, datetime
 from pathlib import PurePosixPath, PureWindowsPath
 
 from ... import __version__
-from .. import chronology
+from .. import chronology, evidence
 from ..chronology import Entry
 from ..errors import ReviewError
-from ..evidence import check_footage
 from ..integrity import Progress
 from ..model import STATUSES, Case, Category, Exhibit
+from ..seals import signing_keys
 from ..store import CaseStore
-from ..timecode import clock_at, format_instant, format_ms, local
+from ..timecode import format_instant
 
 DEFAULT_POINT_MS = 2000  # how long a point annotation lasts as a subtitle cue or ELAN annotation
 
@@ -31,6 +34,7 @@ CHECK_TEXT = {
     "changed": "WARNING: SHA-256 does NOT match the footage file at export time",
     "missing": "WARNING: footage file not found at export time; hash not re-verified",
     "not-checked": "SHA-256 not re-verified at export time",
+    "refused": "WARNING: footage path refused at export time; hash not re-verified",
 }
 
 
@@ -116,6 +120,21 @@ class Report:
     warnings: list[str] = field(default_factory=list)
     stills: dict[int, Still] = field(default_factory=dict)
     omitted_from_statement: int = 0
+    # What verification found at export time (empty when sound): shown before anything else.
+    verification_problems: list[str] = field(default_factory=list)
+    # (reviewer name, key fingerprint) for every signing key the case lists.
+    signing_keys: list[tuple[str, str]] = field(default_factory=list)
+    # Annotations whose words verification cannot vouch for (None: all of them).
+    untrusted: frozenset[int] | None = frozenset()
+
+    def trusted(self, entry: Entry) -> bool:
+        """False when verification cannot vouch for this annotation's stored words."""
+        return self.untrusted is not None and entry.annotation.id not in self.untrusted
+
+    @property
+    def other_warnings(self) -> list[str]:
+        """Warnings not already among the verification problems (e.g. a still not made)."""
+        return [w for w in self.warnings if w not in self.verification_problems]
 
     @property
     def tz(self) -> str:
@@ -175,8 +194,9 @@ def build_report(
     cancel: Callable[[], bool] | None = None,
     verify: bool = True,
 ) -> Report:
-    """Read the case and re-hash its footage. ``generated`` fixes the export time (same case
-    + same ``generated`` = same bytes in every format); ``progress(done, total)`` gets bytes."""
+    """Read the case, verify it and re-hash its footage. ``generated`` fixes the export time
+    (same case + same ``generated`` = same bytes in every format); ``progress(done, total)``
+    gets bytes. ``verify=False`` (a preview) still checks the case file, not the footage."""
     options = options or ExportOptions()
     generated = (generated or datetime.now(UTC)).astimezone(UTC)
     cats, statuses = _resolve_filters(store, options)
@@ -186,7 +206,11 @@ def build_report(
         if (cats is None or e.category.id in cats) and (statuses is None or e.annotation.status in statuses)
     ]
     exhibits = [store.exhibit(options.exhibit)] if options.exhibit else store.exhibits()
-    records, warnings = _check_exhibits(store, exhibits, progress, cancel, verify)
+    if verify:
+        checked = evidence.verify(store, exhibits, progress=progress, cancel=cancel, thorough=False)
+    else:
+        checked = evidence.check_integrity(store)
+    records, warnings = _exhibit_records(exhibits, checked, verify)
     rows, head = store.audit_head()
     report = Report(
         case=store.case(),
@@ -199,6 +223,9 @@ def build_report(
         tool_version=__version__,
         options=options,
         warnings=warnings,
+        verification_problems=[str(p) for p in checked.problems],
+        signing_keys=signing_keys(store.db),
+        untrusted=None if checked.untrusted_all else frozenset(checked.untrusted_annotations),
     )
     report.omitted_from_statement = len(log) - len(report.quoted_entries)
     if options.stills:
@@ -209,192 +236,72 @@ def build_report(
     return report
 
 
-def _check_exhibits(store, exhibits, progress, cancel, verify) -> tuple[list[ExhibitRecord], list[str]]:
-    total = sum(e.size for e in exhibits)
-    base = 0
-
-    def step(done: int, _total: int) -> None:
-        if progress is not None:
-            progress(base + done, total)
-
+def _exhibit_records(exhibits, checked: evidence.Verification, hashed: bool) -> tuple[list[ExhibitRecord], list[str]]:
+    by_id = {c.exhibit.id: c for c in checked.footage}
     records, warnings = [], []
     for ex in exhibits:
-        if not verify:
+        check = by_id.get(ex.id) if hashed else None
+        if check is None:
             records.append(ExhibitRecord(ex, file_name(ex.path), "not-checked"))
             continue
-        check = check_footage(store, ex, progress=step, cancel=cancel)
-        base += ex.size
         records.append(ExhibitRecord(ex, file_name(ex.path), check.status, check.problem))
         if check.problem:
             warnings.append(check.problem)
-    if progress is not None and verify:
-        progress(total, total)
     return records, warnings
 
 
-# -- wording shared by the statement formats --------------------------------------------------
+# Wording shared by the formats lives in wording.py; writers import it from here.
+from .wording import (  # noqa: E402 - after Report, which wording.py refers to
+    UNTRUSTED_MARK,
+    audit_head,
+    audit_text,
+    cell_text,
+    clock_lines,
+    clock_text,
+    date_heading,
+    detail_line,
+    exhibit_rows,
+    keys_text,
+    lead_in,
+    printable,
+    problems_heading,
+    provenance_keywords,
+    provenance_text,
+    speaker_phrase,
+    statement_parts,
+    statement_sentence,
+    status_text,
+    unverified_mark,
+)
 
-_ARTICLES = ("the ", "a ", "an ")
-
-
-def speaker_phrase(speaker: str) -> str:
-    """"female" -> "the female"; "PC 123 Jones" stays as written."""
-    s = speaker.strip()
-    if s and s[0].islower() and not s.casefold().startswith(_ARTICLES):
-        return "the " + s
-    return s
-
-
-def clock_text(entry: Entry, tz: str) -> str | None:
-    start = local(entry.clock_start, tz)
-    return start.strftime("%H:%M:%S") if start else None
-
-
-def date_heading(entry: Entry, tz: str) -> str | None:
-    start = local(entry.clock_start, tz)
-    if start is None:
-        return None
-    return f"{start.strftime('%A')} {start.day} {start.strftime('%B %Y')} ({start.tzname()})"
-
-
-def _members(entry: Entry) -> tuple[Entry, ...]:
-    return entry.members if isinstance(entry, StatementEntry) else (entry,)
-
-
-def lead_in(entry: Entry, tz: str) -> str:
-    """``At 23:41:07 (00:06:12.400 into exhibit CD/1)``, or file time alone without a clock.
-
-    A linked event cites every exhibit it was heard on, in clock order:
-    ``At 23:41:07 (00:06:12.400 into exhibit CD/1; 00:03:10.200 into exhibit AB/1)``.
-    """
-    at = "; ".join(f"{format_ms(e.annotation.start_ms)} into exhibit {e.exhibit.ref}" for e in _members(entry))
-    clock = clock_text(entry, tz)
-    if clock:
-        return f"At {clock} ({at})"
-    return f"At {at}"
-
-
-def statement_parts(entry: Entry, tz: str) -> tuple[str, str | None, str]:
-    """(words before the quote, the verbatim quote or None, words after it).
-
-    With a speaker: ``At ... the female says: "He strangled me."``; without one (an action or
-    observation) the text is given after the category, still exactly as recorded.
-    """
-    a = entry.annotation
-    head = lead_in(entry, tz)
-    if a.speaker.strip():
-        if a.text:
-            return f"{head} {speaker_phrase(a.speaker)} says: \"", a.text, '"'
-        return f"{head} {speaker_phrase(a.speaker)} speaks ({entry.category.name}; no words recorded).", None, ""
-    if a.text:
-        return f"{head}, {entry.category.name}: ", a.text, ""
-    return f"{head}, {entry.category.name}.", None, ""
-
-
-def statement_sentence(entry: Entry, tz: str) -> str:
-    before, quote, after = statement_parts(entry, tz)
-    return before + (quote or "") + after
-
-
-def detail_line(entry: Entry, tz: str) -> str:
-    a = entry.annotation
-    bits = [f"Category: {entry.category.name}"]
-    if a.speaker:
-        bits.append(f"Speaker: {a.speaker}")
-    bits.append(f"Status: {a.status}")
-    if a.end_ms is not None:
-        end = local(entry.clock_end, tz)
-        bits.append(f"Ends: {format_ms(a.end_ms)}" + (f" ({end.strftime('%H:%M:%S')})" if end else ""))
-    if a.reviewer:
-        bits.append(f"Reviewer: {a.reviewer}")
-    bits.extend(_linked_bits(entry))
-    return " · ".join(bits)
-
-
-def _linked_bits(entry: Entry) -> list[str]:
-    """Say which annotations make up a linked event, and any words recorded differently on
-    another camera (the quote is the first camera's; a reader must see a disagreement)."""
-    others = _members(entry)[1:]
-    if not others:
-        return []
-    bits = [f"Linked event {entry.annotation.event}: also annotation "
-            + ", ".join(f"{o.annotation.id} on {o.exhibit.ref} ({o.annotation.status})" for o in others)]
-    for o in others:
-        if o.annotation.text != entry.annotation.text:
-            bits.append(f"On {o.exhibit.ref} the words are recorded as: \"{o.annotation.text}\"")
-    return bits
-
-
-def unverified_mark(entry: Entry) -> str | None:
-    # A linked event is only as checked as the least checked of its annotations.
-    status = next((e.annotation.status for e in _members(entry) if e.annotation.status != "verified"), "verified")
-    if status == "verified":
-        return None
-    return f"UNVERIFIED ({status}): not checked against the sound; do not rely on these words."
-
-
-def exhibit_rows(report: Report) -> list[tuple[str, str, str, str, str, str]]:
-    """(ref, wearer, file, duration, SHA-256, re-verification) for every exhibit section."""
-    return [
-        (
-            r.exhibit.ref,
-            r.exhibit.wearer,
-            r.file_name,
-            format_ms(r.exhibit.duration_ms),
-            r.exhibit.sha256,
-            r.check_text,
-        )
-        for r in report.exhibits
-    ]
-
-
-def _source_text(source: str) -> str:
-    if source == "metadata":
-        return "from the camera's metadata"
-    if source == "typed":
-        return "entered by the reviewer"
-    if source.startswith("aligned:"):
-        return f"aligned to {source.split(':', 1)[1]} by their shared sound"
-    return source or "source not recorded"
-
-
-def clock_lines(report: Report) -> list[str]:
-    """Where each exhibit's clock comes from: a reader must know what a clock time rests on."""
-    lines = []
-    for rec in report.exhibits:
-        ex = rec.exhibit
-        start = local(clock_at(ex.recording_start, 0), report.tz)
-        if start is None:
-            lines.append(f"{ex.ref}: recording start not known; its times are file times only.")
-            continue
-        stamp = start.strftime("%Y-%m-%d %H:%M:%S.") + f"{start.microsecond // 1000:03d} {start.tzname()}"
-        lines.append(f"{ex.ref} starts {stamp} ({_source_text(ex.start_source)}).")
-    return lines
-
-
-def audit_text(report: Report) -> str:
-    return (
-        f"Case audit log at export: {report.audit_rows} entries, head hash {report.audit_hash}. "
-        "Any later change to the case adds entries and changes this hash."
-    )
-
-
-def provenance_text(report: Report) -> str:
-    return f"Generated {report.generated_text} by bwv-review {report.tool_version}."
-
-
-_PICTURES = {c: 0x2400 + c for c in range(32)} | {0x7F: 0x2421}
-_CONTROL = {c: p for c, p in _PICTURES.items() if chr(c) not in "\n\t"}
-_CONTROL_KEEP_CR = {c: p for c, p in _PICTURES.items() if chr(c) not in "\n\t\r"}
-
-
-def printable(text: str) -> str:
-    """Text for a document format: line breaks as LF, other control characters shown as
-    their visible symbols (U+2400...) instead of being dropped or breaking the file."""
-    return (text or "").replace("\r\n", "\n").translate(_CONTROL)
-
-
-def cell_text(text: str) -> str:
-    """Text for a spreadsheet or XML cell: tab, LF and CR kept exactly; NUL and the other
-    control characters (which XML and Excel refuse) shown as their visible symbols."""
-    return (text or "").translate(_CONTROL_KEEP_CR)
+__all__ = [
+    "DEFAULT_POINT_MS",
+    "ExhibitRecord",
+    "ExportOptions",
+    "Report",
+    "StatementEntry",
+    "Still",
+    "build_report",
+    "file_name",
+    "group_events",
+    "UNTRUSTED_MARK",
+    "audit_head",
+    "audit_text",
+    "cell_text",
+    "clock_lines",
+    "clock_text",
+    "date_heading",
+    "detail_line",
+    "exhibit_rows",
+    "keys_text",
+    "lead_in",
+    "printable",
+    "problems_heading",
+    "provenance_keywords",
+    "provenance_text",
+    "speaker_phrase",
+    "statement_parts",
+    "statement_sentence",
+    "status_text",
+    "unverified_mark",
+]

@@ -2,7 +2,10 @@
 next to the footage in VLC or mpv. Point annotations last ``DEFAULT_POINT_MS``.
 
 Subtitles are for watching, not the record: a blank line inside a quote would end the cue,
-so blank lines are folded (the CSV/JSON/statement keep the words exactly).
+so blank lines are folded (the CSV/JSON/statement keep the words exactly). When the case
+failed verification, the first cue (from 0 s) says so and lists the problems; quotes it
+cannot vouch for are labelled UNTRUSTED. WebVTT also carries the audit head and signing
+keys in a NOTE; SRT has no place for text that is not shown, so it carries neither.
 """
 
 from __future__ import annotations
@@ -13,7 +16,16 @@ from datetime import timedelta
 import srt
 
 from ..chronology import Entry
-from .report import DEFAULT_POINT_MS, Report, printable
+from ..transcripts import machine_words
+from .report import (
+    DEFAULT_POINT_MS,
+    Report,
+    audit_head,
+    keys_text,
+    printable,
+    problems_heading,
+    status_text,
+)
 
 
 def cue_span(entry: Entry) -> tuple[int, int]:
@@ -22,26 +34,38 @@ def cue_span(entry: Entry) -> tuple[int, int]:
     return a.start_ms, end
 
 
-def cue_text(entry: Entry) -> str:
+def cue_text(entry: Entry, report: Report | None = None) -> str:
     a = entry.annotation
     label = entry.category.name
-    if a.status != "verified":
-        label += f", {a.status.upper()}"
+    status = status_text(report, entry)
+    if status != "verified":
+        label += f", {status.upper()}"
     head = f"[{label}]"
     if a.speaker:
         head += f" {printable(a.speaker)}:"
     body = printable(a.text).replace("\r", "\n")
     body = re.sub(r"\n\s*\n+", "\n", body).strip("\n")
-    return f"{head} {body}" if body else head
+    text = f"{head} {body}" if body else head
+    machine = machine_words(a) if a.status != "verified" else None
+    if machine:  # words the model was unsure of [?] or was told to listen for [*]
+        text += f"\n(machine draft: {printable(machine)})"
+    return text
 
 
 WARNING_MS = 5000
 
 
 def footage_warning(report: Report, exhibit_id: int) -> str | None:
-    """A cue shown first when this exhibit's footage failed its re-check (stated, not hidden)."""
+    """A cue shown first when the case failed verification or this exhibit's footage failed
+    its re-check (stated, not hidden)."""
     rec = next(r for r in report.exhibits if r.exhibit.id == exhibit_id)
-    return None if rec.check in ("verified", "not-checked") else f"[bwv-review] {rec.check_text}"
+    lines = []
+    heading = problems_heading(report)
+    if heading:
+        lines += [f"[bwv-review] {heading}", *(printable(p).replace("\n", " ") for p in report.verification_problems)]
+    if rec.check not in ("verified", "not-checked"):
+        lines.append(f"[bwv-review] {rec.check_text}")
+    return "\n".join(lines) or None
 
 
 def render_srt(report: Report, exhibit_id: int) -> bytes:
@@ -52,7 +76,7 @@ def render_srt(report: Report, exhibit_id: int) -> bytes:
     for entry in report.entries_for(exhibit_id):
         start, end = cue_span(entry)
         subs.append(srt.Subtitle(len(subs) + 1, timedelta(milliseconds=start), timedelta(milliseconds=end),
-                                 cue_text(entry)))
+                                 cue_text(entry, report)))
     return srt.compose(subs, reindex=False).encode("utf-8")
 
 
@@ -72,9 +96,11 @@ def render_vtt(report: Report, exhibit_id: int) -> bytes:
     rec = next(r for r in report.exhibits if r.exhibit.id == exhibit_id)
     title = f"{rec.exhibit.ref} {rec.file_name}".replace("-->", "- ->").replace("\n", " ")
     lines = [f"WEBVTT - {title}", ""]
-    note = [f"{rec.exhibit.ref} SHA-256 {rec.exhibit.sha256}: {rec.check_text}.",
-            f"Case audit log: {report.audit_rows} entries, head {report.audit_hash}.",
+    note = [*([problems_heading(report), *report.verification_problems] if report.verification_problems else []),
+            f"{rec.exhibit.ref} SHA-256 {rec.exhibit.sha256}: {rec.check_text}.",
+            f"Case {audit_head(report)} ({report.audit_rows} entries). {keys_text(report)}",
             f"Generated {report.generated_text} by bwv-review {report.tool_version}."]
+    note = [printable(n).replace("\n", " ") for n in note]
     lines += ["NOTE", *(_vtt_escape(n).replace("-->", "- ->") for n in note), ""]
     warning = footage_warning(report, exhibit_id)
     if warning:
@@ -83,6 +109,6 @@ def render_vtt(report: Report, exhibit_id: int) -> bytes:
         start, end = cue_span(entry)
         lines.append(f"annotation-{entry.annotation.id}")
         lines.append(f"{_vtt_time(start)} --> {_vtt_time(end)}")
-        lines.append(_vtt_escape(cue_text(entry)))
+        lines.append(_vtt_escape(cue_text(entry, report)))
         lines.append("")
     return "\n".join(lines).encode("utf-8")

@@ -3,6 +3,10 @@
 One row per annotation, in chronology order. Text that a spreadsheet would run as a
 formula (leading ``= + - @``, tab or CR) gets an apostrophe in front, so it shows as
 typed and never executes; ``unneutralise`` undoes exactly that on import.
+
+When the case failed verification at export time, its problems come first (rows above
+the header), and the status of every annotation verification cannot vouch for reads
+UNTRUSTED. Every row carries the audit head the export was made from.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from openpyxl.writer.excel import ExcelWriter
 from ..chronology import Entry
 from ..timecode import format_instant, format_ms, local
 from .files import reproducible_zip
-from .report import Report, cell_text
+from .report import Report, audit_head, cell_text, keys_text, problems_heading, status_text
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -45,6 +49,7 @@ COLUMNS = [
     ("Event", 8),  # shared by annotations of one utterance heard on several cameras
     ("SHA-256", 66),
     ("Footage check at export", 14),  # verified / changed / missing: a mismatch shows on every row
+    ("Audit head at export", 30),  # "audit head N:HASH": which state of the case this row came from
 ]
 HEADERS = [name for name, _ in COLUMNS]
 
@@ -68,7 +73,7 @@ def _iso(value: datetime | None) -> str:
     return format_instant(value) if value else ""
 
 
-def row_values(entry: Entry, tz: str, check: str = "") -> list:
+def row_values(entry: Entry, tz: str, check: str = "", report: Report | None = None) -> list:
     """Typed values (int, datetime, str or None) for one annotation."""
     a, ex = entry.annotation, entry.exhibit
     return [
@@ -85,13 +90,24 @@ def row_values(entry: Entry, tz: str, check: str = "") -> list:
         a.speaker,
         a.text,
         a.note,
-        a.status,
+        status_text(report, entry),
         a.reviewer,
         a.id,
         a.event,
         ex.sha256,
         check,
+        audit_head(report) if report is not None else "",
     ]
+
+
+def preamble(report: Report) -> list[list[str]]:
+    """Rows that come before the header when the case failed verification (none when sound)."""
+    heading = problems_heading(report)
+    if not heading:
+        return []
+    rows = [["VERIFICATION FAILED", heading]]
+    rows += [[f"Problem {n}", text] for n, text in enumerate(report.verification_problems, start=1)]
+    return [*rows, []]
 
 
 def _checks(report: Report) -> dict[int, str]:
@@ -102,10 +118,12 @@ def render_csv(report: Report) -> bytes:
     checks = _checks(report)
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    for row in preamble(report):
+        writer.writerow([neutralise(c) for c in row])
     writer.writerow(HEADERS)
     for entry in report.entries:
         cells = []
-        for value in row_values(entry, report.tz, checks.get(entry.exhibit.id, "")):
+        for value in row_values(entry, report.tz, checks.get(entry.exhibit.id, ""), report):
             if value is None:
                 cells.append("")
             elif isinstance(value, datetime):
@@ -128,13 +146,14 @@ def render_xlsx(report: Report) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "Annotations"
+    first = _problem_rows(ws, report)
     ws.append(HEADERS)
-    for cell in ws[1]:
+    for cell in ws[first]:
         cell.font = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
     top = Alignment(vertical="top")
-    for r, entry in enumerate(report.entries, start=2):
-        for c, value in enumerate(row_values(entry, report.tz, checks.get(entry.exhibit.id, "")), start=1):
+    for r, entry in enumerate(report.entries, start=first + 1):
+        for c, value in enumerate(row_values(entry, report.tz, checks.get(entry.exhibit.id, ""), report), start=1):
             if isinstance(value, datetime):
                 value = _naive(value)
             elif isinstance(value, str):
@@ -145,8 +164,8 @@ def render_xlsx(report: Report) -> bytes:
             if isinstance(value, datetime):
                 cell.number_format = "yyyy-mm-dd hh:mm:ss.000"
             cell.alignment = wrap if HEADERS[c - 1] in ("Text", "Note") else top
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(1, len(report.entries) + 1)}"
+    ws.freeze_panes = f"A{first + 1}"
+    ws.auto_filter.ref = f"A{first}:{get_column_letter(len(COLUMNS))}{first + len(report.entries)}"
     for i, (_, width) in enumerate(COLUMNS, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     _summary_sheet(wb, report)
@@ -157,10 +176,23 @@ def render_xlsx(report: Report) -> bytes:
     return reproducible_zip(buf.getvalue(), report.generated)
 
 
+def _problem_rows(ws, report: Report) -> int:
+    """Write the verification problems at the top of a sheet; return the row the header goes on."""
+    rows = preamble(report)
+    red = Font(bold=True, color="B00000")
+    for row in rows:
+        ws.append([neutralise(c) for c in row])
+        for cell in ws[ws.max_row]:
+            cell.font = red
+            cell.data_type = "s"
+    return len(rows) + 1
+
+
 def _summary_sheet(wb: Workbook, report: Report) -> None:
     ws = wb.create_sheet("Exhibits")
+    head_row = _problem_rows(ws, report)
     ws.append(["Exhibit", "Wearer", "File", "Duration", "SHA-256", "Re-verified at export"])
-    for cell in ws[1]:
+    for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
     for rec in report.exhibits:
         ex = rec.exhibit
@@ -170,12 +202,14 @@ def _summary_sheet(wb: Workbook, report: Report) -> None:
     ws.append(["Case", neutralise(report.case.title), neutralise(report.case.reference)])
     ws.append(["Audit entries", report.audit_rows])
     ws.append(["Audit head hash", report.audit_hash])
+    ws.append(["Audit head", audit_head(report)])
+    ws.append(["Signing keys", neutralise(keys_text(report))])
     ws.append(["Generated", report.generated_text, f"bwv-review {report.tool_version}"])
-    for warning in report.warnings:
+    for warning in report.other_warnings:
         ws.append(["WARNING", neutralise(warning)])
     for col, width in zip("ABCDEF", (16, 16, 30, 14, 66, 50), strict=True):
         ws.column_dimensions[col].width = width
-    ws.freeze_panes = "A2"
+    ws.freeze_panes = f"A{head_row + 1}"
     for row in ws.iter_rows():
         for cell in row:
             if isinstance(cell.value, str):

@@ -232,8 +232,14 @@ class AlignDialog(QDialog):
         ex, ref = pair
         self.titles[0].setText(f"<b>{ref.ref}</b> (reference)")
         self.titles[1].setText(f"<b>{ex.ref}</b>")
-        for player, e in zip(self.players, (ref, ex), strict=True):
-            player.load(self.store.footage_path(e), e.sha256, e.ref, ref.recording_start, self._tz)
+        try:
+            paths = [self.store.footage_path(e) for e in (ref, ex)]
+        except ReviewError as exc:  # a stored path this computer will not follow: nothing to line up
+            self.find_button.setEnabled(False)
+            self.status.setText(str(exc))
+            return
+        for player, e, path in zip(self.players, (ref, ex), paths, strict=True):
+            player.load(path, e.sha256, e.ref, ref.recording_start, self._tz)
         self.look_bar.blockSignals(True)
         self.look_bar.setRange(0, max(0, ref.duration_ms - 1))
         self.look_bar.blockSignals(False)
@@ -261,7 +267,11 @@ class AlignDialog(QDialog):
             return
         self.cancel()
         ex, ref = pair
-        paths = (self.store.footage_path(ex), ex.sha256, self.store.footage_path(ref), ref.sha256)
+        try:
+            paths = (self.store.footage_path(ex), ex.sha256, self.store.footage_path(ref), ref.sha256)
+        except ReviewError as exc:
+            self.status.setText(str(exc))
+            return
 
         def work(progress, cancelled):
             try:  # per mille in, KiB out of the worker: scale so the bar moves

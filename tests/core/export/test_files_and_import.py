@@ -94,8 +94,10 @@ def test_hash_mismatch_is_stated_and_warned(case, footage_copy, out_dir):
         else:
             body = path.read_text("utf-8")
         assert "does NOT match" in body or '"status": "changed"' in body
-    rows = list(csv.DictReader(io.StringIO(
-        export_case(case, "csv", out_dir / "s.csv", generated=GENERATED).paths[0].read_text("utf-8-sig"))))
+    lines = export_case(case, "csv", out_dir / "s.csv", generated=GENERATED).paths[0].read_text("utf-8-sig")
+    preamble, _, table = lines.partition('"Exhibit","File time start"')
+    assert preamble.startswith('"VERIFICATION FAILED"') and "SHA-256 no longer matches" in preamble
+    rows = list(csv.DictReader(io.StringIO('"Exhibit","File time start"' + table)))
     assert {r["Footage check at export"] for r in rows} == {"changed"}
     subs = list(srt.parse(export_case(case, "srt", out_dir / "s.srt", generated=GENERATED).paths[0].read_text("utf-8")))
     assert "does NOT match" in subs[0].content and len(subs) == len(SAMPLES) + 1

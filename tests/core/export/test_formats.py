@@ -18,6 +18,7 @@ from pympi import Elan
 
 from bwv_review.core.export import ExportOptions, build_report, export_case, render
 from bwv_review.core.export.tables import HEADERS, neutralise, unneutralise
+from bwv_review.core.keys import load, shown
 
 from .conftest import GENERATED, SAMPLES
 
@@ -96,7 +97,11 @@ def test_json_whole_case(case, out_dir):
     first = data["annotations"][0]
     assert first["start_ms"] == 412 and first["wall_clock_start"] == "2019-07-01T23:34:55.412+01:00"
     assert first["wall_clock_start_utc"] == "2019-07-01T22:34:55.412+00:00"
-    assert data["audit"] == dict(zip(("rows", "head_hash"), case.audit_head(), strict=True))
+    rows, head = case.audit_head()
+    assert data["audit"] == {"rows": rows, "head_hash": head, "head": f"audit head {rows}:{head}",
+                             "signing_keys": [{"reviewer": "Test Reviewer", "fingerprint": shown(load().fingerprint)}]}
+    assert data["verification"] == {"sound": True, "problems": []}
+    assert list(data)[0] == "verification"  # problems come first
 
 
 def test_srt_and_vtt_one_cue_per_annotation(case, out_dir):
