@@ -124,7 +124,8 @@ class Task(QObject):
         self.name = name
         self._cancel = threading.Event()
         self.worker = _Worker(fn, name, self._cancel)
-        for signal in ("progress", "succeeded", "failed", "cancelled", "done"):
+        # `done` is emitted by the pool once the thread has been joined (see TaskPool._on_done).
+        for signal in ("progress", "succeeded", "failed", "cancelled"):
             getattr(self.worker, signal).connect(getattr(self, signal))
 
     def cancel(self) -> None:
@@ -179,6 +180,8 @@ class TaskPool(QObject):
 
     @Slot()
     def _on_done(self) -> None:
+        """The worker is done: join its thread, then say so (``task.done``, always last), so
+        whoever waits on ``done`` finds the thread ended."""
         task = self._by_worker.pop(self.sender(), None)
         thread = self._running.pop(task, None)
         if thread is not None:
@@ -186,12 +189,12 @@ class TaskPool(QObject):
             thread.wait()
             task.worker.deleteLater()
             thread.deleteLater()
-            # This slot may run while the task's own `done` is being emitted: if the caller
-            # has already let go of the task, dropping our reference here would delete it
-            # mid-emission (a use-after-free that segfaulted the export dialog now and then).
-            # Keep it until the event loop is past the emission.
+            # If the caller lets go of the task in its `done` slot, dropping our reference too
+            # would delete it mid-emission (a use-after-free that segfaulted the export dialog
+            # now and then). Keep it until the event loop is past the emission.
             self._finished.append(task)
             QTimer.singleShot(0, self._forget_finished)
+            task.done.emit()
 
     @Slot()
     def _forget_finished(self) -> None:
