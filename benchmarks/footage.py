@@ -24,6 +24,7 @@ DEFAULT_WORK = Path(tempfile.gettempdir()) / "bwv-bench"
 FORMATS = {  # name: (size, rate)
     "1080p30": ("1920x1080", 30),
     "720p25": ("1280x720", 25),
+    "720p30": ("1280x720", 30),  # the redaction figures (issue 18)
 }
 
 

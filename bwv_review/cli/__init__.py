@@ -19,6 +19,7 @@ from . import (
     export_cmds,
     footage_cmds,
     link_cmds,
+    redact_cmds,
     transcript_cmds,
     trust_cmds,
     undo_cmds,
@@ -28,7 +29,8 @@ from .common import warn
 log = logging.getLogger(__name__)
 
 # Modules that add subcommands; each has register(subparsers).
-MODULES = [case_cmds, trust_cmds, footage_cmds, export_cmds, clock_cmds, transcript_cmds, link_cmds, undo_cmds]
+MODULES = [case_cmds, trust_cmds, footage_cmds, export_cmds, clock_cmds, transcript_cmds, link_cmds, redact_cmds,
+           undo_cmds]
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_BAD_INPUT = 0, 1, 2
 

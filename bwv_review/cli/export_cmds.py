@@ -24,7 +24,8 @@ def register(sub) -> None:
                     "are one file per exhibit: with several exhibits, OUT's name gets each exhibit's ref.",
     )
     p.add_argument("case")
-    p.add_argument("--format", "-f", required=True, choices=FORMATS)
+    p.add_argument("--format", "-f", required=True, choices=(*FORMATS, "mp4"),
+                   help="mp4: the redacted copy of one --exhibit, with its disclosure report")
     p.add_argument("-o", "--output", required=True, metavar="OUT", help="the file to write")
     p.add_argument("--exhibit", metavar="REF", help="only this exhibit")
     p.add_argument("--category", action="extend", nargs="+", default=[], metavar="C",
@@ -38,6 +39,11 @@ def register(sub) -> None:
     p.add_argument("--stills", action="store_true", help="statements: a frame still under each quote")
     p.add_argument("--force", action="store_true", help="replace OUT if it exists")
     p.add_argument("--generated", metavar="ISO8601", help=argparse.SUPPRESS)
+    p.add_argument("--include-suggested", action="store_true",
+                   help="mp4: also apply face suggestions not yet confirmed")
+    p.add_argument("--burn-in", action="store_true", help='mp4: burn in "Redacted copy of REF, DATE"')
+    p.add_argument("--report", metavar="PATH", help="mp4: the disclosure report (.docx or .pdf; "
+                                                    "default: beside OUT, .docx)")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser(
@@ -59,6 +65,10 @@ def register(sub) -> None:
 
 
 def cmd_export(args) -> int:
+    if args.format == "mp4":
+        from .redact_cmds import cmd_export_mp4  # noqa: PLC0415
+
+        return cmd_export_mp4(args)
     generated = _generated(args.generated)
     options = ExportOptions(
         exhibit=args.exhibit,

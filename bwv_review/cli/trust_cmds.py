@@ -78,11 +78,13 @@ def cmd_verify(args) -> int:
             emit(f"{len(problems)} problem(s) found in {args.case}:")
             for p in problems:
                 emit(f"- {p}")
+            _copies_said(store)
             return 1
         emit(f"All sound: {len(store.exhibits())} exhibit(s) match their SHA-256; audit log of {rows} entries "
              "intact, every entry signed by a key listed in the case; every record matches its audit trail.")
         emit(f"Audit head {rows}:{head}")
         _print_keys(store)
+        _copies_said(store)
         if claim is not None:
             emit(f"The case still holds the state the statement was made from (audit head {claim.seq}:"
                  f"{claim.head_hash[:16]}…); {len(since)} entr{'y' if len(since) == 1 else 'ies'} added since"
@@ -91,6 +93,19 @@ def cmd_verify(args) -> int:
                 what = f" {row['entity']} {row['entity_id']}" if row["entity"] else ""
                 emit(f"  {row['seq']:>5}  {row['at']}  {row['actor']}  {row['action']}{what}")
     return 0
+
+
+def _copies_said(store: CaseStore) -> None:
+    """What verify made of the redacted copies: those still here were checked, others noted."""
+    from ..core.redact.records import copy_notes  # noqa: PLC0415
+
+    present, notes = copy_notes(store)
+    if present or notes:
+        here = len(present)
+        emit(f"{here} redacted cop{'y' if here == 1 else 'ies'} still here checked against "
+             f"{'its' if here == 1 else 'their'} SHA-256.")
+        for note in notes:
+            emit(f"  {note}")
 
 
 def _print_keys(store: CaseStore) -> None:

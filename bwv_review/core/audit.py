@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 GENESIS = "0" * 64
 # Tables whose every change is audited and can be rebuilt from the log.
-AUDITED = ("case_info", "exhibit", "category", "annotation", "signer")
+AUDITED = ("case_info", "exhibit", "category", "annotation", "signer", "redaction", "redacted_copy")
 
 
 def _canonical(value: Any) -> str:

@@ -62,9 +62,10 @@ class ChangeSet:
 
     @property
     def undoable(self) -> bool:
-        """Annotations come and go; exhibits, categories and the case are only ever updated."""
+        """Annotations and redactions come and go; exhibits and categories are only ever updated;
+        the case details, machine drafts and redacted copies are not undone."""
         return bool(self.rows) and all(
-            r.entity == "annotation" or (r.entity in ("exhibit", "category") and r.before and r.after)
+            r.entity in ("annotation", "redaction") or (r.entity in ("exhibit", "category") and r.before and r.after)
             for r in self.rows)
 
     def _latest(self, entity: str) -> dict[int, dict | None]:
@@ -89,9 +90,19 @@ class ChangeSet:
     def categories(self) -> dict[int, Category | None]:
         return {i: None if c is None else from_row(Category, c) for i, c in self._latest("category").items()}
 
+    def redactions(self) -> dict[int, object]:
+        """Each redaction changed, as it is now (None: gone)."""
+        from .redact.records import from_row as redaction  # redaction rows only when there are some
+
+        return {i: None if r is None else redaction(r) for i, r in self._latest("redaction").items()}
+
     @property
     def case_changed(self) -> bool:
         return any(r.entity == "case_info" for r in self.rows)
+
+    def touches(self, *entities: str) -> bool:
+        """Whether any row written is in one of these tables (e.g. "redaction", "redacted_copy")."""
+        return any(r.entity in entities for r in self.rows)
 
     def transcripts(self) -> set[int]:
         """Exhibits whose machine draft was made, replaced or removed."""

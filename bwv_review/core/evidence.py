@@ -187,6 +187,9 @@ def verify(
         result.footage.append(check)
         if check.problem:
             result.problems.append(audit.Problem("footage", check.problem, "exhibit", exhibit.id))
+    from .redact.records import check_copies  # noqa: PLC0415 - redacted copies still here
+
+    result.problems += check_copies(store, progress=progress)
     if progress is not None:
         progress(total, total)
     return result

@@ -52,6 +52,11 @@ CATEGORY_UPDATE = "category.update"
 CASE_UPDATE = "case.update"
 CASE_REVIEWER = "case.update"  # a reviewer's name joins the case on their first change
 TRANSCRIPT_SAVE = "transcript.save"  # rows say transcript.create / transcript.replace
+REDACTION_ADD = "redaction.add"
+REDACTION_SUGGEST = "redaction.suggest"  # a machine's suggestions (faces), never used until confirmed
+REDACTION_UPDATE = "redaction.update"  # also redaction.move, .keyframe, .unkeyframe, .set-start, .set-end
+REDACTION_CONFIRM = "redaction.confirm"
+REDACTION_DELETE = "redaction.delete"
 COVERAGE_RECORD = "coverage.record"  # not audited: it records the review, not the evidence
 
 EDITABLE = ("category_id", "speaker", "text", "note", "status", "start_ms", "end_ms")
@@ -245,6 +250,38 @@ def record_coverage(store: CaseStore, exhibit_id: int, reviewer: str, seconds: I
     return ChangeSet(COVERAGE_RECORD, reviewer, "Coverage", coverage=frozenset({exhibit_id} if seconds else ()))
 
 
+# -- redactions (the window's Redact mode, issue 18) -------------------------------------------
+def _redaction_records():
+    from .redact import records  # the case file's redaction rows (no numpy or PyAV)
+
+    return records
+
+
+def add_redactions(store: CaseStore, items: list, actor: str, *, action: str = REDACTION_ADD,
+                   label: str = "") -> ChangeSet:
+    """New redactions (a box drawn, a sound stretch, a face scan's suggestions): all or none."""
+    return _perform(store, actor, action, label or f"Add {len(items)} redaction(s)",
+                    lambda: _redaction_records().add_many(store, items, actor, action))
+
+
+def edit_redaction(store: CaseStore, redaction_id: int, actor: str, changes: dict, *,
+                   action: str = REDACTION_UPDATE, label: str = "") -> ChangeSet:
+    """Some fields of one redaction (``keyframes`` as Keyframes): a box moved, its times, its reason."""
+    return _perform(store, actor, action, label or f"Edit redaction {redaction_id}",
+                    lambda: _redaction_records().update(store, redaction_id, actor, action=action, **changes))
+
+
+def confirm_redactions(store: CaseStore, redaction_ids: list[int], actor: str) -> ChangeSet:
+    n = len(redaction_ids)
+    return _perform(store, actor, REDACTION_CONFIRM, f"Confirm {n} redaction{'s' if n != 1 else ''}",
+                    lambda: _redaction_records().confirm(store, redaction_ids, actor))
+
+
+def delete_redaction(store: CaseStore, redaction_id: int, actor: str) -> ChangeSet:
+    return _perform(store, actor, REDACTION_DELETE, f"Delete redaction {redaction_id}",
+                    lambda: _redaction_records().delete(store, redaction_id, actor, action=REDACTION_DELETE))
+
+
 # -- undo and redo -----------------------------------------------------------------------------
 def _reversed_action(action: str, verb: str) -> str:
     entity, _, done = action.partition(".")
@@ -292,6 +329,16 @@ def _put_back(store: CaseStore, first: RowChange, last: RowChange, actor: str, v
         else:
             changes = {k: v for k, v in want.items() if k not in ("id", "updated") and last.after.get(k) != v}
             store.update_annotation(last.id, actor, action=action, **changes)
+    elif last.entity == "redaction":
+        records = _redaction_records()
+        if want is None:
+            records.delete(store, last.id, actor, action=action)
+        elif last.after is None:
+            records.add(store, records.from_row(want), actor, action=action)
+        else:
+            was = records.from_row(want)
+            changed = {k for k, v in want.items() if k not in ("id", "updated") and last.after.get(k) != v}
+            records.update(store, last.id, actor, action=action, **{k: getattr(was, k) for k in changed})
     elif last.entity == "exhibit" and want and last.after:
         changes = {k: v for k, v in want.items() if k != "id" and last.after.get(k) != v}
         store.update_exhibit(last.after["ref"], actor, action=action, **changes)

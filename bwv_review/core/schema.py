@@ -176,7 +176,52 @@ def _v5(db: Database) -> None:
     )
 
 
-STEPS = [_v1, _v2, _v3, _v4, _v5]
+def _v6(db: Database) -> None:
+    """Redactions (picture regions and sound intervals to cover in a disclosure copy, never
+    in the footage) and the redacted copies made, each with its hash, its source's hash
+    and a snapshot of the redactions applied. Both audited like annotations."""
+    db.execute(
+        """CREATE TABLE redaction (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            exhibit_id INTEGER NOT NULL REFERENCES exhibit(id),
+            kind TEXT NOT NULL,
+            start_ms INTEGER NOT NULL,
+            end_ms INTEGER NOT NULL,
+            shape TEXT,
+            style TEXT,
+            keyframes TEXT,
+            audio TEXT,
+            reason TEXT,
+            status TEXT NOT NULL,
+            source TEXT,
+            reviewer TEXT,
+            created TEXT,
+            updated TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX redaction_exhibit_start ON redaction(exhibit_id, start_ms)")
+    db.execute(
+        """CREATE TABLE redacted_copy (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            exhibit_id INTEGER NOT NULL REFERENCES exhibit(id),
+            path TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            source_sha256 TEXT NOT NULL,
+            frames INTEGER,
+            duration_ms INTEGER,
+            redactions TEXT NOT NULL,
+            label TEXT,
+            settings TEXT,
+            report_path TEXT,
+            report_sha256 TEXT,
+            made TEXT,
+            made_by TEXT
+        )"""
+    )
+
+
+STEPS = [_v1, _v2, _v3, _v4, _v5, _v6]
 VERSION = len(STEPS)
 SIGNED_FROM = 5  # the first format whose audit entries are signed
 

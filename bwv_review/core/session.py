@@ -388,6 +388,11 @@ class Session:
             self._tell(MESSAGE, warning)
         return change
 
+    def change(self, make: Callable[[], ChangeSet]) -> ChangeSet | None:
+        """Run a core operation (``make`` calls it) as this reviewer's undoable change; None when
+        refused (the reason is told as an error). For front ends' own operations, e.g. redaction."""
+        return self._run(make)
+
     def adopt(self, change: ChangeSet) -> None:
         """A change this session's own worker made on its own connection (footage added)."""
         self._adopt(change)

@@ -37,6 +37,7 @@ from .keyboard import ListKeys, mark_label
 from .multicam import install as install_multicam
 from .placeholders import timeline_classes
 from .player.widget import PlayerWidget
+from .redact import install as install_redact
 from .settings import Settings
 from .start_page import StartPage
 from .tasks import TaskPool
@@ -105,6 +106,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.transcript = TranscriptFlow(self.pool, self.player, self.timeline, self.settings, self)
         self._add_transcript_dock()
         install_multicam(self)  # several cameras: watch together, align by sound, link marks
+        install_redact(self)  # Redact mode over the player, the Redactions dock, the redacted copy
         self._wire_static()
         self.reviewer_label = QLabel()
         self.statusBar().addPermanentWidget(self.reviewer_label)

@@ -187,3 +187,29 @@ def test_reviewer_joins_the_case_only_once(case):
     assert operations.add_reviewer(case, "New Reviewer").action == "case.update"
     assert not operations.add_reviewer(case, "New Reviewer")
     assert "New Reviewer" in case.case().reviewers
+
+
+def test_redactions_are_operations_undone_like_marks(case):
+    from bwv_review.core.redact import model, records
+
+    ex = case.exhibit("AB/1")
+    added = operations.add_redactions(case, [model.picture(ex.id, 100, 900, model.Box(10, 10, 40, 40),
+                                                           status="suggested")], ME, action="redaction.suggest")
+    [rid] = added.redactions()
+    confirmed = operations.confirm_redactions(case, [rid], ME)
+    moved = operations.edit_redaction(case, rid, ME, {"keyframes": [model.Keyframe(100.0, model.Box(20, 20, 40, 40))]},
+                                      action="redaction.move")
+    assert records.redaction(case, rid).status == "confirmed"
+    for change in (moved, confirmed):
+        operations.undo(case, change, ME)
+    back = records.redaction(case, rid)
+    assert back.status == "suggested" and back.keyframes[0].box == model.Box(10, 10, 40, 40)
+    gone = operations.delete_redaction(case, rid, ME)
+    operations.undo(case, gone, ME)
+    assert records.redaction(case, rid).keyframes[0].box == model.Box(10, 10, 40, 40)
+    operations.undo(case, added, ME)
+    assert records.redactions(case) == []
+    assert [r["action"] for r in case.audit_rows()][-5:] == [
+        "redaction.undo-move", "redaction.undo-confirm", "redaction.delete", "redaction.undo-delete",
+        "redaction.undo-suggest"]
+    assert audit.check_chain(case.db) == [] and audit.check_records(case.db) == []

@@ -296,6 +296,10 @@ class PlayerWidget(QWidget):
     def current_frame_index(self) -> int:
         return self._shown_index
 
+    def frame_times(self) -> list[float]:
+        """Every frame's presentation time (ms), once the footage is open (redaction preview)."""
+        return self._frames.times
+
     @property
     def dropped_frames(self) -> int:
         return self._dropped

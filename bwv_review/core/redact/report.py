@@ -1,0 +1,176 @@
+"""The disclosure report: what was redacted in a copy, where, when, why and by whom.
+
+One list of lines and rows, rendered as Word (python-docx) or PDF (reportlab). It names
+the case and exhibit, both files with their SHA-256 (the original, checked against the
+hash taken when it was added, and the copy), what else was taken out (metadata, other
+streams), then every redaction applied, with its times as file time and, where the
+exhibit's start is known, clock time, and the audit head, so the report can be tied to
+the case as it stood.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..export.report import printable
+from ..model import Exhibit
+from ..store import CaseStore
+from ..timecode import clock_at, format_ms, local
+from .model import Redaction
+
+
+@dataclass
+class Content:
+    title: str
+    facts: list[tuple[str, str]]  # label, value
+    rows: list[list[str]]  # the redactions
+    notes: list[str]
+
+
+HEADER = ["#", "What", "Where (pixels as shown)", "When (file time)", "Clock time", "Why", "Status, by whom"]
+
+
+def content(store: CaseStore, exhibit: Exhibit, copy: dict, applied: list[Redaction], actor: str,
+            warnings: list[str]) -> Content:
+    case = store.case()
+    settings = json.loads(copy.get("settings") or "{}")
+    rows_audit, head = store.audit_head()
+    facts = [
+        ("Case", f"{case.reference} {case.title}".strip()),
+        ("Exhibit", f"{exhibit.ref}" + (f" (worn by {exhibit.wearer})" if exhibit.wearer else "")),
+        ("Original footage", Path(exhibit.path).name),
+        ("Original SHA-256", f"{copy['source_sha256']} (checked against the hash taken when it was added, "
+                             f"{exhibit.added or 'on import'})"),
+        ("Redacted copy", Path(copy["path"]).name),
+        ("Copy SHA-256", copy["sha256"]),
+        ("Copy", f"{copy['frames']} frames, {format_ms(copy['duration_ms'])}: frame for frame and time for time "
+                 "the original's (checked after writing)"),
+        ("Encoded as", f"H.264 ({settings.get('video', '')}), AAC ({settings.get('audio', '')}), MP4"),
+        ("Also removed", "all metadata (creation time, location, make, model, serial numbers, handler names); "
+                         + (", ".join(settings.get("streams_dropped") or []) or "no other streams")),
+        ("Burned-in line", copy.get("label") or "none"),
+        ("Made by", f"{actor}, {copy['made']}"),
+        ("Case audit", f"{rows_audit} entries before this copy was recorded, head {head[:16]}"),
+    ]
+    rows = []
+    for n, r in enumerate(applied, 1):
+        rows.append([
+            str(r.id if r.id is not None else n),
+            _what(r),
+            r.describe_where().split(", ", 1)[0] if r.kind == "picture" else "(sound)",
+            r.describe_when(),
+            _clock(exhibit, r, case.timezone),
+            r.reason or "(no reason given)",
+            f"{r.status}, {r.reviewer or 'unknown'}" + (" (face suggestion confirmed)" if r.source.startswith("faces:") and r.status == "confirmed" else ""),
+        ])
+    notes = list(warnings)
+    if not applied:
+        notes.append("No redaction was applied.")
+    title = f"Disclosure report: redacted copy of exhibit {exhibit.ref}"
+    return Content(title, facts, rows, notes)
+
+
+def _what(r: Redaction) -> str:
+    if r.kind == "sound":
+        return "sound muted" if r.audio == "mute" else "sound replaced by a tone"
+    style = "pixelated" if r.style == "pixelate" else "filled solid"
+    moving = f", moving ({len(r.keyframes)} keyframes)" if len(r.keyframes) > 1 else ""
+    return f"picture {r.shape}, {style}{moving}"
+
+
+def _clock(exhibit: Exhibit, r: Redaction, tz: str) -> str:
+    start = local(clock_at(exhibit.recording_start, r.start_ms), tz)
+    end = local(clock_at(exhibit.recording_start, r.end_ms), tz)
+    if start is None or end is None:
+        return "(start of recording not known)"
+    return f"{start:%Y-%m-%d %H:%M:%S}.{start.microsecond // 1000:03d} to {end:%H:%M:%S}.{end.microsecond // 1000:03d} {start:%Z}"
+
+
+def render_report(store: CaseStore, exhibit: Exhibit, copy: dict, applied: list[Redaction], actor: str,
+                  suffix: str, warnings: list[str]) -> bytes:
+    data = content(store, exhibit, copy, applied, actor, warnings)
+    return render_pdf(data) if suffix == ".pdf" else render_docx(data)
+
+
+def render_docx(data: Content) -> bytes:
+    from docx import Document  # noqa: PLC0415
+    from docx.enum.section import WD_ORIENT  # noqa: PLC0415
+    from docx.shared import Cm, Pt  # noqa: PLC0415
+
+    doc = Document()
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Cm(29.7), Cm(21.0)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Cm(1.5))
+    doc.add_heading(printable(data.title), level=1)
+    facts = doc.add_table(rows=0, cols=2)
+    facts.style = "Table Grid"
+    for label, value in data.facts:
+        cells = facts.add_row().cells
+        cells[0].text, cells[1].text = label, printable(value)
+        cells[0].paragraphs[0].runs[0].bold = True
+    for note in data.notes:
+        doc.add_paragraph(printable(note)).runs[0].bold = True
+    doc.add_heading(f"Redactions applied ({len(data.rows)})", level=2)
+    table = doc.add_table(rows=1, cols=len(HEADER))
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, HEADER, strict=True):
+        cell.text = text
+        cell.paragraphs[0].runs[0].bold = True
+    for row in data.rows:
+        for cell, text in zip(table.add_row().cells, row, strict=True):
+            cell.text = printable(text)
+    for tbl in (facts, table):
+        for r in tbl.rows:
+            for cell in r.cells:
+                for para in cell.paragraphs:
+                    for run in para.runs:
+                        run.font.size = Pt(9)
+    doc.core_properties.title = data.title
+    doc.core_properties.author = "bwv-review"
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+def render_pdf(data: Content) -> bytes:
+    from xml.sax.saxutils import escape  # noqa: PLC0415
+
+    from reportlab.lib import colors  # noqa: PLC0415
+    from reportlab.lib.pagesizes import A4, landscape  # noqa: PLC0415
+    from reportlab.lib.styles import ParagraphStyle  # noqa: PLC0415
+    from reportlab.lib.units import cm  # noqa: PLC0415
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle  # noqa: PLC0415
+
+    from ..export.pdf_export import fonts  # noqa: PLC0415 - the fonts the statements use
+
+    regular, bold = fonts()
+    body = ParagraphStyle("body", fontName=regular, fontSize=8.5, leading=10.5)
+    strong = ParagraphStyle("strong", parent=body, fontName=bold)
+    title = ParagraphStyle("title", fontName=bold, fontSize=15, leading=19, spaceAfter=8)
+    heading = ParagraphStyle("heading", fontName=bold, fontSize=11.5, leading=14, spaceBefore=10, spaceAfter=4)
+
+    def p(text, style=body):
+        return Paragraph(escape(printable(text)).replace("\n", "<br/>"), style)
+
+    grid = TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")])
+    story = [p(data.title, title)]
+    facts = Table([[p(a, strong), p(b)] for a, b in data.facts], colWidths=[4.5 * cm, 22.2 * cm])
+    facts.setStyle(grid)
+    story.append(facts)
+    story += [Spacer(1, 6)] + [p(n, strong) for n in data.notes]
+    story.append(p(f"Redactions applied ({len(data.rows)})", heading))
+    widths = [1.0, 4.0, 5.6, 3.9, 4.4, 4.0, 3.8]  # 26.7 cm: the page less its margins
+    table = Table([[p(h, strong) for h in HEADER]] + [[p(c) for c in row] for row in data.rows],
+                  colWidths=[w * cm for w in widths], repeatRows=1)
+    table.setStyle(grid)
+    story.append(table)
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(buf, pagesize=landscape(A4), leftMargin=1.5 * cm, rightMargin=1.5 * cm,
+                            topMargin=1.5 * cm, bottomMargin=1.5 * cm, title=data.title, author="bwv-review")
+    doc.build(story)
+    return buf.getvalue()
