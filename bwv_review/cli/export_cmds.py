@@ -8,7 +8,6 @@ from pathlib import Path
 
 from ..core import operations
 from ..core.export import FORMATS, ExportOptions, export_case
-from ..core.export.importer import IMPORT_FORMATS
 from ..core.model import STATUSES
 from ..core.timecode import parse_instant
 from .common import StderrProgress, emit, open_case, warn
@@ -52,7 +51,7 @@ def register(sub) -> None:
         description="Every annotation in FILE is checked first; if any is wrong nothing is added.",
     )
     p.add_argument("case")
-    p.add_argument("file", help=f"a .{', .'.join(IMPORT_FORMATS)} file")
+    p.add_argument("file", help="a .eaf, .csv or .json file")
     p.add_argument("--exhibit", required=True, metavar="REF", help="the exhibit the times refer to")
     p.add_argument("--from", dest="source", metavar="REF",
                    help="when FILE holds several exhibits, the one to take annotations from")
@@ -100,7 +99,7 @@ def _generated(text: str | None) -> datetime | None:
 
 def cmd_import(args) -> int:
     with open_case(args.case, who=args.reviewer) as store:
-        change, warnings = operations.import_annotations(
+        change, warnings = operations.import_annotations(  # loads the spreadsheet reader when importing
             store, Path(args.file), args.exhibit, store.actor, source_exhibit=args.source, tiers=args.tiers,
             default_category=args.category)
         for warning in warnings:

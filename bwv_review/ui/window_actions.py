@@ -69,6 +69,8 @@ class WindowActions:
         self.view_menu = bar.addMenu("&View")
         for dock in (self.exhibits_dock, self.marks_dock, self.editor_dock):
             self.view_menu.addAction(dock.toggleViewAction())
+        self.view_menu.addSeparator()
+        self.view_menu.addAction(self.player.deinterlace_action)
         helpm = bar.addMenu("&Help")
         helpm.addAction(self._action("Keyboard", self.show_keyboard, "F1", "Every key, on one sheet"))
         helpm.addAction(self._action("Open log folder", self.open_log_folder, tip="Where bwv-review writes its log files"))
