@@ -163,8 +163,10 @@ class SyncedView(QMainWindow):
         self.words.setFocus()
 
     def _words_entered(self) -> None:
-        self.words.clearFocus()
-        self.wordsConfirmed.emit()
+        self.wordsConfirmed.emit()  # saved (the session has had every keystroke); the bar goes
+        for w in (self.words_label, self.words):
+            w.hide()
+        (self.sound_pane() or self).setFocus()
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
         if watched is self.words and event.type() == QEvent.Type.FocusOut:
