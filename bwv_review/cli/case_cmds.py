@@ -6,10 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import paths
-from ..core import chronology
+from ..core import chronology, operations
 from ..core.cases import create_case, is_server
 from ..core.errors import ReviewError
-from ..core.evidence import import_footage
 from ..core.model import STATUSES, Annotation
 from ..core.store import CASE_SUFFIX
 from ..core.timecode import format_ms, local, parse_time, zone
@@ -77,7 +76,7 @@ def cmd_new(args) -> int:
 def cmd_add(args) -> int:
     roots = paths.media_roots()
     with open_case(args.case, who=args.reviewer) as store:
-        exhibit = import_footage(
+        change = operations.add_footage(
             store,
             Path(args.footage),
             args.exhibit,
@@ -87,6 +86,7 @@ def cmd_add(args) -> int:
             start=args.start,
             progress=StderrProgress(f"Hashing {Path(args.footage).name}"),
         )
+        exhibit = next(e for e in change.exhibits().values() if e is not None)
         emit(f"Added exhibit {exhibit.ref}: {exhibit.path} sha256 {exhibit.sha256}")
     for folder in paths.media_roots():
         if folder not in roots:
@@ -103,7 +103,8 @@ def cmd_annotate(args) -> int:
         actor = store.actor
         exhibit = store.exhibit(args.exhibit)
         category = store.category(args.category)
-        ann = store.add_annotation(
+        ann = operations.add_annotation(
+            store,
             Annotation(
                 exhibit_id=exhibit.id,
                 start_ms=start,
@@ -116,7 +117,7 @@ def cmd_annotate(args) -> int:
                 reviewer=actor,
             ),
             actor,
-        )
+        ).annotation()
         emit(f"Annotation {ann.id} at {format_ms(ann.start_ms)} in {exhibit.ref} ({category.slug})")
     return 0
 

@@ -6,6 +6,7 @@ import argparse
 from datetime import datetime
 from pathlib import Path
 
+from ..core import operations
 from ..core.export import FORMATS, ExportOptions, export_case
 from ..core.model import STATUSES
 from ..core.timecode import parse_instant
@@ -98,13 +99,11 @@ def _generated(text: str | None) -> datetime | None:
 
 def cmd_import(args) -> int:
     with open_case(args.case, who=args.reviewer) as store:
-        actor = store.actor
-        from ..core.export.importer import import_annotations  # loads the spreadsheet reader
-
-        result = import_annotations(store, Path(args.file), args.exhibit, actor, source_exhibit=args.source,
-                                    tiers=args.tiers, default_category=args.category)
-        for warning in result.warnings:
+        change, warnings = operations.import_annotations(  # loads the spreadsheet reader when importing
+            store, Path(args.file), args.exhibit, store.actor, source_exhibit=args.source, tiers=args.tiers,
+            default_category=args.category)
+        for warning in warnings:
             warn(f"bwv-review: WARNING: {warning}")
         ex = store.exhibit(args.exhibit)
-        emit(f"Imported {len(result.added)} annotation(s) into exhibit {ex.ref} from {Path(args.file).name}")
+        emit(f"Imported {len(change.annotations())} annotation(s) into exhibit {ex.ref} from {Path(args.file).name}")
     return 0

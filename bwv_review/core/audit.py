@@ -85,6 +85,11 @@ def record(
     """Append one audit row; the caller holds the write transaction that made the change."""
     head = db.conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
     seq, prev = (head[0], head[1]) if head else (0, GENESIS)
+    # A core operation (core.operations) names the change its rows belong to ("change 41"),
+    # so a later undo, from the window or the command line, takes back all of it or none.
+    tag = getattr(db, "change_tag", "")
+    if tag:
+        detail = f"{detail}; {tag}" if detail else tag
     row = {
         "seq": seq + 1,
         "at": now_iso(),

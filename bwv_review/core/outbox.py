@@ -49,15 +49,17 @@ class Change:
         return f"{self.kind} of mark {self.expected.get('id')}" + (f" ({what})" if what else "")
 
 
-def perform(store, change: Change) -> Annotation:
-    """Make ``change`` through the store (one audited, signed transaction)."""
+def perform(store, change: Change):
+    """Make ``change`` as the core operation it was (one audited, signed transaction)."""
+    from . import operations  # noqa: PLC0415 - operations import the store; the outbox is read first
+
     if change.kind == "add":
-        return store.add_annotation(Annotation(**change.annotation), change.actor)
+        return operations.add_annotation(store, Annotation(**change.annotation), change.actor)
     expected = Annotation(**change.expected)
     if change.kind == "update":
-        return store.update_annotation(expected.id, change.actor, expected=expected, **change.changes)
+        return operations.edit_annotation(store, expected.id, change.actor, change.changes, expected=expected)
     if change.kind == "delete":
-        return store.delete_annotation(expected.id, change.actor, expected=expected)
+        return operations.delete_annotation(store, expected.id, change.actor, expected=expected)
     raise ReviewError(f"Unknown change {change.kind!r} in the outbox.")
 
 

@@ -61,13 +61,14 @@ def test_the_window_says_the_server_went_away_and_carries_on(qtbot, window, own_
     own_server.stop("immediate")
     qtbot.waitUntil(lambda: window.banner.isVisible() and "Not connected" in window.banner.text(), timeout=3000)
     # Typed while the server is down: kept on this computer, said, and sent when it is back.
-    window.session.edit(saved.id, {"text": "typed while the server was down"})
-    assert "kept on this computer" in window.last_error
+    window.session.core.edit(saved.id, {"text": "typed while the server was down"})
+    assert "kept on this computer" in window.statusBar().currentMessage()
     own_server.start()
     qtbot.waitUntil(lambda: not window.banner.isVisible(), timeout=5000)
     qtbot.waitUntil(lambda: window.session.annotations.annotation_by_id(saved.id).text
                     == "typed while the server was down", timeout=3000)
-    after = _mark(window.session.store, "after it came back")
+    after = window.session.core.add_annotation(Annotation(exhibit_id=1, category_id=1, start_ms=100,
+                                                          text="after it came back"))
     with open_case(url, readonly=True) as check:
         assert {a.text for a in check.annotations()} == {"typed while the server was down", "after it came back"}
         assert after.id in {a.id for a in check.annotations()}
@@ -83,8 +84,8 @@ def test_a_mark_edited_in_two_windows_refuses_the_second_save_naming_the_first(q
         qtbot.waitUntil(lambda: model.annotation_by_id(ann.id) is not None, timeout=1500)
         seen = model.annotation_by_id(ann.id)
         other.update_annotation(ann.id, "Reviewer B", text="He strangled me!")  # B saves first
-        window.session.edit(ann.id, {"text": "He strangled me, she said."}, expected=seen)
+        window.session.core.edit(ann.id, {"text": "He strangled me, she said."}, expected=seen)
         assert "was changed by Reviewer B (database role reviewer_b)" in window.last_error
         assert "'He strangled me, she said.'" in window.last_error  # A's words are in the sentence, not lost
         assert other.annotation(ann.id).text == "He strangled me!"
-        assert not window.session.undo.canUndo() or window.session.undo.command(0).isObsolete()
+        assert window.session.core.undo_stack == []  # nothing to undo: nothing was saved
