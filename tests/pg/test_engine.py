@@ -162,3 +162,23 @@ def test_a_role_that_is_not_a_reviewer_sees_nothing_and_cannot_take_the_write_lo
     with psycopg.connect(as_role("outsider"), autocommit=True) as raw:
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             raw.execute("SELECT seq FROM bwv.audit_head WHERE id = 1 FOR UPDATE")
+
+
+def test_an_operation_of_several_writes_commits_whole_or_not_at_all(server_case):
+    """Linking writes each member in one transaction; a failure part-way leaves nothing."""
+    from bwv_review.core import operations
+
+    _owner, as_role = server_case
+    with open_case(as_role("reviewer_a"), actor="Reviewer A") as store:
+        a = _mark(store, "one")
+        b = _mark(store, "two")
+        head = store.audit_head()
+        with pytest.raises(ReviewError):
+            with store.transaction():
+                store.update_annotation(a.id, "Reviewer A", text="one, changed")
+                store.update_annotation(b.id, "Reviewer A", text="two, changed")
+                raise ReviewError("stop part-way")
+        assert store.audit_head() == head
+        assert [m.text for m in store.annotations()] == ["one", "two"]
+        change = operations.edit_annotation(store, a.id, "Reviewer A", {"text": "one, edited"})
+        assert change.number == head[0] + 1 and store.annotation(a.id).text == "one, edited"

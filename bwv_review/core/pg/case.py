@@ -125,6 +125,7 @@ class ServerCase(CaseStore):
         self._signed: tuple[int, str] | None = None
         self._pending: tuple[int, str] | None = None
         self.in_doubt: tuple[int, str] | None = None  # a commit whose answer was lost (see reconnect)
+        self._depth = 0  # transactions open (re-entrant)
 
     def _attach(self, raw: psycopg.Connection) -> None:
         if self.readonly:
@@ -201,10 +202,20 @@ class ServerCase(CaseStore):
     # -- writing ---------------------------------------------------------------------------------
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Database]:
+        """As for a case file: one user action, committed (and sealed) whole; re-entrant, so a
+        write inside an open transaction (a core operation composing several) joins it."""
         if self.readonly:
             raise CaseFileError(f"The server case {self.url} is open read-only; nothing was changed.")
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.db
+            finally:
+                self._depth -= 1
+            return
         conn = self.db.conn
         first = self._begin(conn)
+        self._depth = 1
         try:
             yield self.db
             if self.format_version >= schema.SIGNED_FROM:
@@ -213,6 +224,8 @@ class ServerCase(CaseStore):
         except BaseException:
             self._rollback()
             raise
+        finally:
+            self._depth = 0
         self._commit(conn, head if head > first else None)
 
     def _begin(self, conn: Connection) -> int:
