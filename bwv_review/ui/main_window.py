@@ -308,7 +308,7 @@ class MainWindow(WindowActions, QMainWindow):
         """An older case format: upgrading writes the file (audited, signed, a copy of the old
         file kept beside it); the safe answer, reading it as it is, is the default."""
         return ask(self, "Upgrade this case file?",
-                   f"{store.path.name} is in an older case format ({store.format_version}). To change it here it "
+                   f"{Path(store.path).name if not hasattr(store, 'url') else store.url} is in an older case format ({store.format_version}). To change it here it "
                    "must be upgraded first: the upgrade is audited and signed by you, and a copy of the file as it "
                    "is now is kept beside it. Without the upgrade it opens read-only and is not touched.",
                    "Upgrade it", "Open read-only")

@@ -38,6 +38,8 @@ def test_another_reviewers_mark_appears_in_the_window(qtbot, window, server_case
     url = as_role("reviewer_a")
     assert window.open_case(url), window.last_error
     qtbot.waitUntil(lambda: window.player.duration_ms() > 0)  # footage found through this desktop's media folder
+    # Verified on open by a worker on its own connection, as the same role: log, records, footage hash.
+    qtbot.waitUntil(lambda: window.verification == [], timeout=10000)
     assert "database role reviewer_a" in window.reviewer_label.text()
     assert window.settings.server_cases() == [url]
     with open_case(as_role("reviewer_b"), actor="Reviewer B") as other:

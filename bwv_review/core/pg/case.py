@@ -112,7 +112,9 @@ class ServerCase(CaseStore):
     def __init__(self, address: ServerAddress, raw: psycopg.Connection, readonly: bool, actor: str | None,
                  format_version: int, namespace_oid: int, fingerprint: str):
         self.address = address
-        self.path = address.key  # what witness records and messages name
+        # What messages name and a worker thread opens again (its own connection, same role);
+        # never a password (refused in an address).
+        self.path = address.url
         self.readonly = readonly
         self.actor = actor
         self.format_version = format_version
