@@ -4,7 +4,8 @@ The core session holds the state and makes every change (through core operations
 adapter turns its events into Qt signals, keeps the table and exhibits models up to date
 by applying each change set (never resetting them), and runs the timers the core has none
 of: looking for another program's writes every second (``PRAGMA data_version``, then the
-audit rows since) and saving the coverage gathered every few seconds.
+audit rows since; on a server case also at once when its NOTIFY arrives, ui/notices.py)
+and saving the coverage gathered every few seconds.
 """
 
 from __future__ import annotations
@@ -51,6 +52,12 @@ class ReviewSession(QObject):
         self._timer = QTimer(self, interval=POLL_MS)
         self._timer.timeout.connect(self._tick)
         self._timer.start()
+        self._notices = None
+        if core.team is not None:  # a server case: other reviewers' changes as soon as they commit
+            from .notices import Notices
+
+            self._notices = Notices(core.store, self)
+            self._notices.heard.connect(self.core.poll)
 
     @classmethod
     def open(cls, path: Path | str, reviewer: str, readonly: bool = False, reaction_lag_ms: int = 0,
@@ -125,4 +132,6 @@ class ReviewSession(QObject):
     def close(self) -> None:
         """Save the words being typed and the coverage gathered; close the case file."""
         self._timer.stop()
+        if self._notices is not None:
+            self._notices.stop()
         self.core.close()
