@@ -338,11 +338,8 @@ class CaseFile:
         if self.readonly:
             raise CaseFileError(f"Case file {self.path} is open read-only; nothing was changed.")
         if self._depth:
-            self._depth += 1
-            try:
-                yield self.db
-            finally:
-                self._depth -= 1
+            with self._joined() as db:
+                yield db
             return
         conn = self.db.conn
         try:
@@ -369,6 +366,15 @@ class CaseFile:
             raise
         finally:
             self._depth = 0
+
+    @contextlib.contextmanager
+    def _joined(self) -> Iterator[Database]:
+        """A write inside an open transaction: it joins it (both engines)."""
+        self._depth += 1
+        try:
+            yield self.db
+        finally:
+            self._depth -= 1
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[None]:

@@ -209,11 +209,8 @@ class ServerCase(CaseStore):
         if self.readonly:
             raise CaseFileError(f"The server case {self.url} is open read-only; nothing was changed.")
         if self._depth:
-            self._depth += 1
-            try:
-                yield self.db
-            finally:
-                self._depth -= 1
+            with self._joined() as db:
+                yield db
             return
         conn = self.db.conn
         first = self._begin(conn)
