@@ -43,6 +43,10 @@ def row_hash(row: dict) -> str:
         row["detail"],
         row["prev_hash"],
     ]
+    # The database role (team cases, format 7 on) is hashed only where the server recorded
+    # one, so every entry made before keeps its hash.
+    if row.get("db_role") is not None:
+        fields.append(row["db_role"])
     return hashlib.sha256(_canonical(fields).encode("utf-8")).hexdigest()
 
 
@@ -98,14 +102,18 @@ def record(
         "detail": detail or "",
         "prev_hash": prev,
     }
+    # On a server the role is the server's to fill in (reviewers cannot write that column);
+    # the entry's hash covers the role this connection logged in as, so a mismatch shows.
+    role = getattr(db, "db_role", None)
     try:
-        row["hash"] = row_hash(row)
+        row["hash"] = row_hash({**row, "db_role": role})
     except UnicodeEncodeError as exc:  # e.g. bytes that were not UTF-8, passed on as surrogates
         raise ReviewError(NOT_TEXT) from exc
     # Plain SQL: this runs inside every change's transaction, so it must cost little.
     cols = ", ".join(row)
     db.conn.execute(f"INSERT INTO audit ({cols}) VALUES ({', '.join('?' for _ in row)})", list(row.values()))
     db.conn.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", [row["seq"], row["hash"]])
+    row["db_role"] = role
     return row
 
 
@@ -198,3 +206,15 @@ def head(db: Database) -> tuple[int, str]:
     """(rows, hash of the newest row): quoted in exports so a later edit can be proven."""
     row = db.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
     return (row[0], row[1]) if row else (0, GENESIS)
+
+
+def people(db: Database) -> list[tuple[str, str | None, int]]:
+    """(name given, database role recorded or None, entries) for everyone who changed the case."""
+    return [(r[0], r[1], r[2]) for r in db.conn.execute(
+        "SELECT actor, db_role, count(*) FROM audit GROUP BY actor, db_role ORDER BY min(seq)")]
+
+
+def entries_since(db: Database, seq: int) -> list[dict]:
+    """Audit entries after ``seq``, oldest first: what another reviewer (or program) changed."""
+    return list(db.query("SELECT seq, at, actor, db_role, action, entity, entity_id, after FROM audit WHERE seq > ? "
+                         "ORDER BY seq", [seq]))
