@@ -5,8 +5,9 @@ Samples come from PyAV: the first audio track, mixed to mono float32 and resampl
 chunks so an hour of footage never sits in memory at the camera's rate. Time 0 is the
 presentation time of the first video frame (as in core.media): sound that starts before
 it is dropped, sound that starts after it (or has gaps) is padded with silence, so
-sample ``i`` is always at file time ``i / rate``. A file with no video track is timed from
-its first sound. A file with no audio track raises :class:`NoSoundError` (a FootageError):
+sample ``i`` is always at file time ``i / rate`` (where packets overlap, as at the joins of
+concatenated recordings, the overlap is dropped: core.sound_decode). A file with no video
+track is timed from its first sound. A file with no audio track raises :class:`NoSoundError` (a FootageError):
 callers that only want to draw something check ``Exhibit.has_audio`` first.
 
 One decoding pass (``analyse``) makes everything the GUI and alignment need, per 10 ms
@@ -18,11 +19,12 @@ searched or aligned.
 
 from __future__ import annotations
 
-import errno
 import logging
 import os
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +32,9 @@ import av
 import numpy as np
 
 from .. import paths
+from . import sound_decode
 from .errors import Cancelled, FootageError
+from .sound_decode import NoSoundError as NoSoundError  # callers catch it as audio.NoSoundError
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +43,8 @@ BLOCK_MS = 10
 HOP = ANALYSIS_RATE * BLOCK_MS // 1000  # samples per envelope block / feature frame
 WIN = 512  # spectral window (32 ms), centred on its block
 LEAD = (WIN - HOP) // 2
-CACHE_VERSION = 2
+CACHE_VERSION = 3  # 3: sound kept on its timestamps where packets overlap (core.sound_decode)
 CHUNK_S = 5.0
-GAP_S = 0.02  # a jump in audio timestamps bigger than this is a gap, filled with silence
 
 # Feature columns (float16): flatness and tonality over the speech band, speech-band level
 # in dB, then NBANDS log10 band energies from 80 Hz to 7.6 kHz (log spaced).
@@ -52,65 +55,7 @@ SPEECH_BAND_HZ = (300.0, 3400.0)
 Progress = Callable[[int, int], None]
 
 
-class NoSoundError(FootageError):
-    """Footage with no audio track: there is no waveform to draw or speech to find."""
-
-
-# -- decoding -----------------------------------------------------------------------
-def _open(path: Path):
-    if not path.is_file():
-        raise FootageError(f"Footage {path} was not found.")
-    try:
-        return av.open(os.fspath(path), metadata_errors="replace")
-    except av.error.FFmpegError as exc:
-        raise FootageError(f"{path.name} cannot be read ({exc}).") from exc
-
-
-def _origin_s(container) -> float:
-    """Stream-clock seconds of the first video frame shown, by core.frame_index's rule.
-
-    That is the lowest PTS among packets not marked discard (edit lists), counting from
-    the first keyframe when the file has one (a file cut mid-GOP: the decoder skips what
-    comes before it). Only the first packets are read: B-frame reordering is shallow.
-    """
-    if not container.streams.video:
-        astream = container.streams.audio[0]
-        if astream.start_time is not None and astream.time_base:
-            return float(astream.start_time * astream.time_base)
-        return 0.0
-    vstream = container.streams.video[0]
-    base = vstream.time_base
-    stamps: list[tuple[int, bool]] = []  # pts, after the first keyframe
-    seen_key = False
-    after_key = 0
-    for packet in container.demux(vstream):
-        if packet.size == 0:
-            continue
-        seen_key = seen_key or bool(packet.is_keyframe)
-        after_key += seen_key
-        pts = packet.pts if packet.pts is not None else packet.dts
-        if not packet.is_discard and pts is not None:
-            stamps.append((pts, seen_key))
-        if after_key >= 64 or len(stamps) >= 4096:
-            break
-    if seen_key:
-        stamps = [s for s in stamps if s[1]]
-    if not stamps:
-        return float(vstream.start_time * base) if vstream.start_time is not None else 0.0
-    return float(min(pts for pts, _ in stamps) * base)
-
-
-def _duration_ms(container, origin: float) -> int:
-    ends = []
-    for stream in container.streams:
-        if stream.duration and stream.time_base:
-            start = stream.start_time or 0
-            ends.append(float((start + stream.duration) * stream.time_base))
-    if container.duration:
-        ends.append(container.duration / 1e6 + float(container.start_time or 0) / 1e6)
-    return max(0, int(round((max(ends) - origin) * 1000))) if ends else 0
-
-
+# -- decoding (core.sound_decode) -----------------------------------------------------
 def iter_mono(
     path: Path | str,
     rate: int = ANALYSIS_RATE,
@@ -124,188 +69,121 @@ def iter_mono(
     """Mono float32 chunks that, joined, are the sound from ``start_ms`` to ``end_ms`` (or its end).
 
     ``origin_s``: the stream-clock time of frame 0 when the caller knows it (the footage
-    owner does, from the frame index): then the file is opened once, not twice.
+    owner does, from the frame index); otherwise it is found from the file's first packets.
     ``progress(done_ms, total_ms)`` is called after each chunk; ``cancel()`` returning True
     (or progress raising Cancelled) stops with :class:`Cancelled`.
 
-    Each decoded frame (1024 samples of AAC: 169,000 an hour) costs Python one push into
-    an FFmpeg filter graph that converts and resamples it; the graph hands back half a
-    second at a time, and the mono mix and placing are done with numpy on those.
+    From the start, FFmpeg decodes the whole track and hands back a chunk at a time; where
+    its movie source stops (a damaged packet, a format change part-way), the rest is
+    decoded frame by frame from the sample reached (core.sound_decode). A window from
+    later in the file is decoded frame by frame after a seek on the sound track: the
+    movie source seeks on the pictures, and after that seek was measured placing Opus
+    sound in Matroska 1 ms late.
     """
     path = Path(path)
-    container = _open(path)
+    track = sound_decode.track(path, origin_s)
+    total_ms = track.total_ms
+    if end_ms is not None:
+        total_ms = min(total_ms, int(end_ms)) if total_ms else int(end_ms)
+    first = max(0, int(round(start_ms * rate / 1000)))
+    last = None if end_ms is None else max(first, int(round(end_ms * rate / 1000)))
+    placed = _Placed(first, last)
+    chunk = max(1, int(chunk_s * rate))
+
+    def seek_s(sample: int) -> float | None:
+        # A second before the wanted sample so the decoder and resampler settle.
+        return track.origin_s + sample / rate - 1.0 if sample > 0 else None
+
+    def run(blocks) -> Iterator[np.ndarray]:
+        for data, at in blocks:
+            placed.place(data, at)
+            if placed.done:
+                break
+            if len(placed) >= chunk:
+                yield placed.take()
+                _report(progress, cancel, placed.emitted, rate, total_ms)
+
+    def blocks(source, sample: int):
+        seek = seek_s(sample)
+        found = source(path, track, rate, chunk, seek)
+        return found if seek is None else _unless_late(found, lambda: source(path, track, rate, chunk, None), sample)
+
     try:
-        if not container.streams.audio:
-            raise NoSoundError(f"{path.name} has no sound track.")
-        origin = origin_s
-        if origin is None:
-            probe = _open(path)  # a second handle, so finding the origin costs no rewind
+        if first > 0:  # a window (alignment): short, and seeking on the sound track itself is exact
+            yield from run(blocks(sound_decode.packet_blocks, first))
+        else:
             try:
-                origin = _origin_s(probe)
-            finally:
-                probe.close()
-        total_ms = _duration_ms(container, origin)
-        if end_ms is not None:
-            total_ms = min(total_ms, int(end_ms)) if total_ms else int(end_ms)
-        astream = container.streams.audio[0]
-        first = max(0, int(round(start_ms * rate / 1000)))
-        last = None if end_ms is None else max(first, int(round(end_ms * rate / 1000)))
-        # A second before the wanted start so the decoder and resampler settle.
-        seek_s = origin + start_ms / 1000 - 1.0
-        if start_ms > 0 and seek_s > 0:
-            container.seek(int(seek_s / astream.time_base), stream=astream, backward=True)
-        tb = float(astream.time_base) if astream.time_base else 0.0
-        graph = None
-        src = sink = None
-        shape = None  # (rate, format, layout) of the frames the graph was built for
-        native = 0  # the track's own sample rate
-        channels = 1
-        pos = 0  # output-sample position (file time) of the next resampled sample
-        in_next = None  # stream seconds where the next decoded frame should start
-        emitted = first
-        pending: list[np.ndarray] = []
-        pending_len = 0
-        pushed = 0  # native samples pushed since the graph was last drained
-        chunk = int(chunk_s * rate)
-
-        def place(block: np.ndarray, at: int) -> None:
-            nonlocal emitted, pending_len
-            if last is not None:
-                if emitted >= last:  # the end asked for was reached: nothing more
-                    return
-                at = min(at, last) if at > emitted else at
-            if at > emitted:  # sound starts late or has a gap: silence up to it
-                pending.append(np.zeros(at - emitted, np.float32))
-                pending_len += at - emitted
-                emitted = at
-            skip = emitted - at
-            if skip >= len(block):
-                return
-            block = block[skip:]
-            if last is not None:
-                block = block[: max(0, last - emitted)]
-            pending.append(block)
-            pending_len += len(block)
-            emitted += len(block)
-
-        def drain(final: bool = False) -> None:
-            # Pull what the graph has made: few big frames, the mono mix done on each at once.
-            nonlocal pos, pushed
-            pushed = 0
-            if final:
-                src.push(None)
-            while True:
-                try:
-                    out = sink.pull()
-                except (EOFError, av.error.EOFError):
-                    break
-                except av.error.FFmpegError as exc:
-                    if exc.errno != errno.EAGAIN:
-                        raise
-                    break
-                n = out.samples
-                data = np.frombuffer(out.planes[0], np.float32, count=n * channels)
-                if channels > 1:
-                    data = data.reshape(n, channels).mean(axis=1, dtype=np.float32)
-                else:
-                    data = data.copy()  # the graph's buffer goes back to its pool with the frame
-                place(data, pos)
-                pos += n
-
-        def decoded():
-            # One list of frames per packet; a damaged packet or tail costs only its sound.
-            bad = 0
-            try:
-                for packet in container.demux(astream):
-                    try:
-                        yield packet.decode()
-                    except av.error.FFmpegError:  # one damaged packet: its time becomes a gap
-                        bad += 1
-            except av.error.FFmpegError as exc:  # damaged tail: keep what decoded
-                log.warning("%s: sound decoding stopped early (%s)", path.name, exc)
-            if bad:
-                log.warning("%s: %d damaged sound packets skipped (silence there)", path.name, bad)
-
-        for frames in decoded():
-            for frame in frames:
-                pts = frame.pts
-                t = pts * tb if pts is not None else None
-                if frame.sample_rate != native or (frame.format.name, frame.layout.name) != shape[1:]:
-                    if graph is not None:
-                        drain(final=True)
-                    native = frame.sample_rate
-                    shape = (native, frame.format.name, frame.layout.name)
-                    channels = max(1, frame.layout.nb_channels)
-                    graph, src, sink = _converter(frame, rate)
-                    in_next = None
-                    if t is not None:
-                        pos = int(round((t - origin) * rate))
-                elif t is not None and in_next is not None and t - in_next > GAP_S:
-                    src.push(_silence(shape, channels, int(round((t - in_next) * native))))
-                n = frame.samples
-                in_next = (t if t is not None else in_next or 0.0) + n / native
-                src.push(frame)
-                pushed += n
-            if pushed and pushed >= native // 2:
-                drain()
-                if last is not None and emitted >= last:
-                    break
-                if pending_len >= chunk:
-                    yield _take(pending)
-                    pending_len = 0
-                    _report(progress, cancel, emitted, rate, total_ms)
-        if graph is not None:
-            drain(final=True)
-        if last is not None and emitted < last and graph is not None:
-            place(np.zeros(0, np.float32), last)  # file ended early: silence to the end asked
-        if pending_len:
-            yield _take(pending)
-        _report(progress, cancel, emitted, rate, total_ms, final=True)
+                yield from run(sound_decode.movie_blocks(path, track, rate, chunk))
+            except av.error.FFmpegError as exc:
+                log.info("%s: decoding the sound frame by frame from %.3f s (%s)", path.name,
+                         placed.emitted / rate, exc)
+                yield from run(blocks(sound_decode.packet_blocks, placed.emitted))
     except av.error.FFmpegError as exc:
         raise FootageError(f"The sound in {path.name} cannot be read ({exc}).") from exc
-    finally:
-        container.close()
+    if last is not None and placed.emitted < last:
+        placed.place(np.zeros(0, np.float32), last)  # file ended early: silence to the end asked
+    if len(placed):
+        yield placed.take()
+    _report(progress, cancel, placed.emitted, rate, total_ms, final=True)
 
 
-def _converter(frame, rate: int):
-    """A filter graph taking frames like ``frame`` to packed float32 at ``rate``, same channels.
+def _unless_late(blocks, from_start, sample: int):
+    """``blocks`` after a seek, unless the seek landed past ``sample``: then from the start.
 
-    The mono mix is left to numpy (mixing and resampling commute): FFmpeg's own downmix
-    weights channels by 1/sqrt(2), not the mean. Frames come out half a second long.
+    A seek goes to a keyframe a second before the sample wanted; one that lands after it
+    (an index that misleads the demuxer) would otherwise show sound as silence.
     """
-    graph = av.filter.Graph()
-    src = graph.add(
-        "abuffer", sample_rate=str(frame.sample_rate), sample_fmt=frame.format.name,
-        channel_layout=frame.layout.name, time_base=str(frame.time_base or f"1/{frame.sample_rate}"),
-    )
-    fmt = graph.add("aformat", sample_rates=str(rate), sample_fmts="flt", channel_layouts=frame.layout.name)
-    sink = graph.add("abuffersink")
-    src.link_to(fmt)
-    fmt.link_to(sink)
-    graph.configure()
-    graph.set_audio_frame_size(max(1, rate // 2))
-    return graph, src, sink
+    for data, at in blocks:
+        if at > sample:
+            blocks.close()
+            yield from from_start()
+            return
+        yield data, at
+        break
+    yield from blocks
 
 
-_SAMPLE_TYPES = {"u8": np.uint8, "s16": np.int16, "s32": np.int32, "s64": np.int64, "flt": np.float32, "dbl": np.float64}
+class _Placed:
+    """Blocks laid on the file's sample clock from ``first`` to ``last`` (exclusive, or open)."""
 
+    def __init__(self, first: int, last: int | None):
+        self.emitted = first  # the next sample to hand out
+        self.last = last
+        self.pending: list[np.ndarray] = []
+        self.count = 0
 
-def _silence(shape, channels: int, n: int):
-    """``n`` silent samples in the format and layout of the frames a graph was built for."""
-    rate, fmt, layout = shape
-    dtype = _SAMPLE_TYPES[fmt.rstrip("p")]
-    zero = 128 if dtype is np.uint8 else 0
-    planar = fmt.endswith("p")
-    data = np.full((channels, n) if planar else (1, n * channels), zero, dtype)
-    frame = av.AudioFrame.from_ndarray(data, format=fmt, layout=layout)
-    frame.sample_rate = rate
-    return frame
+    def __len__(self) -> int:
+        return self.count
 
+    @property
+    def done(self) -> bool:
+        return self.last is not None and self.emitted >= self.last
 
-def _take(pending: list[np.ndarray]) -> np.ndarray:
-    out = np.concatenate(pending) if len(pending) > 1 else pending[0]
-    pending.clear()
-    return out
+    def place(self, block: np.ndarray, at: int) -> None:
+        if self.done:  # the end asked for was reached: nothing more
+            return
+        if self.last is not None and at > self.emitted:
+            at = min(at, self.last)
+        if at > self.emitted:  # sound starts late or has a gap: silence up to it
+            self._add(np.zeros(at - self.emitted, np.float32))
+        skip = self.emitted - at
+        if skip >= len(block):
+            return
+        block = block[skip:] if skip > 0 else block
+        if self.last is not None:
+            block = block[: max(0, self.last - self.emitted)]
+        self._add(block)
+
+    def _add(self, block: np.ndarray) -> None:
+        self.pending.append(block)
+        self.count += len(block)
+        self.emitted += len(block)
+
+    def take(self) -> np.ndarray:
+        out = np.concatenate(self.pending) if len(self.pending) > 1 else self.pending[0]
+        self.pending.clear()
+        self.count = 0
+        return out
 
 
 def _report(progress, cancel, emitted, rate, total_ms, final=False) -> None:
@@ -331,8 +209,9 @@ def _band_bins() -> tuple[np.ndarray, np.ndarray, slice]:
     freqs = np.fft.rfftfreq(WIN, 1 / ANALYSIS_RATE)
     edges = np.searchsorted(freqs, np.geomspace(80.0, 7600.0, NBANDS + 1))
     lo, hi = edges[:-1].copy(), edges[1:].copy()
-    narrow = hi <= lo  # low bands narrower than a bin: take the bin they start in
-    hi[narrow] = lo[narrow] + 1
+    # Every band holds at least one bin and each starts where the one below ends (at 16 kHz
+    # and 512 bins the lowest band, 80-106 Hz, holds one): the analyser sums them in place.
+    assert (hi > lo).all() and (lo[1:] == hi[:-1]).all(), "bands must be contiguous and non-empty"
     speech = np.searchsorted(freqs, SPEECH_BAND_HZ)
     return lo, hi, slice(int(speech[0]), int(speech[1]))
 
@@ -367,29 +246,53 @@ class _Analyser:
 
     def _frames(self, n: int) -> None:
         frames = np.lib.stride_tricks.sliding_window_view(self.pending, WIN)[::HOP][:n]
-        block = frames[:, LEAD : LEAD + HOP]
+        block = self.pending[LEAD : LEAD + n * HOP].reshape(n, HOP)  # each frame's own 10 ms
         self.env.append(np.stack([block.min(axis=1), block.max(axis=1)], axis=1))
-        spec = np.fft.rfft(frames * self.window, axis=1)
+        # In float64, rounded back to float32: numpy's float32 FFT was measured 2 to 5 times
+        # slower here, and the features come out the same to the last float16 bit.
+        spec = np.fft.rfft((frames * self.window).astype(np.float64), axis=1).astype(np.complex64)
         power = spec.real**2 + spec.imag**2
         sp = power[:, self.speech] + 1e-12
-        mean = sp.mean(axis=1)
-        flat = np.exp(np.log(sp).mean(axis=1)) / mean
+        level = sp.sum(axis=1)
+        flat = np.exp(np.log(sp).mean(axis=1)) / (level / sp.shape[1])
         peak = np.argmax(sp, axis=1)
         rows = np.arange(n)
         near = sum(sp[rows, np.clip(peak + d, 0, sp.shape[1] - 1)] for d in (-1, 0, 1))
-        tonal = near / sp.sum(axis=1)
         feat = np.empty((n, BAND0 + NBANDS), np.float32)
         feat[:, FLATNESS] = flat
-        feat[:, TONALITY] = tonal
-        feat[:, SPEECH_DB] = 10 * np.log10(sp.sum(axis=1) + 1e-9)
-        # Sums of bin ranges by cumulative sum, not a matrix product: BLAS threads spin
-        # and slow everything on a busy machine for a (n, 257) x (257, 16) product.
-        total = np.cumsum(power, axis=1, dtype=np.float64)
-        total = np.concatenate([np.zeros((n, 1)), total], axis=1)
-        feat[:, BAND0:] = np.log10(np.clip(total[:, self.hi] - total[:, self.lo], 0, None) + 1e-9)
+        feat[:, TONALITY] = near / level
+        feat[:, SPEECH_DB] = 10 * np.log10(level + 1e-9)
+        # Band sums in float64 over the bins in place (the bands are contiguous), not a
+        # matrix product: BLAS threads spin and slow everything on a busy machine.
+        bands = np.add.reduceat(power[:, self.lo[0] : self.hi[-1]], self.lo - self.lo[0], axis=1, dtype=np.float64)
+        feat[:, BAND0:] = np.log10(bands + 1e-9)
         self.feat.append(feat.astype(np.float16))
         self.pending = self.pending[n * HOP :]
         self.blocks += n
+
+
+def _analysed(chunks: Iterator[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Envelope and features of ``chunks``, worked out beside the decoding.
+
+    FFmpeg decodes on this thread (holding the GIL) while numpy works out the features of
+    the chunks before on another (numpy lets go of the GIL while it computes): on two
+    cores the features then cost little more than the decoding. At most a few chunks
+    wait, so memory stays bounded; they are fed in order.
+    """
+    analyser = _Analyser()
+    waiting: deque[Future] = deque()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bwv-sound-features") as pool:
+        try:
+            for chunk in chunks:
+                waiting.append(pool.submit(analyser.feed, chunk))
+                while len(waiting) > 2:
+                    waiting.popleft().result()
+            while waiting:
+                waiting.popleft().result()
+        finally:
+            for job in waiting:  # cancelled or failed: drop what has not started
+                job.cancel()
+    return analyser.finish()
 
 
 @dataclass
@@ -486,10 +389,7 @@ def analyse(
     found = cached_analysis(sha256)
     if found is not None:
         return found
-    analyser = _Analyser()
-    for chunk in iter_mono(path, progress=progress, cancel=cancel, origin_s=origin_s):
-        analyser.feed(chunk)
-    base, feats = analyser.finish()
+    base, feats = _analysed(iter_mono(path, progress=progress, cancel=cancel, origin_s=origin_s))
     env_file, feat_file = _cache_files(sha256)
     try:  # features first: the envelope file is what says "complete"
         _save(feat_file, feats)

@@ -10,7 +10,7 @@ import av
 import numpy as np
 import pytest
 
-from bwv_review.core import audio, frame_index, speech
+from bwv_review.core import audio, frame_index, sound_decode, speech
 from bwv_review.core.errors import Cancelled, FootageError
 from tests.footage import write_clip
 
@@ -160,7 +160,7 @@ def test_time_zero_is_the_frame_index_origin(tmp_path, name):
     info = frame_index.probe(path)
     container = av.open(str(path))
     try:
-        origin = audio._origin_s(container)
+        origin = sound_decode.origin_of(container)
         sound = container.streams.audio[0]
         sound_start = float((sound.start_time or 0) * sound.time_base)
     finally:
@@ -198,6 +198,92 @@ def test_damaged_sound_packets_become_silence_and_later_sound_keeps_its_time(tmp
     hits = np.flatnonzero(np.abs(samples) > 0.3) / 16
     assert hits[0] == pytest.approx(500, abs=3) and hits[-1] == pytest.approx(3001, abs=3)
     assert "damaged sound packets skipped" in caplog.text
+
+
+def test_overlapping_sound_is_dropped_so_later_sound_keeps_its_time(tmp_path):
+    # At each join of recordings concatenated without re-encoding the packets overlap;
+    # counting the samples on (instead of keeping them on their timestamps) moved the
+    # sound 32 ms per join away from the pictures: 1.9 s after an hour of 1-minute joins.
+    source = write_av(tmp_path / "src.mkv", clicks(4, [0.5, 2.5]), video_s=4)
+    src, dst = av.open(str(source)), av.open(str(tmp_path / "overlap.mkv"), "w")
+    outs = {s.index: dst.add_stream_from_template(s) for s in src.streams}
+    frame = Fraction(1024, RATE)
+    count = 0
+    for packet in src.demux():
+        if not packet.size:
+            continue
+        if packet.stream.type == "audio":
+            # from 1.0 s on, twelve packets each stamped 0.5 ms after the one before: 250 ms overlap
+            squeeze = min(max(0, count - 47), 12) * (frame - Fraction(1, 2000))
+            packet.pts = packet.dts = int((count * frame - squeeze) / packet.time_base)
+            count += 1
+        packet.stream = outs[packet.stream.index]
+        dst.mux(packet)
+    dst.close()
+    src.close()
+    samples = decode(tmp_path / "overlap.mkv")
+    hits = np.flatnonzero(np.abs(samples) > 0.3) / 16
+    assert hits[0] == pytest.approx(500, abs=1)
+    assert hits[-1] == pytest.approx(2500 - 250 + 1, abs=2)  # where its timestamp puts it (not 2501)
+
+
+def write_adts_ts(path: Path, parts: list[tuple[int, str, np.ndarray]]) -> Path:
+    """An MPEG-TS of AAC sound only whose format changes part-way: each part, in turn
+    (rate, layout, samples), continuing the clock of the one before (TS files joined
+    byte for byte, as cameras and recorders split and splice them)."""
+    start = 0.0
+    with path.open("wb") as out:
+        for i, (rate, layout, samples) in enumerate(parts):
+            piece = path.with_name(f"part{i}.ts")
+            container = av.open(str(piece), "w", format="mpegts")
+            sound = container.add_stream("aac", rate=rate)
+            sound.layout = layout
+            data = samples if samples.ndim == 2 else samples[None, :]
+            size = 1024
+            for at in range(0, data.shape[1], size):
+                block = np.ascontiguousarray(data[:, at : at + size].astype(np.float32))
+                frame = av.AudioFrame.from_ndarray(block, format="fltp", layout=layout)
+                frame.sample_rate = rate
+                frame.pts = int(round(start * rate)) + at
+                frame.time_base = Fraction(1, rate)
+                for packet in sound.encode(frame):
+                    container.mux(packet)
+            for packet in sound.encode():
+                container.mux(packet)
+            container.close()
+            out.write(piece.read_bytes())
+            start += data.shape[1] / rate
+    return path
+
+
+def test_a_format_change_part_way_is_followed(tmp_path, caplog):
+    # FFmpeg's filter graph cannot follow a change of rate or channels: the rest is
+    # decoded frame by frame, each part at its time.
+    caplog.set_level("INFO", logger="bwv_review.core.audio")
+    first = clicks(2, [0.5], rate=48000)
+    second = clicks(2, [1.0], rate=44100)
+    path = write_adts_ts(tmp_path / "change.ts", [(48000, "mono", first), (44100, "stereo", np.stack([second, second]))])
+    samples = decode(path)
+    hits = np.flatnonzero(np.abs(samples) > 0.3) / 16
+    assert hits[0] == pytest.approx(500, abs=25)  # AAC smears an onset by a few ms
+    assert hits[-1] == pytest.approx(3000, abs=25)
+    assert len(samples) / 16 == pytest.approx(4000, abs=50)
+    assert "frame by frame" in caplog.text
+
+
+@pytest.mark.parametrize(("codec", "rate", "layout"), [("aac", 44100, "stereo"), ("pcm_s16le", 48000, "mono")])
+def test_decoding_inside_ffmpeg_and_frame_by_frame_agree(tmp_path, codec, rate, layout):
+    # The two ways to the samples (core.sound_decode) must give the same sound, sample for
+    # sample, at the same place: the second is how the first goes on after damage.
+    rng = np.random.default_rng(3)
+    x = (0.2 * rng.standard_normal((2 if layout == "stereo" else 1, rate * 3))).astype(np.float32)
+    path = write_av(tmp_path / f"two.{codec}.mkv", x if layout == "stereo" else x[0], rate=rate,
+                    audio_codec=codec, layout=layout, audio_start_s=0.3)
+    track = sound_decode.track(path)
+    inside = list(sound_decode.movie_blocks(path, track, 16000, 8000))
+    by_frame = list(sound_decode.packet_blocks(path, track, 16000, 8000))
+    assert inside[0][1] == by_frame[0][1] == 4800  # the sound starts 0.3 s after frame 0
+    np.testing.assert_array_equal(np.concatenate([d for d, _ in inside]), np.concatenate([d for d, _ in by_frame]))
 
 
 def test_aac_in_mp4_keeps_time(tmp_path):
