@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 W, H, FPS = 640, 360, 30
 PERIOD_S, BEEP_S, LENGTH_S = 2.0, 0.040, 24.0
-DISPLAY = ":113"
+DISPLAY = ":113"  # --display: another number where other sessions use this one
 CAPTURE_FPS = 100
 SEEK_EVERY_S, SEEK_LEAD_S = 3.0, 0.6
 SCENARIOS = {"1x": (1.0, False), "2x": (2.0, False), "1x-seeks": (1.0, True)}
@@ -130,7 +130,8 @@ class Stage:
 
 # -- one capture ----------------------------------------------------------------------------
 def capture(stage: Stage, player_cmd: list[str], out: Path, seconds: float, driver=None) -> None:
-    player = subprocess.Popen(player_cmd, env=stage.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = out.with_suffix(".log").open("wb")  # the player's own messages, kept beside its capture
+    player = subprocess.Popen(player_cmd, env=stage.env, stdout=log, stderr=subprocess.STDOUT)
     time.sleep(1.5)  # the player opens its window and the file before the capture starts
     grab = subprocess.Popen(
         # -t as an input option and -copyts: both inputs keep their wall-clock stamps.
@@ -148,6 +149,7 @@ def capture(stage: Stage, player_cmd: list[str], out: Path, seconds: float, driv
         player.wait(10)
     except subprocess.TimeoutExpired:
         player.kill()
+    log.close()
 
 
 def analyse(path: Path) -> tuple[list[float], list[float]]:
@@ -244,6 +246,8 @@ def run_player(clip: Path, speed: float, seeks: bool) -> int:
     player.transport.hide()
     player.view.set_caption("")
     player.setGeometry(0, 0, W, H)
+    player.notice.connect(lambda text: print("notice:", text, file=sys.stderr, flush=True))
+    player.errorOccurred.connect(lambda text: print("error:", text, file=sys.stderr, flush=True))
     player.show()
     player.load(clip)
     player.set_speed(speed)
@@ -300,6 +304,7 @@ def measure(stage: Stage, folder: Path, clip: Path, who: str, name: str, run: in
 
 
 def main() -> int:
+    global DISPLAY  # the player child is started with it in its environment
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--only", choices=["ours", "mpv"])
@@ -309,7 +314,9 @@ def main() -> int:
     parser.add_argument("--speed", type=float, default=1.0, help=argparse.SUPPRESS)
     parser.add_argument("--seeks", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--json", type=Path, help="write the results here too")
+    parser.add_argument("--display", default=DISPLAY, help=f"the private X display to use (default {DISPLAY})")
     args = parser.parse_args()
+    DISPLAY = args.display
     if args.player:
         return run_player(args.player, args.speed, args.seeks)
     for tool in ("Xvfb", "pulseaudio", "pactl", "ffmpeg", "mpv"):

@@ -67,6 +67,7 @@ def run(args) -> list[dict]:
     ten_720 = footage.repeated(work, clip_720, 10)
     hour_720 = footage.repeated(work, clip_720, 60)
     hour_1080 = footage.repeated(work, clip_1080, 60) if "gui" in only else None
+    play_720 = footage.segment(work, "720p30", seconds) if "gui" in only else None
     print(f"footage ready in {time.perf_counter() - t0:.0f} s ({work})", flush=True)
 
     figures: list[dict] = []
@@ -97,7 +98,7 @@ def run(args) -> list[dict]:
     section("audio", lambda: audio_bench.waveform_figures(hour_720, ten_720))
     section("scaling", lambda: scaling_seek(ten_720, hour_720, trials))
     section("export", lambda: export_bench.figures(work, 10_000))
-    section("gui", lambda: gui_bench.figures(work, quick, clip_1080, hour_1080))
+    section("gui", lambda: gui_bench.figures(work, quick, clip_1080, hour_1080, play_720))
     if "team" in only:
         import team_bench  # a PostgreSQL server of its own (Debian's postgresql package) unless BWV_BENCH_PG_URL
 

@@ -87,7 +87,7 @@ def iter_mono(
         total_ms = min(total_ms, int(end_ms)) if total_ms else int(end_ms)
     first = max(0, int(round(start_ms * rate / 1000)))
     last = None if end_ms is None else max(first, int(round(end_ms * rate / 1000)))
-    placed = _Placed(first, last)
+    placed = sound_decode.Placed(first, last)
     chunk = max(1, int(chunk_s * rate))
 
     def seek_s(sample: int) -> float | None:
@@ -141,49 +141,6 @@ def _unless_late(blocks, from_start, sample: int):
         yield data, at
         break
     yield from blocks
-
-
-class _Placed:
-    """Blocks laid on the file's sample clock from ``first`` to ``last`` (exclusive, or open)."""
-
-    def __init__(self, first: int, last: int | None):
-        self.emitted = first  # the next sample to hand out
-        self.last = last
-        self.pending: list[np.ndarray] = []
-        self.count = 0
-
-    def __len__(self) -> int:
-        return self.count
-
-    @property
-    def done(self) -> bool:
-        return self.last is not None and self.emitted >= self.last
-
-    def place(self, block: np.ndarray, at: int) -> None:
-        if self.done:  # the end asked for was reached: nothing more
-            return
-        if self.last is not None and at > self.emitted:
-            at = min(at, self.last)
-        if at > self.emitted:  # sound starts late or has a gap: silence up to it
-            self._add(np.zeros(at - self.emitted, np.float32))
-        skip = self.emitted - at
-        if skip >= len(block):
-            return
-        block = block[skip:] if skip > 0 else block
-        if self.last is not None:
-            block = block[: max(0, self.last - self.emitted)]
-        self._add(block)
-
-    def _add(self, block: np.ndarray) -> None:
-        self.pending.append(block)
-        self.count += len(block)
-        self.emitted += len(block)
-
-    def take(self) -> np.ndarray:
-        out = np.concatenate(self.pending) if len(self.pending) > 1 else self.pending[0]
-        self.pending.clear()
-        self.count = 0
-        return out
 
 
 def _report(progress, cancel, emitted, rate, total_ms, final=False) -> None:

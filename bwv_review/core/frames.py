@@ -190,10 +190,6 @@ class Decoder:
         self.frame, self.number = frame, found
         return found
 
-    def picture(self, pixel_format: str) -> np.ndarray:
-        """The held frame converted (one swscale pass) to packed ``pixel_format``."""
-        return self.frame.to_ndarray(format=PIXEL_FORMATS[pixel_format])
-
     def close(self) -> None:
         self._frames = self.frame = None
         self._container.close()

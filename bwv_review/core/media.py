@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -61,6 +62,10 @@ FORWARD_SLACK = 12
 # decoding), so the first steps back after it are cache hits.
 LOOKBACK = 6
 UNNAMED_LIMIT = 64  # frames read after a seek without one that can be identified
+# While pictures are asked for scaled (playing), this many decoded frames are kept as FFmpeg
+# gave them (YUV, unconverted), so the full picture after pausing, or a step back, costs one
+# conversion instead of a decode from the keyframe.
+RAW_KEEP = 6
 
 
 class VideoSource:
@@ -87,6 +92,8 @@ class VideoSource:
         self._next: int | None = None  # the frame the decoder's next grab returns, when known
         self._last = -1  # the frame handed out last (next_frame continues from it)
         self.cache = FrameCache(cache_bytes)
+        self._fit: tuple[int, int] | None = None  # the size asked for by the call in progress
+        self._raw: OrderedDict[int, av.VideoFrame] = OrderedDict()
         self.seeks = 0  # seeks made (tests and benchmarks read these counters)
         self.grabs = 0  # frames decoded
         self.converted = 0  # frames converted to pictures
@@ -112,15 +119,24 @@ class VideoSource:
         with self._lock:
             return self._get(self.index.at(float(ms)))
 
-    def frame(self, index: int) -> Frame:
-        """Frame number ``index`` (0 = the first decoded frame)."""
+    def frame(self, index: int, fit: tuple[int, int] | None = None) -> Frame:
+        """Frame number ``index`` (0 = the first decoded frame).
+
+        ``fit`` (width, height): the pixels the picture will be shown in (a player playing).
+        A larger frame then comes scaled down to fit, by swscale in the same pass that
+        converts it (the GUI need not scale it), and is not cached; asked for again without
+        ``fit`` it comes at full size, from the decoded frame kept meanwhile."""
         with self._lock:
             count = self.info.frame_count
             if not 0 <= int(index) < count:
                 raise FootageError(
                     f"{self.path.name} has frames 0 to {count - 1}; there is no frame {index}."
                 )
-            return self._get(int(index))
+            self._fit = fit
+            try:
+                return self._get(int(index))
+            finally:
+                self._fit = None
 
     def next_frame(self) -> Frame | None:
         """The frame after the one handed out last (the first, to begin with); None at the end."""
@@ -192,6 +208,7 @@ class VideoSource:
             if bool(on) != self.deinterlace:
                 self.deinterlace = bool(on)
                 self.cache.clear()
+                self._raw.clear()
 
     def close(self) -> None:
         with self._lock:
@@ -200,6 +217,7 @@ class VideoSource:
             self._dec = None
             self._next = None
             self.cache.clear()
+            self._raw.clear()
 
     def __enter__(self) -> VideoSource:
         return self
@@ -210,6 +228,9 @@ class VideoSource:
     # -- deciding what to decode ---------------------------------------------------------
     def _get(self, i: int) -> Frame:
         frame = self.cache.get(i)
+        if frame is None and self._fit is None and i in self._raw:  # decoded while playing scaled
+            frame = self._picture_of(self._raw[i], i)
+            self.cache.put(frame)
         if frame is None:
             first = i
             if 0 < self._last - i <= MAX_FILL:  # stepping back: keep the run up to i
@@ -293,9 +314,14 @@ class VideoSource:
                 continue
             if got == i and not picture:
                 return None
-            if got >= first:
+            scaled = self._fit is not None
+            if scaled and not damaged:
+                self._raw[got] = dec.frame
+                while len(self._raw) > RAW_KEEP:
+                    self._raw.popitem(last=False)
+            if got >= first and (got == i or not scaled):
                 frame = self._picture(dec, got, damaged)
-                if not damaged:
+                if not damaged and frame.image.shape[:2] == self._full_shape():
                     self.cache.put(frame)
                 if got == i:
                     return frame
@@ -328,14 +354,36 @@ class VideoSource:
 
     # -- pictures ------------------------------------------------------------------------
     def _picture(self, dec: Decoder, index: int, damaged: bool = False) -> Frame:
-        frame = dec.frame
+        return self._picture_of(dec.frame, index, damaged)
+
+    def _full_shape(self) -> tuple[int, int]:
+        """(height, width) of a full picture as shown (turned by the display matrix)."""
+        w, h = self.info.width, self.info.height
+        return (w, h) if self.info.rotation % 180 else (h, w)
+
+    def _fitted(self, frame: av.VideoFrame) -> tuple[int, int] | None:
+        """(width, height) to scale ``frame`` to before turning it, or None for full size."""
+        if self._fit is None:
+            return None
+        turned = self.info.rotation % 180
+        width, height = (frame.height, frame.width) if turned else (frame.width, frame.height)
+        scale = min(self._fit[0] / width, self._fit[1] / height)
+        if scale >= 1.0:
+            return None
+        w, h = max(2, round(width * scale)), max(2, round(height * scale))
+        return (h, w) if turned else (w, h)
+
+    def _picture_of(self, frame: av.VideoFrame, index: int, damaged: bool = False) -> Frame:
         deinterlaced = False
         try:
             if self.deinterlace and frame.interlaced_frame:
                 image = deinterlaced_picture(frame, self.pixel_format)
                 deinterlaced = True
+            elif (size := self._fitted(frame)) is not None:
+                image = frame.to_ndarray(format=PIXEL_FORMATS[self.pixel_format], width=size[0], height=size[1],
+                                         interpolation="AREA")
             else:
-                image = dec.picture(self.pixel_format)
+                image = frame.to_ndarray(format=PIXEL_FORMATS[self.pixel_format])
         except (av.error.FFmpegError, ValueError) as exc:
             raise FootageError(f"Frame {index} of {self.path.name} could not be converted to a picture ({exc}).") from exc
         self.converted += 1

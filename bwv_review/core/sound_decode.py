@@ -150,6 +150,12 @@ def _mono(frame) -> np.ndarray:
     return data.copy()  # the graph's buffer goes back to its pool with the frame
 
 
+def _channels(frame) -> np.ndarray:
+    """The frame's packed float32 samples as (n, channels), copied out of the graph's pool."""
+    channels = max(1, frame.layout.nb_channels)
+    return np.frombuffer(frame.planes[0], np.float32, count=frame.samples * channels).reshape(-1, channels).copy()
+
+
 def _pulled(sink) -> Iterator:
     """Frames the chain has ready (ends at EAGAIN: it wants more input; or at the end)."""
     while True:
@@ -163,8 +169,9 @@ def _pulled(sink) -> Iterator:
             return
 
 
-def _blocks(frames, rate: int, origin_s: float) -> Iterator[tuple[np.ndarray, int]]:
-    """(mono block, where its first sample is in samples from frame 0), from the chain's frames.
+def _blocks(frames, rate: int, origin_s: float, mix: bool = True) -> Iterator[tuple[np.ndarray, int]]:
+    """(mono block, or (n, channels) without ``mix``; where its first sample is in samples
+    from frame 0), from the chain's frames.
 
     Blocks are counted on one after another; a block's own timestamp (in 1/rate) moves
     the count only when it differs by more than GAP_S (the first block; a chain built
@@ -175,7 +182,7 @@ def _blocks(frames, rate: int, origin_s: float) -> Iterator[tuple[np.ndarray, in
         at = None if frame.pts is None else int(round(frame.pts - origin_s * rate))
         if pos is None or (at is not None and abs(at - pos) > GAP_S * rate):
             pos = at if at is not None else (pos or 0)
-        data = _mono(frame)
+        data = _mono(frame) if mix else _channels(frame)
         yield data, pos
         pos += len(data)
 
@@ -192,13 +199,16 @@ def movie_blocks(path: Path, track: Track, rate: int, block: int) -> Iterator[tu
     yield from _blocks(_pulled(sink), rate, track.origin_s)
 
 
-def packet_blocks(path: Path, track: Track, rate: int, block: int, seek_s: float | None = None
-                  ) -> Iterator[tuple[np.ndarray, int]]:
-    """The same blocks, demuxed and decoded by PyAV a frame at a time (the way on past damage)."""
-    yield from _blocks(_packet_frames(path, track, rate, block, seek_s), rate, track.origin_s)
+def packet_blocks(path: Path, track: Track, rate: int, block: int, seek_s: float | None = None,
+                  layout: str | None = None) -> Iterator[tuple[np.ndarray, int]]:
+    """The same blocks, demuxed and decoded by PyAV a frame at a time (the way on past damage).
+    ``layout`` ("mono", "stereo"): (n, channels) blocks in that layout, not mixed to mono."""
+    frames = _packet_frames(path, track, rate, block, seek_s, layout)
+    yield from _blocks(frames, rate, track.origin_s, mix=layout is None)
 
 
-def _packet_frames(path: Path, track: Track, rate: int, block: int, seek_s: float | None) -> Iterator:
+def _packet_frames(path: Path, track: Track, rate: int, block: int, seek_s: float | None,
+                   layout: str | None = None) -> Iterator:
     container = open_container(path)
     try:
         astream = container.streams[track.index]
@@ -216,7 +226,7 @@ def _packet_frames(path: Path, track: Track, rate: int, block: int, seek_s: floa
                 graph = av.filter.Graph()
                 src = graph.add("abuffer", sample_rate=str(now[0]), sample_fmt=now[1], channel_layout=now[2],
                                 time_base=str(frame.time_base or f"1/{now[0]}"))
-                sink = _tail(graph, src, rate, block, now[2])
+                sink = _tail(graph, src, rate, block, layout or now[2])
             src.push(frame)
             yield from _pulled(sink)
         if src is not None:
@@ -239,3 +249,121 @@ def _decoded(container, astream, name: str) -> Iterator:
         log.warning("%s: sound decoding stopped early (%s)", name, exc)
     if bad:
         log.warning("%s: %d damaged sound packets skipped (silence there)", name, bad)
+
+
+# -- placing blocks on the clock ----------------------------------------------------------
+class Placed:
+    """Blocks laid on the file's sample clock from ``first`` to ``last`` (exclusive, or open):
+    silence where the sound starts late or has a gap, nothing twice. Blocks are mono, or
+    (n, channels) when ``channels`` is given."""
+
+    def __init__(self, first: int, last: int | None, channels: int = 0):
+        self.emitted = first  # the next sample to hand out
+        self.last = last
+        self.channels = channels
+        self.pending: list[np.ndarray] = []
+        self.count = 0
+
+    def __len__(self) -> int:
+        return self.count
+
+    @property
+    def done(self) -> bool:
+        return self.last is not None and self.emitted >= self.last
+
+    def place(self, block: np.ndarray, at: int) -> None:
+        if self.done:  # the end asked for was reached: nothing more
+            return
+        if self.last is not None and at > self.emitted:
+            at = min(at, self.last)
+        if at > self.emitted:  # sound starts late or has a gap: silence up to it
+            gap = at - self.emitted
+            self._add(np.zeros((gap, self.channels) if self.channels else gap, np.float32))
+        skip = self.emitted - at
+        if skip >= len(block):
+            return
+        block = block[skip:] if skip > 0 else block
+        if self.last is not None:
+            block = block[: max(0, self.last - self.emitted)]
+        self._add(block)
+
+    def _add(self, block: np.ndarray) -> None:
+        self.pending.append(block)
+        self.count += len(block)
+        self.emitted += len(block)
+
+    def take(self) -> np.ndarray:
+        out = np.concatenate(self.pending) if len(self.pending) > 1 else self.pending[0]
+        self.pending.clear()
+        self.count = 0
+        return out
+
+
+# -- for playing --------------------------------------------------------------------------
+def _tempo_chain(speed: float) -> list[float]:
+    """atempo factors whose product is ``speed`` (FFmpeg's atempo takes 0.5 to 100 each)."""
+    factors = []
+    while speed < 0.5:
+        factors.append(0.5)
+        speed /= 0.5
+    return [*factors, speed]
+
+
+def playback(path: Path, track: Track, rate: int, channels: int, start_ms: float, speed: float = 1.0,
+             block: int = 1024) -> Iterator[np.ndarray]:
+    """The sound from ``start_ms`` (frame-0 clock) on, to be played: float32 (n, channels) at
+    ``rate``, ``speed`` times as fast with the pitch kept (FFmpeg's atempo).
+
+    The first sample is the sound at ``start_ms`` (silence where the file has none yet), and
+    each sample after it is ``speed / rate`` seconds of footage later: a player that knows
+    which sample is being heard knows which moment of the footage is heard. Decoded a frame
+    at a time after a seek on the sound track, on its timestamps as everywhere else.
+    """
+    layout = "mono" if channels == 1 else "stereo"
+    first = max(0, int(round(start_ms * rate / 1000)))
+    placed = Placed(first, None, channels)
+    seek = track.origin_s + start_ms / 1000 - 0.5 if start_ms > 500 else None
+    stretch = _Stretch(rate, layout, speed) if abs(speed - 1.0) > 1e-9 else None
+    for data, at in packet_blocks(path, track, rate, block, seek, layout):
+        placed.place(data, at)
+        if len(placed) >= block:
+            chunk = placed.take()
+            yield from (stretch.push(chunk) if stretch else (chunk,))
+    if len(placed):
+        chunk = placed.take()
+        yield from (stretch.push(chunk) if stretch else (chunk,))
+    if stretch:
+        yield from stretch.push(None)
+
+
+class _Stretch:
+    """FFmpeg's atempo over blocks of (n, channels) float32: faster or slower, same pitch."""
+
+    def __init__(self, rate: int, layout: str, speed: float):
+        self.graph = av.filter.Graph()
+        self.layout = layout
+        self.rate = rate
+        self.src = self.graph.add("abuffer", sample_rate=str(rate), sample_fmt="flt", channel_layout=layout,
+                                  time_base=f"1/{rate}")
+        last = self.src
+        for factor in _tempo_chain(speed):
+            tempo = self.graph.add("atempo", tempo=f"{factor:.6f}")
+            last.link_to(tempo)
+            last = tempo
+        self.sink = self.graph.add("abuffersink")
+        last.link_to(self.sink)
+        self.graph.configure()
+        self.pts = 0
+
+    def push(self, chunk: np.ndarray | None) -> Iterator[np.ndarray]:
+        if chunk is None:
+            self.src.push(None)
+        else:
+            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(chunk).reshape(1, -1), format="flt",
+                                               layout=self.layout)
+            frame.sample_rate = self.rate
+            frame.pts = self.pts
+            self.pts += len(chunk)
+            self.src.push(frame)
+        for out in _pulled(self.sink):
+            yield _channels(out)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QElapsedTimer
+from PySide6.QtCore import QElapsedTimer, QObject, Signal
 
 from bwv_review.ui.player import clock as clock_mod
 
@@ -30,55 +30,89 @@ def test_timer_clock_runs_at_the_speed_asked(qtbot):
     assert clock.position() == 250
 
 
-def test_sound_clock_interpolates_and_follows_the_sound(qtbot):
-    """The sound-master logic, fed positions by hand (no audio device in tests): the
-    position of the sound handed to the output."""
-    clock = clock_mod.PlaybackClock()
-    clock._sound = True
-    clock.start(0)  # no player: it waits for the sound to start
-    assert clock._raw_position() == 0
-    clock._on_sound_position(0)  # the echo of our own setPosition: still waiting
-    assert clock._awaiting_sound
-    clock._on_sound_position(20)
-    assert not clock._awaiting_sound
-    qtbot.waitUntil(lambda: clock._raw_position() >= 60, timeout=1000)  # runs on between reports
-    # a small disagreement is eased in; the clock never runs backwards
-    here = clock._raw_position()
-    clock._on_sound_position(int(here) - 30)
-    assert clock._raw_position() >= here
-    # a large jump ahead (the sound skipped) is taken at once
-    clock._on_sound_position(int(clock._raw_position()) + 500)
-    assert clock._raw_position() >= here + 499
-    # if the sound stops reporting, the picture stops too (after the interpolation cap)
-    at = clock._anchor_ms
-    clock._elapsed.start()
-    qtbot.waitUntil(lambda: clock._raw_position() >= at + clock_mod.MAX_INTERPOLATION_MS - 1, timeout=2000)
-    qtbot.wait(50)
-    assert clock._raw_position() <= at + clock_mod.MAX_INTERPOLATION_MS + 1
+class ScriptedOutput(QObject):
+    """Stands in for the sound output (there is no audio device in these tests): it answers
+    heard() as told and records what the clock asked of it."""
+
+    failed = Signal(str)
+
+    def __init__(self):
+        super().__init__()
+        self.answer: tuple[str, float | None] = ("waiting", None)
+        self.starts: list[tuple[float, float]] = []
+        self.stops = 0
+
+    def start(self, from_ms, speed):
+        self.starts.append((from_ms, speed))
+        self.answer = ("waiting", None)
+
+    def stop(self):
+        self.stops += 1
+
+    def heard(self):
+        return self.answer
 
 
-def test_the_picture_follows_the_sound_heard_not_the_sound_reported(qtbot, monkeypatch):
-    """Heard = reported minus the output latency and the time-stretch delay, ramped in as the
-    output refills after a start or seek, never before the start point, none when skimming."""
-    monkeypatch.setattr(clock_mod, "SOUND_LAG_RAMP_MS", 200.0)
+@pytest.fixture
+def sound_clock():
     clock = clock_mod.PlaybackClock()
+    output = ScriptedOutput()
+    clock._output = output
+    output.failed.connect(clock._on_sound_error)
     clock._sound = True
+    return clock, output
+
+
+def test_the_picture_follows_the_sound_heard(qtbot, sound_clock):
+    clock, output = sound_clock
     clock.start(5000)
-    assert clock.sound_lag_ms() == 0 and clock.position() == 5000  # waiting for the sound
-    clock._on_sound_position(5020)
-    qtbot.waitUntil(lambda: clock._since_sound.nsecsElapsed() / 1e6 > 250, timeout=2000)
-    full = clock_mod.SOUND_LAG_MS
-    assert clock.sound_lag_ms() == pytest.approx(full)
-    raw = clock._raw_position()
-    assert clock.position() == pytest.approx(max(5000.0, raw - full), abs=5)
-    clock.set_rate(2.0)  # media ms per wall ms doubles, and the stretcher adds its delay
-    assert clock.sound_lag_ms() == pytest.approx(2 * (full + clock_mod.SOUND_LAG_PER_SPEED_MS))
-    clock.seek(9000)  # a seek shows its own frame at once, then waits for the sound
-    assert clock.position() == pytest.approx(9000, abs=5) and clock.sound_lag_ms() == 0
-    clock.set_rate(8.0)  # skimming: no sound, no lag
-    assert not clock._sound_leads() and clock.sound_lag_ms() == 0
+    assert output.starts == [(5000.0, 1.0)]
+    assert clock.position() == 5000  # waiting for the first sample to be heard
+    output.answer = ("playing", 5012.5)
+    assert clock.position() == 5012.5
+    output.answer = ("playing", 5010.0)  # never backwards
+    assert clock.position() == 5012.5
+    output.answer = ("playing", 5100.0)
+    assert clock.position() == 5100.0
+    clock.seek(9000)  # a seek shows its own frame at once, then waits for the sound from there
+    assert output.starts[-1] == (9000.0, 1.0) and clock.position() == 9000
+    output.answer = ("playing", 9040.0)
+    assert clock.position() == 9040.0
+    clock.set_rate(2.0)  # the sound goes on from the moment shown, at the new speed
+    assert output.starts[-1] == (9040.0, 2.0) and clock.position() == 9040.0
+    stops = output.stops
+    clock.set_rate(8.0)  # skimming: the sound stops, the timer leads
+    assert output.stops == stops + 1 and len(output.starts) == 3
+    qtbot.waitUntil(lambda: clock.position() > 9040.0 + 8 * 20, timeout=1000)
     clock.stop()
-    assert clock.sound_lag_ms() == 0
+    assert output.stops == stops + 2
+
+
+def test_when_the_sound_ends_or_never_starts_the_timer_goes_on(qtbot, sound_clock, monkeypatch):
+    clock, output = sound_clock
+    clock.start(0)
+    output.answer = ("ended", 3000.0)  # the sound track is shorter than the footage
+    assert clock.position() == 3000.0
+    qtbot.waitUntil(lambda: clock.position() >= 3040, timeout=1000)
+    said = []
+    clock.notice.connect(said.append)
+    monkeypatch.setattr(clock_mod, "SOUND_START_PATIENCE_MS", 50.0)
+    clock.seek(100)
+    assert clock.position() == 100 and not said  # waiting for the sound
+    qtbot.waitUntil(lambda: clock.position() > 130, timeout=1000)  # it never came: on the timer
+    assert len(said) == 1 and "did not start playing within 0.05 s" in said[0]  # and the reviewer is told
+
+
+def test_a_sound_failure_is_said_and_the_picture_goes_on(qtbot, sound_clock):
+    clock, output = sound_clock
+    said = []
+    clock.notice.connect(said.append)
+    clock.start(1000)
+    output.answer = ("playing", 1500.0)
+    assert clock.position() == 1500.0
+    output.failed.emit("the audio device stopped taking sound")
+    assert not clock.has_sound() and said and "stopped taking sound" in said[0]
+    qtbot.waitUntil(lambda: clock.position() > 1530, timeout=1000)
 
 
 def test_refcount_guard_keeps_true_and_none_alive():

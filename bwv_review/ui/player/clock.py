@@ -1,14 +1,17 @@
 """The playback clock: which file time the picture should show now.
 
-With a sound track and a sound device, the sound is the master: QMediaPlayer plays the
-footage's audio and its position is the clock. Its position updates are coarse and jittery,
-so between them the clock runs on a QElapsedTimer from the last update (capped, so that
-when the sound stalls the picture waits for it instead of running ahead). Without sound
-(no track, no device, or the device fails) the clock is the QElapsedTimer alone, and one
-quiet notice says why there is no sound.
+With a sound track and a sound device, the sound is the master: the footage's sound plays
+through this program's own output (``sound_out.SoundOutput``), which knows from the device
+which moment of the footage is being heard, and the clock is that moment, at every speed
+the sound plays at and from the first sample after a seek. Until that first sample is heard
+the picture holds where playing started (a seek shows its frame at once); if the sound does
+not start within SOUND_START_PATIENCE_MS, fails, or ends before the footage does, the clock
+runs on from there on a QElapsedTimer. Without sound (no track, no device) the clock is
+the timer alone, and one quiet notice says why. Above MAX_SOUND_SPEED the player skims: the
+sound is muted and the clock is the timer.
 
-Video is never played through QMediaPlayer (its video track is switched off); frames come
-from the exact decoder, which follows this clock and drops frames rather than let it slip.
+Frames come from the exact decoder, which follows this clock and drops frames rather than
+let it slip.
 """
 
 from __future__ import annotations
@@ -17,49 +20,26 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QElapsedTimer, QObject, QUrl, Signal
+from PySide6.QtCore import QElapsedTimer, QObject, Signal
 from PySide6.QtGui import QGuiApplication
 
 NO_TRACK = "No sound: this footage has no audio track."
 NO_DEVICE = "No sound: no audio device was found, so the picture runs on its own clock."
 SOUND_FAILED = "No sound: the audio could not be played ({reason}); the picture runs on its own clock."
 
-# Between two position reports the interpolated clock may run on at most this far (ms of
-# wall time) before it waits for the sound to report again.
-MAX_INTERPOLATION_MS = 300.0
-# A report further than this from the interpolated time is taken as is (a seek, a stall);
-# smaller differences are eased in so the picture does not stutter on jitter.
-SNAP_MS = 80.0
+SOUND_LATE = ("No sound this time: the audio device did not start playing within {seconds:g} s; the picture "
+              "runs on its own clock until playing starts again.")
 
-# How long the picture waits for the sound to start before it runs without it.
-SOUND_START_PATIENCE_MS = 1500.0
-
-# The sound QMediaPlayer reports is the sound it hands to the audio output, not the sound
-# the reviewer hears: the output's buffers (and PulseAudio's) delay it, and the
-# time-stretcher that keeps the pitch at other speeds delays it more the faster it plays.
-# The picture follows the sound heard: it lags the reported position by this much wall
-# time, SOUND_LAG_MS at 1x plus SOUND_LAG_PER_SPEED_MS for each step of speed above 1x.
-# Measured with benchmarks/av_sync.py against mpv on the same capture path (PulseAudio);
-# BWV_SOUND_LAG_MS overrides the 1x figure for an output with a different latency.
-# The output's buffers fill after the sound (re)starts, so the lag grows from nothing to
-# its full size over SOUND_LAG_RAMP_MS of playing (measured: about half of it 0.6 s after
-# a seek).
-SOUND_LAG_MS = 45.0
-SOUND_LAG_PER_SPEED_MS = 65.0
-SOUND_LAG_RAMP_MS = 1200.0
+# How long the picture waits for the sound to be heard before it runs without it. A device
+# that is already running starts in tens of milliseconds; one that was idle may take longer
+# (PulseAudio's null sink, idle, wakes only at the end of its 2 s block).
+SOUND_START_PATIENCE_MS = 3000.0
 
 SPEEDS = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 8.0, 16.0)
 MIN_SPEED, MAX_SPEED = SPEEDS[0], SPEEDS[-1]
 # Above this the player skims (keyframes only) and the sound is muted: no one follows
 # speech at 8x, and the picture runs on the timer.
 MAX_SOUND_SPEED = 4.0
-
-
-def _env_float(name: str, default: float) -> float:
-    try:
-        return float(os.environ.get(name, default))
-    except ValueError:
-        return default
 
 
 def sound_server_reachable() -> bool:
@@ -100,30 +80,28 @@ class PlaybackClock(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._elapsed = QElapsedTimer()
-        self._since_sound = QElapsedTimer()  # since the sound last (re)started
-        self._anchor_ms = 0.0  # media time at the anchor
+        self._anchor_ms = 0.0  # media time at the anchor (timer running, or stopped)
         self._floor_ms = 0.0  # where playing started or last seeked to
         self._rate = 1.0
         self._running = False
         self._last_ms = 0.0  # never go backwards while running
-        self._player = None
-        self._audio_out = None
+        self._output = None  # sound_out.SoundOutput, made when a file with sound opens
         self._device_checked = False
         self._device_ok = False
         self._no_device_said = False
-        self._has_audio = False
         self._sound = False
-        self._awaiting_sound = False
+        self._on_timer = False  # this run: the sound did not start, or ended; the timer leads
+        self._closed = False
 
     # -- media ------------------------------------------------------------------------------
-    def set_media(self, path: Path | None, has_audio: bool) -> None:
-        """Use ``path``'s sound as the clock when it has some and a device can play it."""
+    def set_media(self, path: Path | None, has_audio: bool, origin_s: float | None = None) -> None:
+        """Use ``path``'s sound as the clock when it has some and a device can play it.
+        ``origin_s``: the stream-clock time of frame 0 (the frame index's), when known."""
         self.stop()
-        self._has_audio = bool(path) and has_audio
         self._set_sound(False)
-        if path is None:
-            if self._player is not None:
-                self._player.setSource(QUrl())
+        if self._output is not None:
+            self._output.set_source(None)
+        if path is None or self._closed:
             return
         if not has_audio:
             self.notice.emit(NO_TRACK)
@@ -136,28 +114,16 @@ class PlaybackClock(QObject):
                 self._no_device_said = True
                 self.notice.emit(NO_DEVICE)
             return
-        player = self._ensure_player()
-        player.setSource(QUrl.fromLocalFile(str(path)))
+        self._ensure_output().set_source(Path(path), origin_s)
         self._set_sound(True)
 
-    def _ensure_player(self):
-        if self._player is None:
-            from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+    def _ensure_output(self):
+        if self._output is None:
+            from .sound_out import SoundOutput
 
-            self._audio_out = QAudioOutput(self)
-            self._player = QMediaPlayer(self)
-            self._player.setAudioOutput(self._audio_out)
-            self._player.positionChanged.connect(self._on_sound_position)
-            self._player.errorOccurred.connect(self._on_sound_error)
-            self._player.tracksChanged.connect(self._video_off)
-            if hasattr(self._player, "setPitchCompensation"):
-                self._player.setPitchCompensation(True)
-        return self._player
-
-    def _video_off(self) -> None:
-        # The exact decoder shows the picture; QMediaPlayer need not decode it as well.
-        if self._player is not None and self._player.videoTracks():
-            self._player.setActiveVideoTrack(-1)
+            self._output = SoundOutput(self)
+            self._output.failed.connect(self._on_sound_error)
+        return self._output
 
     def _set_sound(self, on: bool) -> None:
         if on != self._sound:
@@ -168,44 +134,51 @@ class PlaybackClock(QObject):
         return self._sound
 
     def set_volume(self, volume: float) -> None:
-        if self._audio_out is not None:
-            self._audio_out.setVolume(max(0.0, min(1.0, volume)))
+        if self._output is not None:
+            self._output.set_volume(volume)
 
     def set_muted(self, muted: bool) -> None:
-        if self._audio_out is not None:
-            self._audio_out.setMuted(muted)
+        if self._output is not None:
+            self._output.set_muted(muted)
+
+    def shutdown(self) -> None:
+        """Stop and join the sound thread (the widget's shutdown calls this)."""
+        self.stop()
+        self._closed = True
+        if self._output is not None:
+            self._output.shutdown()
 
     # -- running ----------------------------------------------------------------------------
     def _sound_leads(self) -> bool:
-        """The sound is the clock now: there is sound, and the speed is not a skim."""
-        return self._sound and self._rate <= MAX_SOUND_SPEED
+        """The sound is the clock now: there is sound, the speed is not a skim, and it has
+        not given way to the timer in this run."""
+        return self._sound and self._rate <= MAX_SOUND_SPEED and not self._on_timer
+
+    def _play_sound_from(self, ms: float) -> None:
+        self._on_timer = False
+        if self._sound_leads():
+            self._output.start(ms, self._rate)
+        elif self._output is not None:
+            self._output.stop()
 
     def start(self, from_ms: float) -> None:
         self._anchor_ms = self._last_ms = self._floor_ms = float(from_ms)
-        self._since_sound.invalidate()
         self._elapsed.start()
         self._running = True
-        self._awaiting_sound = self._sound_leads()
-        if self._sound_leads() and self._player is not None:
-            self._player.setPlaybackRate(self._rate)
-            self._player.setPosition(int(from_ms))
-            self._player.play()
+        self._play_sound_from(from_ms)
 
     def stop(self) -> None:
         if self._running:
             self._anchor_ms = self.position()
         self._running = False
-        if self._player is not None:
-            self._player.pause()
+        if self._output is not None:
+            self._output.stop()
 
     def seek(self, ms: float) -> None:
         self._anchor_ms = self._last_ms = self._floor_ms = float(ms)
-        self._since_sound.invalidate()  # the output starts empty again: the lag ramps in anew
         if self._running:
             self._elapsed.start()
-        if self._sound_leads() and self._player is not None:
-            self._awaiting_sound = self._running
-            self._player.setPosition(int(ms))
+            self._play_sound_from(ms)
 
     def is_running(self) -> bool:
         return self._running
@@ -215,85 +188,54 @@ class PlaybackClock(QObject):
 
     def set_rate(self, rate: float) -> None:
         rate = max(MIN_SPEED, min(MAX_SPEED, float(rate)))
-        if self._running:  # re-anchor so the time so far stays counted at the old rate
-            self._anchor_ms = self._raw_position()
-            self._elapsed.start()
-        was_leading = self._sound_leads()
+        if rate == self._rate:
+            return
+        if not self._running:
+            self._rate = rate
+            return
+        # Go on from the moment shown at the new speed: the sound starts again from there
+        # (the picture holds until it is heard), or the timer re-anchors.
+        here = self.position()
         self._rate = rate
-        if self._player is not None:
-            self._player.setPlaybackRate(min(rate, MAX_SOUND_SPEED))
-            if self._running and was_leading and not self._sound_leads():
-                self._player.pause()  # skimming: muted, the picture runs on the timer
-                self._awaiting_sound = False
-            elif self._running and not was_leading and self._sound_leads():
-                self._player.setPosition(int(self._anchor_ms))
-                self._player.play()
-                self._awaiting_sound = True
-
-    def sound_lag_ms(self) -> float:
-        """Media ms between the sound reported and the sound heard, at this speed."""
-        if not (self._running and self._sound_leads()):
-            return 0.0
-        if self._awaiting_sound or not self._since_sound.isValid():
-            return 0.0
-        base = _env_float("BWV_SOUND_LAG_MS", SOUND_LAG_MS)
-        wall = base + SOUND_LAG_PER_SPEED_MS * max(0.0, self._rate - 1.0)
-        ramp = min(1.0, self._since_sound.nsecsElapsed() / 1e6 / SOUND_LAG_RAMP_MS)
-        return wall * self._rate * ramp
+        self._anchor_ms = self._last_ms = self._floor_ms = here
+        self._elapsed.start()
+        self._play_sound_from(here)
 
     def position(self) -> float:
         """Media time (ms) the picture should show now: the sound being heard. It never goes
         back before where playing started or last seeked to, so a seek shows its frame at once."""
-        raw = self._raw_position()
-        if not (self._running and self._sound_leads()):
-            return raw
-        return max(self._floor_ms, raw - self.sound_lag_ms())
-
-    def _raw_position(self) -> float:
-        """Media time (ms) of the sound being handed to the output now."""
         if not self._running:
             return self._anchor_ms
-        wall = self._elapsed.nsecsElapsed() / 1e6
         if self._sound_leads():
-            if self._awaiting_sound:
-                if wall < SOUND_START_PATIENCE_MS:
+            state, heard = self._output.heard()
+            if state == "waiting":
+                if self._elapsed.nsecsElapsed() / 1e6 < SOUND_START_PATIENCE_MS:
                     return self._last_ms  # the picture waits for the sound to start
-                # The sound never started: run on the timer rather than freeze the picture.
-                self._awaiting_sound = False
-                self._elapsed.start()
-                wall = 0.0
-            wall = min(wall, MAX_INTERPOLATION_MS)
-        now = self._anchor_ms + wall * self._rate
+                self._run_on_timer(self._last_ms)  # it never started: run without it, and say so
+                self.notice.emit(SOUND_LATE.format(seconds=SOUND_START_PATIENCE_MS / 1000))
+            else:
+                self._last_ms = max(self._last_ms, self._floor_ms, heard)
+                if state == "ended":  # the sound is over before the footage: the timer goes on
+                    self._run_on_timer(self._last_ms)
+                return self._last_ms
+        now = self._anchor_ms + self._elapsed.nsecsElapsed() / 1e6 * self._rate
         self._last_ms = max(self._last_ms, now)
         return self._last_ms
 
-    def _on_sound_position(self, ms: int) -> None:
-        if not (self._running and self._sound_leads()):
-            return
-        predicted = self._raw_position()
-        error = ms - predicted
-        if self._awaiting_sound:
-            if ms == int(self._anchor_ms):
-                return  # the echo of our own setPosition; the sound has not started yet
-            self._awaiting_sound = False
-            self._since_sound.start()
-            error = ms - self._anchor_ms
-        if abs(error) > SNAP_MS * self._rate:
-            # Sound far ahead: jump to it. Far behind: the picture holds (position() never
-            # goes backwards) until the sound catches up.
-            self._anchor_ms = float(ms)
-        else:
-            self._anchor_ms = predicted + error / 2.0
+    def _run_on_timer(self, from_ms: float) -> None:
+        self._on_timer = True
+        self._anchor_ms = from_ms
         self._elapsed.start()
+        if self._output is not None:
+            self._output.stop()
 
-    def _on_sound_error(self, _error, text: str) -> None:
+    def _on_sound_error(self, text: str) -> None:
         if not self._sound:
             return
         position = self.position()
-        self._awaiting_sound = False
         self._set_sound(False)
-        if self._player is not None:
-            self._player.stop()
+        if self._output is not None:
+            self._output.stop()
         self.notice.emit(SOUND_FAILED.format(reason=(text or "unknown error").rstrip(".")))
         if self._running:  # carry on from where the sound stopped, on the timer
             self._anchor_ms = position

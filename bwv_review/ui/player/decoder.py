@@ -34,6 +34,7 @@ class FrameRequest:
     serial: int = 0  # which seek/step/play this answers; handed back with the frame
     keyframe: bool = False  # skimming: the keyframe at or before the frame, decoded alone
     reference: bool = False  # skimming between keyframes: the last reference frame at or before it
+    fit: tuple[int, int] | None = None  # playing: the view's pixels; a larger frame comes scaled to fit
 
 
 # Bits of frameReady's ``flags``: what the caption must say about the picture.
@@ -170,6 +171,8 @@ class DecodeWorker(QObject):
             return source.frame_at(request.ms or 0.0)
         if request.index >= source.info.frame_count:
             return None
+        if request.fit is not None:
+            return source.frame(request.index, fit=request.fit)
         return source.frame(request.index)
 
     @Slot()

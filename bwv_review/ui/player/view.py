@@ -63,6 +63,11 @@ class VideoView(QWidget):
         self._caption = self._hover = ""
         self.set_message(EMPTY_TEXT, EMPTY_HINT)
 
+    def device_size(self) -> tuple[int, int]:
+        """The view's size in device pixels: a picture larger than this is scaled down to show."""
+        dpr = self.devicePixelRatioF()
+        return max(1, round(self.width() * dpr)), max(1, round(self.height() * dpr))
+
     def picture_rect(self) -> QRectF:
         """Where the frame is drawn: the largest rectangle of its shape that fits."""
         if self._image is None or self._image.isNull():
