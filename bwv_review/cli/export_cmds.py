@@ -7,8 +7,10 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from ..core.export import FORMATS, ExportOptions, export_case
-from ..core.export.importer import IMPORT_FORMATS, import_annotations
+from ..core.errors import ReviewError
+from ..core.export import FORMATS, PER_EXHIBIT_FORMATS, ExportOptions, export_case
+from ..core.export.files import safe_filename
+from ..core.export.importer import IMPORT_FORMATS, import_file
 from ..core.model import STATUSES
 from ..core.timecode import parse_instant
 from .common import StderrProgress, open_case, reviewer
@@ -21,11 +23,13 @@ def register(sub) -> None:
         description="Footage hashes are re-checked first; a mismatch is warned about here and stated "
                     "in the file. Statements (docx, pdf, html) quote verified annotations only unless "
                     "--include-drafts; logs carry every annotation with its status. srt, vtt and eaf "
-                    "are one file per exhibit: with several exhibits, OUT's name gets each exhibit's ref.",
+                    "hold one exhibit each: with several exhibits, give --exhibit REF, or a folder as OUT "
+                    "to write one file per exhibit named by its ref (AB-1.eaf, CD-1.eaf).",
     )
     p.add_argument("case")
-    p.add_argument("--format", "-f", required=True, choices=FORMATS)
-    p.add_argument("-o", "--output", required=True, metavar="OUT", help="the file to write")
+    p.add_argument("--format", "-f", choices=FORMATS, help="the kind of file (default: from OUT's ending)")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="the file (or, for srt/vtt/eaf, folder) "
+                   "to write")
     p.add_argument("--exhibit", metavar="REF", help="only this exhibit")
     p.add_argument("--category", action="extend", nargs="+", default=[], metavar="C",
                    help="only these categories (slugs or names)")
@@ -47,7 +51,8 @@ def register(sub) -> None:
     )
     p.add_argument("case")
     p.add_argument("file", help=f"a .{', .'.join(IMPORT_FORMATS)} file")
-    p.add_argument("--exhibit", required=True, metavar="REF", help="the exhibit the times refer to")
+    p.add_argument("--exhibit", metavar="REF", help="the exhibit the times refer to (default: each annotation "
+                   "goes to the exhibit the file names, so a whole-case JSON restores every exhibit)")
     p.add_argument("--from", dest="source", metavar="REF",
                    help="when FILE holds several exhibits, the one to take annotations from")
     p.add_argument("--tiers", choices=("auto", "speaker", "category"), default="auto",
@@ -58,7 +63,22 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_import)
 
 
+def _format(args) -> str:
+    """--format, or OUT's ending; refused when they disagree (a PDF named .docx helps nobody)."""
+    out = Path(args.output)
+    ending = out.suffix.lower().lstrip(".")
+    if args.format:
+        if ending in FORMATS and ending != args.format:
+            raise ReviewError(f"{out.name} ends in .{ending} but --format is {args.format}; nothing was written.")
+        return args.format
+    if ending in FORMATS:
+        return ending
+    raise ReviewError(f"Give --format ({', '.join(FORMATS)}): {out.name} does not end in one of them. "
+                      "Nothing was written.")
+
+
 def cmd_export(args) -> int:
+    fmt = _format(args)
     generated = _generated(args.generated)
     options = ExportOptions(
         exhibit=args.exhibit,
@@ -68,13 +88,21 @@ def cmd_export(args) -> int:
         tiers=args.tiers,
         stills=args.stills,
     )
+    out = Path(args.output)
     with open_case(args.case, readonly=True) as store:
-        result = export_case(store, args.format, Path(args.output), options, generated=generated,
+        if fmt in PER_EXHIBIT_FORMATS and not args.exhibit and not out.is_dir():
+            refs = [ex.ref for ex in store.exhibits()]
+            if len(refs) > 1:
+                raise ReviewError(
+                    f"A .{fmt} file holds one exhibit and this case has {len(refs)} ({', '.join(refs)}); "
+                    f"choose one with --exhibit REF, or give a folder as -o to write one file per exhibit "
+                    f"({', '.join(safe_filename(r) + '.' + fmt for r in refs[:3])}). Nothing was written.")
+        result = export_case(store, fmt, out, options, generated=generated,
                              force=args.force, progress=StderrProgress("Checking footage"))
     for warning in result.warnings:
         print(f"bwv-review: WARNING: {warning} (stated in the export)", file=sys.stderr)
     report = result.report
-    count = len(report.statement_entries if args.format in ("docx", "pdf", "html") else report.entries)
+    count = len(report.statement_entries if fmt in ("docx", "pdf", "html") else report.entries)
     for path in result.paths:
         print(f"Wrote {path}")
     print(f"{count} annotation(s); audit head {report.audit_rows} {report.audit_hash[:16]}")
@@ -89,10 +117,12 @@ def _generated(text: str | None) -> datetime | None:
 def cmd_import(args) -> int:
     with open_case(args.case) as store:
         actor = reviewer(args.reviewer)
-        result = import_annotations(store, Path(args.file), args.exhibit, actor, source_exhibit=args.source,
-                                    tiers=args.tiers, default_category=args.category)
+        result = import_file(store, Path(args.file), actor, exhibit_ref=args.exhibit, source_exhibit=args.source,
+                             tiers=args.tiers, default_category=args.category,
+                             progress=StderrProgress("Importing"))
         for warning in result.warnings:
             print(f"bwv-review: WARNING: {warning}", file=sys.stderr)
-        ex = store.exhibit(args.exhibit)
-        print(f"Imported {len(result.added)} annotation(s) into exhibit {ex.ref} from {Path(args.file).name}")
+        print(f"Imported {len(result.added)} annotation(s) from {Path(args.file).name}:")
+        for line in result.summary:
+            print(f"  {line}")
     return 0

@@ -96,7 +96,7 @@ def test_import_round_trip_and_refusal(cli, cli_case, tmp_path, other_clip):
     assert r.returncode == 0, r.stderr
     r = cli("import", cli_case, tmp_path / "ab.eaf", "--exhibit", "CD/1", "--reviewer", "Second")
     assert r.returncode == 0, r.stderr
-    assert "Imported 2 annotation(s) into exhibit CD/1" in r.stdout
+    assert "Imported 2 annotation(s) from ab.eaf" in r.stdout and "2 annotation(s) into exhibit CD/1" in r.stdout
     listed = json.loads(cli("list", cli_case, "--json", "--exhibit", "CD/1").stdout)
     assert [(a["start_ms"], a["end_ms"], a["text"], a["status"]) for a in listed] == [
         (500, 900, "=cmd|' /C calc'!A0", "draft"), (1250, None, "He strangled me.", "verified")]
