@@ -400,14 +400,14 @@ class CaseStore:
                 conn.executemany("UPDATE annotation SET event = ? WHERE id = ?", events)
             cur = conn.execute("SELECT * FROM annotation WHERE id > ? ORDER BY id", [floor])
             cols = [d[0] for d in cur.description]
+            added = []
             for n, row in enumerate(cur, start=1):
                 after = dict(zip(cols, row, strict=True))
                 audit.record(self.db, actor, action, "annotation", after["id"], after=after, detail=detail)
+                added.append(from_row(Annotation, after))
                 if progress is not None and (n % 2000 == 0 or n == total):
                     progress(n, total)
-        return [Annotation(*r) for r in conn.execute(
-            f"SELECT {', '.join(_ANNOTATION_FIELDS)} FROM annotation WHERE id > ? AND id <= ? ORDER BY id",
-            [floor, ids[-1] if ids else floor])]
+        return added
 
     def update_annotation(self, annotation_id: int, actor: str, action: str = "annotation.update", **changes) -> Annotation:
         current = self.annotation(annotation_id)
