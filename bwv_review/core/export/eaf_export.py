@@ -6,7 +6,7 @@ valid against ELAN's published EAFv3.0.xsd. One tier per speaker (or per categor
 annotations hold the verbatim words; child tiers (Symbolic Association, so ELAN keeps
 them with their parent) hold the category or speaker, status, note, event and whether it
 is a point. ELAN cannot show a zero-length annotation, so a point lasts
-``DEFAULT_POINT_MS`` (never past the end of the footage). An annotation imported from
+``DEFAULT_POINT_MS`` (never past the end of the footage: ``point_span``). An annotation imported from
 ELAN goes back to the tier it came from, with its translations and other dependent tiers
 (kept as ``[ELAN] ...`` lines of its note) as dependent tiers again.
 """
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..store import CaseStore
 from ..timecode import format_instant
-from .report import DEFAULT_POINT_MS, Report, cell_text
+from .report import Report, cell_text, point_span
 
 TEXT_TYPE = "bwv-words"
 CHILD_TYPES = {  # linguistic type -> tier name suffix
@@ -68,17 +68,6 @@ def _media(report: Report, exhibit_id: int, store_folder: Path | None, out: Path
         except ValueError:  # another drive on Windows: ELAN uses the absolute URL
             pass
     return desc
-
-
-def span(a, duration_ms: int) -> tuple[int, int]:
-    """(start, end) as ELAN and players get it: a point lasts DEFAULT_POINT_MS, but never
-    past the end of the footage (a point on its very last millisecond stays zero-length)."""
-    if a.end_ms is not None and a.end_ms > a.start_ms:
-        return a.start_ms, a.end_ms
-    end = a.start_ms + (1 if a.end_ms is not None else DEFAULT_POINT_MS)
-    if duration_ms > 0:
-        end = min(end, max(duration_ms, a.start_ms))
-    return a.start_ms, end
 
 
 def _point_value(a) -> str:
@@ -176,7 +165,7 @@ def build_eaf(report: Report, exhibit_id: int, tiers: str = "speaker",
             base = cell_text(entry.category.name)
         else:
             base = cell_text(elan_tier or a.speaker.strip() or NO_SPEAKER)
-        start, end = span(a, duration)
+        start, end = point_span(a, duration)
         tier, n = base, 1
         while tier_end.get(tier, -1) > start or "PARENT_REF" in doc.tiers.get(tier, {"attrs": {}})["attrs"]:
             n += 1

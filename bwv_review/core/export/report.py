@@ -26,6 +26,15 @@ from ..timecode import clock_at, format_instant, format_ms, local
 
 DEFAULT_POINT_MS = 2000  # how long a point annotation lasts as a subtitle cue or ELAN annotation
 
+
+def point_span(a, duration_ms: int) -> tuple[int, int]:
+    """(start, end) for a player or ELAN: a point lasts DEFAULT_POINT_MS, never past the end of
+    the footage (a point on its very last millisecond stays zero-length)."""
+    if a.end_ms is not None and a.end_ms > a.start_ms:
+        return a.start_ms, a.end_ms
+    end = a.start_ms + (1 if a.end_ms is not None else DEFAULT_POINT_MS)
+    return a.start_ms, min(end, max(duration_ms, a.start_ms)) if duration_ms > 0 else end
+
 CHECK_TEXT = {
     "verified": "SHA-256 re-verified at export time: matches",
     "changed": "WARNING: SHA-256 does NOT match the footage file at export time",
@@ -115,6 +124,9 @@ class Report:
     options: ExportOptions
     warnings: list[str] = field(default_factory=list)
     stills: dict[int, Still] = field(default_factory=dict)
+    # Set by verification (issue 14): shown first, on page 1 of statements and in every log.
+    verification_problems: list[str] = field(default_factory=list)
+    signing_keys: list[tuple[str, str]] = field(default_factory=list)  # (reviewer, key fingerprint)
     omitted_from_statement: int = 0
 
     @property

@@ -105,7 +105,7 @@ def test_srt_and_vtt_one_cue_per_annotation(case, out_dir):
     cues = webvtt.read(str(vtt_path))
     assert len(subs) == len(cues) == len(SAMPLES)
     for sub, cue, (start, end, *_rest) in zip(subs, cues, SAMPLES, strict=True):
-        want_end = end if end is not None else start + 2000
+        want_end = end if end is not None else min(start + 2000, case.exhibits()[0].duration_ms)
         assert sub.start.total_seconds() * 1000 == pytest.approx(start, abs=0.001)
         assert sub.end.total_seconds() * 1000 == pytest.approx(want_end, abs=0.001)
         assert cue.start == f"00:00:{start // 1000:02d}.{start % 1000:03d}"
