@@ -17,13 +17,13 @@ from bidi import algorithm as uba
 from .pdf_fonts import Face, FontChain
 from .pdf_writer import PdfWriter, text_string
 
-_RTL_CLASSES = {"R", "AL", "AN", "RLE", "RLO", "RLI"}
 _CJK = re.compile(r"[\u2e80-\u2fff\u3000-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
                   r"\uff00-\uffef\U00020000-\U0003ffff]")
 # Spaces a line may break at: not the no-break ones (U+00A0, U+2007, U+202F).
 _SPACES = " \t\r\f\v\u1680\u2000-\u2006\u2008-\u200a\u205f\u3000"
 _TOKEN = re.compile(f"\\n|[{_SPACES}]+|[^\\n{_SPACES}]+")
-_SPACE_RUN = re.compile(f"[{_SPACES}]+")
+_SPACE_CHARS = frozenset(" \t\r\f\v\u1680\u205f\u3000" + "".join(map(chr, range(0x2000, 0x2007)))
+                         + "\u2008\u2009\u200a")
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def missing_text(cluster: str) -> str:
     return "[" + " ".join(f"U+{ord(c):04X}" for c in cluster) + "]"
 
 
-@dataclass
+@dataclass(eq=False)
 class Run:
     """Glyphs of one face, ready to draw: TJ pieces, marks at offsets, advance in points/size."""
 
@@ -72,6 +72,9 @@ class Run:
     actual: bool  # needs /ActualText to read back
     missing: bool = False
 
+    def __post_init__(self) -> None:
+        self.simple = not self.actual and len(self.parts) == 1 and self.parts[0][0] == "tj"
+
 
 class Typesetter:
     def __init__(self, chain: FontChain):
@@ -79,6 +82,7 @@ class Typesetter:
         self._runs: dict[tuple[str, bool], list[Run]] = {}
         self._widths: dict[str, float] = {}
         self.missing: dict[str, None] = {}  # clusters no font has, in order first seen
+        self._registered: set[Run] = set()  # runs whose glyphs this document already holds
 
     # -- runs of one face ---------------------------------------------------------------
     def _segments(self, text: str) -> list[tuple[Face | None, str]]:
@@ -150,7 +154,7 @@ class Typesetter:
                     flush()
                     continue
                 w = self.width(token, style.size)
-                if _SPACE_RUN.fullmatch(token):
+                if token[0] in _SPACE_CHARS:
                     if line:
                         pending_space.append((token, style))
                         space_w += w
@@ -190,33 +194,41 @@ class Typesetter:
         text = "".join(t for t, _ in pieces)
         if base_rtl is None:
             base_rtl = _base_rtl(text)
+        # Word by word, so each word is shaped once per document (a right-to-left run's words
+        # go right to left).
         if base_rtl or _is_rtl(text):
-            placed = [(run, style) for t, style, rtl in _visual(pieces, text, base_rtl) for run in self.runs(t, rtl)]
-        else:  # by word, so each word is shaped once per document
+            placed = [(run, style) for t, style, rtl in _visual(pieces, text, base_rtl)
+                      for tok in (_TOKEN.findall(t)[::-1] if rtl else _TOKEN.findall(t)) for run in self.runs(tok, rtl)]
+        else:
             placed = [(run, style) for t, style in pieces for tok in _TOKEN.findall(t) for run in self.runs(tok)]
-        total = sum(run.advance / run.face.upem * style.size for run, style in placed)
-        pen = x + width - total if base_rtl else x
-        current = None
+        pen = x
+        if base_rtl:
+            pen = x + width - sum(run.advance / run.face.upem * style.size for run, style in placed)
+        current_face = current_style = None
+        name = ""
         batch: list[str] = []  # TJ pieces of simple runs of one font and style, drawn as one
         start = pen
         out.append("BT")
+        registered = self._registered
         for run, style in placed:
-            name, used, drawn = pdf.font(run.face)
-            simple = not run.actual and len(run.parts) == 1 and run.parts[0][0] == "tj"
-            if batch and ((name, style) != current or not simple):
+            if run not in registered:  # its glyphs go into the font subset and ToUnicode once
+                registered.add(run)
+                _, used, drawn = pdf.font(run.face)
+                for gid, chars in run.gid_text.items():
+                    used.setdefault(gid, chars)  # a glyph reads back as the text it first stood for
+                drawn |= run.gids
+            same = run.face is current_face and (style is current_style or style == current_style)
+            if batch and (not same or not run.simple):
                 out.append(f"1 0 0 1 {start:.2f} {y:.2f} Tm [{' '.join(batch)}] TJ")
                 batch = []
-            if (name, style) != current:
-                current = (name, style)
+            if not same:
+                current_face, current_style = run.face, style
+                name = pdf.font(run.face)[0]
                 r, g, b = style.colour
                 op = f"/{name} {style.size:g} Tf {r:g} {g:g} {b:g} rg"
                 op += f" {r:g} {g:g} {b:g} RG 2 Tr {style.size * 0.035:.3f} w" if style.bold else " 0 Tr"
                 out.append(op)
-            if not run.gid_text.keys() <= used.keys():
-                for gid, chars in run.gid_text.items():
-                    used.setdefault(gid, chars)  # a glyph reads back as the text it first stood for
-            drawn |= run.gids
-            if simple:
+            if run.simple:
                 if not batch:
                     start = pen
                 batch.append(run.parts[0][1])
@@ -231,7 +243,7 @@ class Typesetter:
 def _merge(line: list[tuple[str, Style]]) -> list[tuple[str, Style]]:
     merged: list[tuple[str, Style]] = []
     for text, style in line:
-        if merged and merged[-1][1] == style:
+        if merged and (merged[-1][1] is style or merged[-1][1] == style):
             merged[-1] = (merged[-1][0] + text, style)
         else:
             merged.append((text, style))
@@ -239,6 +251,8 @@ def _merge(line: list[tuple[str, Style]]) -> list[tuple[str, Style]]:
 
 
 def _tokens(text: str) -> list[str]:
+    if text.isascii():
+        return _TOKEN.findall(text)
     out = []
     for tok in _TOKEN.findall(text):
         if _CJK.search(tok) and len(tok) > 1:
@@ -260,8 +274,14 @@ def _cjk_split(token: str) -> list[str]:
     return parts
 
 
+# Right-to-left scripts (Hebrew to Arabic Extended, their presentation forms, the RTL blocks of
+# the supplementary planes) and the marks and controls that make text right to left.
+_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\U00010800-\U00010fff\U0001e800-\U0001efff"
+                  "\u200f\u202b\u202e\u2067\u061c]")
+
+
 def _is_rtl(text: str) -> bool:
-    return not text.isascii() and any(unicodedata.bidirectional(c) in _RTL_CLASSES for c in text)
+    return not text.isascii() and _RTL.search(text) is not None
 
 
 def _base_rtl(text: str) -> bool:
@@ -302,7 +322,7 @@ def _visual(pieces: list[tuple[str, Style]], text: str, base_rtl: bool) -> list[
     for piece, style in pieces:
         for ch in piece:
             level = levels[i]
-            if runs and runs[-1][1] == style and runs[-1][2] == level:
+            if runs and runs[-1][2] == level and (runs[-1][1] is style or runs[-1][1] == style):
                 runs[-1][0] += ch
             else:
                 runs.append([ch, style, level])
@@ -368,10 +388,16 @@ def _shaped(face: Face, text: str, rtl: bool) -> Run:
             tj_adv += adv
         total += adv
     flush()
-    gid_text = _readback(text, glyphs, cmap)
-    actual = gid_text is None or any(g[0] == 0 for g in glyphs) or \
-        "".join(gid_text.get(g[0], "") for g in glyphs) != text
-    gid_text = gid_text or {}
+    if any(part[0] == "mark" for part in parts):
+        # A mark drawn off the baseline reads as a line of its own: the run reads back whole.
+        gid_text, actual = _readback(text, glyphs, cmap) or {}, True
+    elif len(glyphs) == len(text) and all(cmap.get(ord(c)) == g[0] and g[0] for c, g in zip(text, glyphs, strict=True)):
+        gid_text, actual = {g[0]: c for c, g in zip(text, glyphs, strict=True)}, False  # one glyph per character
+    else:
+        gid_text = _readback(text, glyphs, cmap)
+        actual = gid_text is None or any(g[0] == 0 for g in glyphs) or \
+            "".join(gid_text.get(g[0], "") for g in glyphs) != text
+        gid_text = gid_text or {}
     return Run(face, text, tuple(parts), total, gid_text, frozenset(g[0] for g in glyphs if g[0]), actual)
 
 

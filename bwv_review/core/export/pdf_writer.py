@@ -59,7 +59,7 @@ class PdfWriter:
 
     def _stream(self, data: bytes, extra: str = "", compress: bool = True) -> int:
         if compress:
-            data = zlib.compress(data, 6)
+            data = zlib.compress(data, 4)
             extra += " /Filter /FlateDecode"
         return self._put(f"<< /Length {len(data)}{extra} >>\nstream\n".encode("latin-1") + data + b"\nendstream")
 
