@@ -141,7 +141,7 @@ def _dependents(doc: _Doc, parent_tier: str, parent_aid: str, deps: list[tuple[s
             tier_id = f"{name} [{parent_tier}]"  # ELAN's tiers have one parent each
         # Without their own times, subdivisions and Included_In go back as symbolic subdivisions.
         kind = "Symbolic_Association" if constraint == "Symbolic_Association" else "Symbolic_Subdivision"
-        ling = f"elan-{kind.lower().replace('_', '-')}"
+        ling = f"elan-{constraint}"  # the constraint it had in ELAN, read back on import
         doc.types[ling] = kind
         doc.tier(tier_id, ling, PARENT_REF=parent_tier)
         if kind == "Symbolic_Association":
@@ -171,7 +171,7 @@ def build_eaf(report: Report, exhibit_id: int, tiers: str = "speaker",
             n += 1
             tier = f"{base} ({n})"
         attrs = {}
-        if tiers == "speaker" and a.speaker.strip():
+        if tiers == "speaker" and a.speaker.strip() and a.speaker.strip() != elan_tier:
             attrs["PARTICIPANT"] = cell_text(a.speaker.strip())
         if lang:
             attrs["LANG_REF"] = lang[0]

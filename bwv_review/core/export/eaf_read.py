@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..errors import ReviewError
 from ..timecode import format_ms
-from .eaf_export import CHILD_TYPES, ELAN_PREFIX, NO_SPEAKER, POINT_VALUE, ZERO_VALUE
+from .eaf_export import CHILD_TYPES, CONSTRAINTS, ELAN_PREFIX, NO_SPEAKER, POINT_VALUE, ZERO_VALUE
 from .import_tables import Incoming, refusal, shown
 
 
@@ -197,6 +197,8 @@ def read_eaf(path: Path, tiers: str, categories: set[str]) -> tuple[list[Incomin
             continue
         kind = CHILD_TYPES.get(tier.ling)
         constraint = eaf.constraints.get(tier.ling, "") or "dependent"
+        if tier.ling.startswith("elan-") and tier.ling[5:] in CONSTRAINTS:  # written by us: as it was in ELAN
+            constraint = tier.ling[5:]
         values: dict[str, list[str]] = {}
         lost = 0
         for aid, *rest in [*tier.aligned, *tier.refs]:
@@ -208,9 +210,11 @@ def read_eaf(path: Path, tiers: str, categories: set[str]) -> tuple[list[Incomin
         for top, vals in values.items():
             if kind:
                 ours.setdefault(top, {})[kind] = vals[0]
-            else:
-                joined = " | ".join(vals) if "Subdivision" in constraint or "Included" in constraint else vals[0]
-                lines.setdefault(top, []).append(f"{ELAN_PREFIX}{tier.id} ({constraint}): {joined}")
+            elif any(vals):  # several (a subdivision, or an association of one) are kept in order
+                # Seen from the top-level annotation, an association of a subdivision subdivides it too.
+                kind_here = "Symbolic_Subdivision" if len(vals) > 1 and constraint == "Symbolic_Association" \
+                    else constraint
+                lines.setdefault(top, []).append(f"{ELAN_PREFIX}{tier.id} ({kind_here}): {' | '.join(vals)}")
         if not kind:
             count = len(tier.aligned) + len(tier.refs)
             note = f"dependent tier {tier.id!r} ({constraint} of {tier.parent!r}): {count - lost} annotation(s) " \
