@@ -12,10 +12,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from bidi import algorithm as uba
-
+from .pdf_bidi import visual
 from .pdf_fonts import Face, FontChain
 from .pdf_writer import PdfWriter, text_string
+from .scripts import base_rtl
 
 _CJK = re.compile(r"[\u2e80-\u2fff\u3000-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
                   r"\uff00-\uffef\U00020000-\U0003ffff]")
@@ -188,21 +188,20 @@ class Typesetter:
 
     # -- drawing ------------------------------------------------------------------------
     def draw_line(self, out: list[str], pdf: PdfWriter, pieces: list[tuple[str, Style]], x: float, y: float,
-                  width: float, base_rtl: bool | None = None) -> None:
+                  width: float, paragraph_rtl: bool | None = None) -> None:
         """Append the content-stream operators for one line, starting at ``x`` (or ending at
         ``x + width`` for a right-to-left paragraph)."""
         text = "".join(t for t, _ in pieces)
-        if base_rtl is None:
-            base_rtl = _base_rtl(text)
+        rtl_base = base_rtl(text) if paragraph_rtl is None else paragraph_rtl
         # Word by word, so each word is shaped once per document (a right-to-left run's words
         # go right to left).
-        if base_rtl or _is_rtl(text):
-            placed = [(run, style) for t, style, rtl in _visual(pieces, text, base_rtl)
+        if rtl_base or _is_rtl(text):
+            placed = [(run, style) for t, style, rtl in visual(pieces, text, rtl_base)
                       for tok in (_TOKEN.findall(t)[::-1] if rtl else _TOKEN.findall(t)) for run in self.runs(tok, rtl)]
         else:
             placed = [(run, style) for t, style in pieces for tok in _TOKEN.findall(t) for run in self.runs(tok)]
         pen = x
-        if base_rtl:
+        if rtl_base:
             pen = x + width - sum(run.advance / run.face.upem * style.size for run, style in placed)
         current_face = current_style = None
         name = ""
@@ -282,72 +281,6 @@ _RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\U00010800-\U00010fff
 
 def _is_rtl(text: str) -> bool:
     return not text.isascii() and _RTL.search(text) is not None
-
-
-def _base_rtl(text: str) -> bool:
-    for c in text:
-        kind = unicodedata.bidirectional(c)
-        if kind in ("R", "AL"):
-            return True
-        if kind == "L":
-            return False
-    return False
-
-
-def _levels(text: str, base_rtl: bool) -> list[int]:
-    storage = uba.get_empty_storage()
-    storage["base_level"] = 1 if base_rtl else 0
-    storage["base_dir"] = "R" if base_rtl else "L"
-    uba.get_embedding_levels(text, storage)
-    for i, ch in enumerate(storage["chars"]):
-        ch["i"] = i
-    uba.explicit_embed_and_overrides(storage)
-    uba.resolve_weak_types(storage)
-    uba.resolve_neutral_types(storage, False)
-    uba.resolve_implicit_levels(storage, False)
-    levels = [-1] * len(text)
-    for ch in storage["chars"]:
-        levels[ch["i"]] = ch["level"]
-    last = storage["base_level"]
-    for i, level in enumerate(levels):  # embedding controls, removed by the algorithm
-        levels[i] = last = level if level >= 0 else last
-    return levels
-
-
-def _visual(pieces: list[tuple[str, Style]], text: str, base_rtl: bool) -> list[tuple[str, Style, bool]]:
-    """(text, style, rtl) runs in visual order (UAX #9 rules L1-L2 on one line)."""
-    levels = _levels(text, base_rtl)
-    runs: list[list] = []  # [text, style, level]
-    i = 0
-    for piece, style in pieces:
-        for ch in piece:
-            level = levels[i]
-            if runs and runs[-1][2] == level and (runs[-1][1] is style or runs[-1][1] == style):
-                runs[-1][0] += ch
-            else:
-                runs.append([ch, style, level])
-            i += 1
-    base = 1 if base_rtl else 0
-    for run in reversed(runs):  # L1: trailing whitespace takes the paragraph level
-        if run[0].isspace():
-            run[2] = base
-        else:
-            break
-    if runs:
-        top = max(r[2] for r in runs)
-        lowest_odd = min(r[2] for r in runs if r[2] % 2) if any(r[2] % 2 for r in runs) else top + 1
-        for level in range(top, lowest_odd - 1, -1):
-            j = 0
-            while j < len(runs):
-                if runs[j][2] >= level:
-                    k = j
-                    while k < len(runs) and runs[k][2] >= level:
-                        k += 1
-                    runs[j:k] = runs[j:k][::-1]
-                    j = k
-                else:
-                    j += 1
-    return [(t, s, level % 2 == 1) for t, s, level in runs]
 
 
 def _shaped(face: Face, text: str, rtl: bool) -> Run:
