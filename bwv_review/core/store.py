@@ -400,11 +400,12 @@ class CaseStore:
                 conn.executemany("UPDATE annotation SET event = ? WHERE id = ?", events)
             cur = conn.execute("SELECT * FROM annotation WHERE id > ? ORDER BY id", [floor])
             cols = [d[0] for d in cur.description]
+            picks = [cols.index(f) for f in _ANNOTATION_FIELDS]
             added = []
             for n, row in enumerate(cur, start=1):
                 after = dict(zip(cols, row, strict=True))
                 audit.record(self.db, actor, action, "annotation", after["id"], after=after, detail=detail)
-                added.append(from_row(Annotation, after))
+                added.append(Annotation(*[row[i] for i in picks]))
                 if progress is not None and (n % 2000 == 0 or n == total):
                     progress(n, total)
         return added
