@@ -14,8 +14,10 @@ its code point and says so in the document.
 
 from __future__ import annotations
 
+import importlib
 import io
 import os
+import pkgutil
 import sys
 import unicodedata
 from dataclasses import dataclass, field
@@ -25,6 +27,13 @@ from pathlib import Path
 
 import uharfbuzz as hb
 from fontTools.ttLib import TTCollection, TTFont, TTLibError
+from fontTools.ttLib import tables as _tables
+
+# fontTools imports a table's module the first time a font needs it. A PDF export from the
+# window runs in a worker thread, where a first import can crash under PySide6 (see
+# ui/workers.py), so every table module is imported here, with this module (40 ms).
+for _module in pkgutil.iter_modules(_tables.__path__):
+    importlib.import_module(f"{_tables.__name__}.{_module.name}")
 
 _BUNDLED = ("NotoSans[wght].ttf", "NotoSansArabic[wght].ttf", "NotoSansHebrew[wght].ttf",
             "NotoSansSymbols[wght].ttf", "NotoEmoji[wght].ttf")
