@@ -31,6 +31,15 @@ def text_string(text: str) -> str:
     return "<FEFF" + text.encode("utf-16-be").hex().upper() + ">"
 
 
+def info_string(key: str, text: str) -> str:
+    """An Info entry's value. Keywords in plain ASCII are written as a literal string, so a
+    program reading the file's bytes (``verify --statement``: the audit head and key
+    fingerprints) finds them without a PDF reader; everything else as ``text_string``."""
+    if key == "Keywords" and text.isascii() and text.isprintable():
+        return "(" + text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
+    return text_string(text)
+
+
 def pdf_date(when: datetime) -> str:
     return "(D:" + when.strftime("%Y%m%d%H%M%S") + "Z)"
 
@@ -147,7 +156,7 @@ class PdfWriter:
         catalog = self._put(f"<< /Type /Catalog /Pages {self._page_tree} 0 R /Lang {text_string(self._lang)} "
                             "/ViewerPreferences << /DisplayDocTitle true >> >>")
         when = pdf_date(self._generated)
-        info = self._put("<< " + " ".join(f"/{k} {text_string(v)}" for k, v in self._info.items())
+        info = self._put("<< " + " ".join(f"/{k} {info_string(k, v)}" for k, v in self._info.items())
                          + f" /CreationDate {when} /ModDate {when} >>")
         out = io.BytesIO()
         out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
