@@ -145,6 +145,12 @@ def read_csv(path: Path, text: str | None = None) -> list[Incoming]:
     rows = _rows(path, decode(path) if text is None else text)
     if not rows or not any(c.strip() for c in rows[0]):
         raise ReviewError(f"{path.name} is empty; nothing was added.")
+    first_row = 1
+    if rows[0][0] == "VERIFICATION FAILED":
+        # A log exported from a case that failed verification lists the problems above its header.
+        first_row = next((i for i, r in enumerate(rows) if r and r[0].strip().casefold() == "exhibit"), 0)
+        rows = rows[first_row:]
+        first_row += 1
     header = [h.strip().casefold() for h in rows[0]]
     col = {key: next((header.index(a) for a in names if a in header), None) for key, names in _CSV_ALIASES.items()}
     if col["text"] is None or (col["start"] is None and col["start_ms"] is None):
@@ -155,7 +161,7 @@ def read_csv(path: Path, text: str | None = None) -> list[Incoming]:
     (exhibit, start, start_ms, end, end_ms, category, speaker, words, note, status, reviewer, event) = (
         blank if col[k] is None else col[k] for k in _CSV_ALIASES)
     items, problems = [], []
-    for n, row in enumerate(rows[1:], start=2):
+    for n, row in enumerate(rows[1:], start=first_row + 1):
         if not any(row):
             continue
         row = row[:width] + [""] * (width + 1 - min(len(row), width))

@@ -75,6 +75,16 @@ def test_a_whole_case_comes_back_in_one_go_with_its_links(linked, fresh, out_dir
     assert audit.check_chain(fresh.db) == [] and audit.check_records(fresh.db) == []
 
 
+def test_a_log_that_lists_verification_problems_above_its_header_comes_back(case, fresh, footage_copy, out_dir):
+    data = bytearray(footage_copy.read_bytes())  # case's footage changes after fresh copied it
+    data[-1] ^= 0xFF
+    footage_copy.write_bytes(bytes(data))
+    path = export_case(case, "csv", out_dir / "log.csv", generated=GENERATED).paths[0]
+    assert path.read_text("utf-8-sig").startswith('"VERIFICATION FAILED"')
+    result = import_file(fresh, path, "R")
+    assert _content(fresh) == _content(case) and len(result.added) == len(SAMPLES)
+
+
 def test_links_come_back_from_an_elan_file(linked, fresh, out_dir):
     path = export_case(linked, "eaf", out_dir / "ab.eaf", ExportOptions(exhibit="AB/1"), generated=GENERATED).paths[0]
     result = import_file(fresh, path, "R", exhibit_ref="AB/1")
