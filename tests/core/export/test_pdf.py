@@ -11,6 +11,12 @@ import pytest
 
 from bwv_review.core.export import ExportOptions, build_report, export_case, render
 from bwv_review.core.export.pdf_fonts import FontChain
+from bwv_review.core.export.report import (
+    audit_head,
+    keys_text,
+    problems_heading,
+    provenance_keywords,
+)
 from bwv_review.core.model import Annotation
 
 from .conftest import GENERATED
@@ -140,18 +146,24 @@ def test_a_character_no_font_has_is_stated_not_boxed(case, out_dir):
     assert "private \U0010fffd use" in text  # the text layer still holds the character itself
 
 
-def test_verification_problems_and_signing_keys_come_first(case, out_dir):
+def test_verification_problems_come_first_then_head_and_keys(case, out_dir):
     report = build_report(case, generated=GENERATED)
+    quoted = report.statement_entries[0].annotation
     report.verification_problems = ["Annotation 3 was changed outside the app (text)."]
-    report.signing_keys = [("Test Reviewer", "ed25519:1f2e3d4c")]
+    report.signing_keys = [("Test Reviewer", "1f2e3d4c" * 4)]
+    report.untrusted = frozenset({quoted.id})
     path = out_dir / "v.pdf"
     path.write_bytes(render(report, "pdf"))
     first_page = " ".join(_text(path).split("\f")[0].split())
-    assert first_page.index("VERIFICATION FOUND PROBLEMS") < first_page.index("Exhibits viewed")
-    assert "Annotation 3 was changed outside the app (text)." in first_page
-    assert "Test Reviewer (key ed25519:1f2e3d4c)" in first_page
-    rows, head = case.audit_head()
-    assert f"{rows} entries, head hash {head}" in first_page
+    order = [problems_heading(report), "1. Annotation 3 was changed outside the app (text).",
+             "Case reference:", audit_head(report).capitalize(), keys_text(report), "Exhibits viewed"]
+    at = [first_page.index(" ".join(part.split())) for part in order]
+    assert at == sorted(at) and "ed25519:" + "1f2e3d4c" * 4 in first_page
+    text = " ".join(_text(path).split())
+    assert text.count("UNTRUSTED: this case failed verification") == 1  # above the one untrusted quote
+    assert "UNTRUSTED (recorded as verified)" in text  # its status in the log
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Keywords:\s+(.*)$", info, re.M).group(1) == provenance_keywords(report)
 
 
 def test_a_one_megabyte_title_is_set_in_full(case, out_dir):
