@@ -170,19 +170,24 @@ def _narrative(lay: Layout, report: Report) -> None:
     heading = None
     for entry in entries:
         day = date_heading(entry, tz) or "Exhibits without a known start time (file time only)"
-        if day != heading:
-            heading = day
-            lay.para(Para([(_t(day), H3)], before=8, after=3))
-        mark = unverified_mark(entry, report)
-        if mark:
-            lay.para(Para([(_t(mark), UNVERIFIED)], after=1))
         before, quote, after = statement_parts(entry, tz)
         pieces = [(_t(before), BODY)]
         if quote is not None:
             pieces.append((_t(quote), BODY))
         if after:
             pieces.append((_t(after), BODY))
-        lay.para(Para(pieces))
+        mark = unverified_mark(entry, report)
+        # The day's heading and an UNVERIFIED/UNTRUSTED warning stay on the page with the
+        # first lines of their quote: a quote must never start a page without its warning.
+        paras = [Para([(_t(day), H3)], before=8, after=3)] if day != heading else []
+        paras += [Para([(_t(mark), UNVERIFIED)], after=1)] if mark else []
+        paras.append(Para(pieces))
+        broken = [lay.lines(p) for p in paras]
+        lay.keep(sum(lay.extent(p, lines) for p, lines in zip(paras[:-1], broken, strict=False))
+                 + lay.extent(paras[-1], broken[-1], first=2))
+        for p, lines in zip(paras, broken, strict=True):
+            lay.para(p, lines)
+        heading = day
         detail = [(_t(detail_line(entry, tz, report)), DETAIL)]
         if entry.annotation.note:
             detail.append(("\n" + _t("Note: " + entry.annotation.note), DETAIL))

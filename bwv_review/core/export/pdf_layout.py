@@ -82,10 +82,26 @@ class Layout:
         self.y -= height
 
     # -- paragraphs ---------------------------------------------------------------------
-    def para(self, p: Para) -> None:
+    def lines(self, p: Para) -> list:
+        """``p`` broken into lines at the page's width (hand them to ``para`` to set them)."""
+        return self.ts.break_lines(p.pieces, self.right - self.left - (12.0 if p.box else 0.0))
+
+    def extent(self, p: Para, lines: list, first: int | None = None) -> float:
+        """How much of the page ``p`` takes (its first ``first`` lines only, when given)."""
+        shown = lines if first is None else lines[:first]
+        text = sum(max((s.size for _, s in line), default=_size(p.pieces)) * p.leading for line in shown)
+        return p.before + text + p.after + (12.0 if p.box else 0.0)
+
+    def keep(self, height: float) -> None:
+        """Start a new page unless ``height`` points are left on this one: what must be read
+        together (a warning and the first lines of the quote it is about) stays together."""
+        if self.y - height < self.bottom and self.y < self.top - 1 and height <= self.top - self.bottom:
+            self._new_page()
+
+    def para(self, p: Para, lines: list | None = None) -> None:
         inset = 6.0 if p.box else 0.0
         width = self.right - self.left - 2 * inset
-        lines = self.ts.break_lines(p.pieces, width)
+        lines = self.ts.break_lines(p.pieces, width) if lines is None else lines
         self.y -= p.before
         if p.box:
             self.y -= inset

@@ -93,9 +93,11 @@ def _pdf(store, out_dir, name="s.pdf", **options):
 
 def _text(path) -> str:
     raw = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True).stdout.decode("utf-8")
-    # The footer of each page lands between the lines of a quote that runs over a page.
-    return "\n".join(line for line in raw.splitlines()
-                     if not re.search(r"· generated 2019-08-01T09:30:00.000Z|^\s*Page \d+ of \d+\s*$", line))
+    # The footer of each page lands between the lines of a quote that runs over a page. Pages
+    # stay apart ("\f"; str.splitlines would take it for a line break and lose it).
+    return "\f".join("\n".join(line for line in page.split("\n")
+                               if not re.search(r"· generated 2019-08-01T09:30:00.000Z|^\s*Page \d+ of \d+\s*$", line))
+                     for page in raw.split("\f"))
 
 
 def test_every_quote_comes_back_from_the_text_layer(many_scripts, out_dir):
@@ -171,3 +173,20 @@ def test_a_one_megabyte_title_is_set_in_full(case, out_dir):
     case.update_case("T", title=title)
     path = _pdf(case, out_dir)
     assert _flat("Statement extract: IOPC 2019/0001 " + title) in _flat(_text(path))
+
+
+def test_a_quote_never_starts_a_page_without_its_warning(case, out_dir):
+    ex, other = case.exhibit("AB/1"), case.category("other").id
+    for i in range(60):  # quotes of one to four lines, so page ends fall everywhere
+        case.add_annotation(Annotation(exhibit_id=ex.id, start_ms=1000 + i, category_id=other, status="verified",
+                                       text=" ".join(["He said he would come back."] * (1 + i % 7))), "T")
+    report = build_report(case, generated=GENERATED)
+    report.verification_problems = ["Audit entries 3 to 9 are not covered by a valid signature."]
+    report.untrusted = None  # verification vouches for nothing: every quote is headed UNTRUSTED
+    path = out_dir / "u.pdf"
+    path.write_bytes(render(report, "pdf"))
+    pages = [" ".join(page.split()) for page in _text(path).split("\f")]
+    assert len(pages) > 3
+    for page in pages:
+        chronology = page.split(" Log Clock ")[0]
+        assert chronology.count("UNTRUSTED: this case failed verification") == chronology.count(" into exhibit ")
