@@ -299,13 +299,16 @@ class CaseStore(CaseFile):
             cur = conn.execute("SELECT * FROM annotation WHERE id > ? ORDER BY id", [floor])
             cols = [d[0] for d in cur.description]
             picks = [cols.index(f) for f in _ANNOTATION_FIELDS]
-            added = []
-            for n, row in enumerate(cur, start=1):
-                after = dict(zip(cols, row, strict=True))
-                audit.record(self.db, actor, action, "annotation", after["id"], after=after, detail=detail)
-                added.append(Annotation(*[row[i] for i in picks]))
-                if progress is not None and (n % 2000 == 0 or n == total):
-                    progress(n, total)
+            rows, key = cur.fetchall(), cols.index("id")
+            added = [Annotation(*[row[i] for i in picks]) for row in rows]
+
+            def changes():  # one audit row per annotation, as it is written
+                for n, row in enumerate(rows, start=1):
+                    yield row[key], None, dict(zip(cols, row, strict=True))
+                    if progress is not None and (n % 2000 == 0 or n == total):
+                        progress(n, total)
+
+            audit.record_many(self.db, actor, action, "annotation", changes(), detail)
         return added
 
     def update_annotation(self, annotation_id: int, actor: str, action: str = "annotation.update", **changes) -> Annotation:
