@@ -220,5 +220,5 @@ def check_records(db: Database) -> list[Problem]:
 
 def head(db: Database) -> tuple[int, str]:
     """(rows, hash of the newest row): quoted in exports so a later edit can be proven."""
-    row = db.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+    row = db.conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
     return (row[0], row[1]) if row else (0, GENESIS)
