@@ -126,8 +126,8 @@ def annotation_problem(ann: Annotation, ex: Exhibit, category_ids: set[int]) -> 
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError as exc:
-                return (f"The {name} holds U+{ord(value[exc.start]):04X}, half of a surrogate pair, "
-                        "which is not a character.")
+                return (f"The {name} holds U+{ord(value[exc.start]):04X}, half of a surrogate pair (as left by "
+                        "bytes that were not UTF-8), which is not valid text.")
     if ann.category_id not in category_ids:
         return f"Category {ann.category_id} does not exist."
     return None
