@@ -1,7 +1,10 @@
-"""Every figure of issue 9 in one run, each against a reference measured in the same run.
+"""Every figure of issues 9 and 13 in one run, each against a reference measured in the same run.
 
     python benchmarks/run.py [--quick] [--json OUT] [--markdown benchmarks/RESULTS.md]
-                             [--work DIR] [--only footage,case,audio,scaling,export,gui]
+                             [--work DIR] [--only footage,cli,case,audio,scaling,export,gui]
+
+Sound-against-picture sync is measured apart (it needs its own display and sound server,
+and mpv): python benchmarks/av_sync.py --runs 3
 
 Footage is generated here with ffmpeg (benchmarks/footage.py) into --work (default: the OS
 temp dir, ``bwv-bench``) and reused by later runs: a 1080p30 H.264 clip with a 2 s GOP, a
@@ -36,7 +39,7 @@ sys.path.insert(0, str(HERE.parent))
 
 import footage  # noqa: E402
 
-SECTIONS = ("footage", "case", "audio", "scaling", "export", "gui")
+SECTIONS = ("footage", "cli", "case", "audio", "scaling", "export", "gui")
 
 
 def scaling_seek(ten: Path, hour: Path, trials: int) -> list[dict]:
@@ -82,11 +85,14 @@ def run(args) -> list[dict]:
     import case_bench
     import export_bench
     import footage_bench
+    import footage_cli_bench
     import gui_bench
     import import_bench
 
     trials = 10 if quick else 25
     section("footage", lambda: footage_bench.figures(clip_1080, trials=trials, rounds=2 if quick else 3))
+    section("cli", lambda: footage_cli_bench.start_figures(Path(tempfile.mkdtemp(dir=work)), clip_720, 3 if quick else 7)
+            + footage_cli_bench.still_figures(clip_1080, 3 if quick else 5, (1.5, 7.3) if quick else (1.5, 7.3, 29.9)))
     section("case", lambda: case_bench.annotation_commit(Path(tempfile.mkdtemp(dir=work)), 200 if quick else 500)
             + case_bench.hashing(work, 512 if quick else 2048, rounds=2, keep=True))
     section("audio", lambda: audio_bench.waveform_figures(hour_720, ten_720))

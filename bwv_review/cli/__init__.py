@@ -8,27 +8,29 @@ traceback).
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 
 from .. import __version__
 from ..core.errors import Cancelled, ReviewError
-from . import (
-    case_cmds,
-    clock_cmds,
-    export_cmds,
-    footage_cmds,
-    link_cmds,
-    redact_cmds,
-    transcript_cmds,
-    trust_cmds,
-)
 from .common import warn
 
 log = logging.getLogger(__name__)
 
-# Modules that add subcommands; each has register(subparsers).
-MODULES = [case_cmds, trust_cmds, footage_cmds, export_cmds, clock_cmds, transcript_cmds, link_cmds, redact_cmds]
+# Which module registers each subcommand (each has register(subparsers)). Only the module
+# of the command being run is imported, so `list` or `--version` never loads the decoder,
+# numpy, spreadsheet or PDF libraries (a test holds every command to this).
+COMMANDS = {
+    "new": "case_cmds", "add": "case_cmds", "annotate": "case_cmds", "list": "case_cmds",
+    "verify": "trust_cmds", "upgrade": "trust_cmds", "identity": "trust_cmds", "media-root": "trust_cmds",
+    "info": "footage_cmds", "still": "footage_cmds", "export": "export_cmds", "import": "export_cmds",
+    "exhibit": "clock_cmds", "align": "clock_cmds", "transcribe": "transcript_cmds",
+    "transcript": "transcript_cmds", "suggest": "transcript_cmds", "link": "link_cmds", "unlink": "link_cmds",
+    "redact": "redact_cmds", "redactions": "redact_cmds",
+}
+MODULES = ["case_cmds", "trust_cmds", "footage_cmds", "export_cmds", "clock_cmds", "transcript_cmds", "link_cmds",
+           "redact_cmds"]
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -39,7 +41,8 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``command``, only that command's module is loaded (all otherwise)."""
     parser = _Parser(
         prog="bwv-review",
         description="Evidence review for police body-worn video. Run a command with -h for its options.",
@@ -49,21 +52,38 @@ def build_parser() -> argparse.ArgumentParser:
     gui = sub.add_parser("gui", help="open the reviewer's window (the default with no command)")
     gui.add_argument("case", nargs="?", help="a case file to open")
     gui.add_argument("--sample", action="store_true", help="build and open the sample case")
-    for module in MODULES:
-        module.register(sub)
+    if command in COMMANDS:
+        names = [COMMANDS[command]]
+    else:  # --help or a mistyped command lists them all; --version needs none
+        names = [] if command == "--version" else MODULES
+    for name in names:
+        importlib.import_module(f"{__name__}.{name}").register(sub)
     return parser
 
 
 def commands() -> set[str]:
-    parser = build_parser()
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return set(action.choices)
-    return set()
+    return {"gui", *COMMANDS}
+
+
+def _load_sqlite_utils_without_numpy() -> None:
+    """sqlite-utils imports numpy if it can (250 ms) only to store numpy values, which no
+    case holds: load it with numpy hidden, so commands that never touch footage stay fast.
+    numpy itself stays importable for the commands that need it."""
+    if "sqlite_utils" in sys.modules or "numpy" in sys.modules:
+        return
+    sys.modules["numpy"] = None  # import numpy -> ImportError, which sqlite-utils expects
+    try:
+        importlib.import_module("sqlite_utils")
+    finally:
+        if sys.modules.get("numpy", 0) is None:
+            del sys.modules["numpy"]
 
 
 def run(argv: list[str]) -> int:
-    parser = build_parser()
+    command = "--version" if argv[:1] == ["--version"] else next((a for a in argv if not a.startswith("-")), None)
+    if command != "--version" and COMMANDS.get(command) != "footage_cmds":
+        _load_sqlite_utils_without_numpy()
+    parser = build_parser(command)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)

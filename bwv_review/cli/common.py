@@ -17,10 +17,13 @@ import sys
 import time
 import unicodedata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import paths
 from ..core.errors import ReviewError
-from ..core.store import CaseStore
+
+if TYPE_CHECKING:  # the case store (sqlite-utils) loads only for commands that open a case
+    from ..core.store import CaseStore
 
 REVIEWER_ENV = "BWV_REVIEWER"
 
@@ -97,6 +100,7 @@ def reviewer(explicit: str | None = None, store: CaseStore | None = None) -> str
 
 
 def open_case(path: str, readonly: bool = False, who: str | None = None) -> CaseStore:
+    from ..core.store import CaseStore
     """Open a case. For writing, the acting reviewer (``reviewer``) is worked out first, so an
     upgrade of an older case format is attributed and signed as them; it is ``store.actor``."""
     if readonly:

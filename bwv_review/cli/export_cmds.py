@@ -9,7 +9,6 @@ from pathlib import Path
 from ..core.errors import ReviewError
 from ..core.export import FORMATS, PER_EXHIBIT_FORMATS, ExportOptions, export_case
 from ..core.export.files import safe_filename
-from ..core.export.importer import IMPORT_FORMATS, import_file
 from ..core.model import STATUSES
 from ..core.timecode import parse_instant
 from .common import StderrProgress, emit, open_case, warn
@@ -56,7 +55,7 @@ def register(sub) -> None:
         description="Every annotation in FILE is checked first; if any is wrong nothing is added.",
     )
     p.add_argument("case")
-    p.add_argument("file", help=f"a .{', .'.join(IMPORT_FORMATS)} file")
+    p.add_argument("file", help="a .eaf, .csv or .json file")
     p.add_argument("--exhibit", metavar="REF", help="the exhibit the times refer to (default: each annotation "
                    "goes to the exhibit the file names, so a whole-case JSON restores every exhibit)")
     p.add_argument("--from", dest="source", metavar="REF",
@@ -129,6 +128,8 @@ def _generated(text: str | None) -> datetime | None:
 
 def cmd_import(args) -> int:
     with open_case(args.case, who=args.reviewer) as store:
+        from ..core.export.importer import import_file  # loads the readers only when importing
+
         result = import_file(store, Path(args.file), store.actor, exhibit_ref=args.exhibit,
                              source_exhibit=args.source, tiers=args.tiers, default_category=args.category,
                              progress=StderrProgress("Importing"))

@@ -8,10 +8,8 @@ from pathlib import Path
 from ..core.errors import ReviewError
 from ..core.footage_paths import check_regular
 from ..core.integrity import sha256_file
-from ..core.media import VideoSource, probe
-from ..core.stills import Caption, burn_in, shown_ms, write_png
 from ..core.timecode import clock_at, format_ms, local, parse_time
-from .common import StderrProgress, emit, emit_json, open_case
+from .common import StderrProgress, emit, emit_json, open_case, warn
 
 
 def register(sub) -> None:
@@ -37,6 +35,9 @@ def register(sub) -> None:
                    "(and exhibit and clock time, given --case and --exhibit)")
     p.add_argument("--case", metavar="CASE", help="the case file the footage is an exhibit in")
     p.add_argument("--exhibit", metavar="REF", help="exhibit reference in --case")
+    p.add_argument("--deinterlace", action="store_true",
+                   help="deinterlace an interlaced frame for viewing (said in the output and the "
+                   "burn-in); without it the frame is written as decoded, both fields woven")
     p.set_defaults(func=cmd_still)
 
 
@@ -52,6 +53,8 @@ def _frame_number(text: str) -> int:
 
 
 def cmd_info(args) -> int:
+    from ..core.frame_index import probe  # loads the decoder
+
     path = Path(args.footage)
     check_regular(path)  # a FIFO or device would block the decoder
     info = probe(path)
@@ -65,10 +68,12 @@ def cmd_info(args) -> int:
         ("Duration", f"{format_ms(info.duration_ms)} ({info.duration_ms} ms)"),
         ("Frames", f"{info.frame_count} (average {info.fps:g} fps)"),
         ("Picture", f"{info.width}x{info.height} {info.codec}" + (f", rotated {info.rotation}°" if info.rotation else "")),
+        ("Scan", "interlaced (shown as decoded: both fields)" if info.interlaced else "progressive"),
         ("Sound", "yes" if info.has_audio else "no audio track"),
         ("Created", info.creation_time or "not recorded in the file"),
         ("SHA-256", data["sha256"]),
     ]
+    rows += [("Note", note) for note in info.notes]
     for label, value in rows:
         emit(f"{label + ':':<10} {value}")
     return 0
@@ -93,8 +98,13 @@ def cmd_still(args) -> int:
                 f"{path.name} is not exhibit {exhibit.ref}: its SHA-256 differs from the one "
                 "recorded when the exhibit was added, so no still was written."
             )
-    with VideoSource(path, sha256=sha256) as source:
-        info = source.info
+    from ..core.footage import Footage  # loads the decoder
+    from ..core.stills import Caption, shown_ms, write_png, write_png_bytes
+
+    footage = Footage(path, sha256)
+    try:
+        info = footage.info
+        where = {"frame": args.frame}
         if args.at is not None:
             at = parse_time(args.at)
             if at > info.duration_ms:
@@ -102,17 +112,34 @@ def cmd_still(args) -> int:
                     f"Time {format_ms(at)} is past the end of {path.name} "
                     f"(it lasts {format_ms(info.duration_ms)})."
                 )
-            frame = source.frame_at(at)
-        else:
-            frame = source.frame(args.frame)
-    image = frame.image
+            where = {"at_ms": at}
+        elif args.frame >= info.frame_count:
+            raise ReviewError(f"{path.name} has frames 0 to {info.frame_count - 1}; there is no frame {args.frame}.")
+        if args.burn_in:
+            frame = footage.still(**where, deinterlace=args.deinterlace)
+            index, time_ms, deinterlaced, damaged = frame.index, frame.time_ms, frame.deinterlaced, frame.damaged
+        else:  # straight from the decoded frame to PNG, no picture array
+            index, time_ms, deinterlaced, damaged, png = footage.still_png(**where, deinterlace=args.deinterlace)
+    finally:
+        footage.close()
     if args.burn_in:
-        shown = shown_ms(frame.time_ms)
         clock = None
         if exhibit is not None:
-            clock = local(clock_at(exhibit.recording_start, shown), zone_name)
-        caption = Caption(frame.time_ms, frame.index, exhibit.ref if exhibit else None, clock)
-        image = burn_in(image, caption.lines())
-    write_png(image, target, overwrite=args.force)
-    emit(f"{target}: frame {frame.index} at {format_ms(shown_ms(frame.time_ms))} of {path.name}")
+            clock = local(clock_at(exhibit.recording_start, shown_ms(time_ms)), zone_name)
+        caption = Caption(time_ms, index, exhibit.ref if exhibit else None, clock, deinterlaced)
+        write_png(burn_in(frame.image, caption.lines()), target, overwrite=args.force)
+    else:
+        write_png_bytes(png, target, overwrite=args.force)
+    how = ", deinterlaced for viewing" if deinterlaced else ""
+    if damaged:
+        how += "; WARNING: the decoder reports this frame damaged in the file itself"
+        warn(f"bwv-review: WARNING: frame {index} of {path.name} is damaged in the file (decoded from "
+             "the start, the decoder still reports errors); the still shows it as FFmpeg decodes it.")
+    emit(f"{target}: frame {index} at {format_ms(shown_ms(time_ms))} of {path.name}{how}")
     return 0
+
+
+def burn_in(image, lines):
+    from ..core.stills import burn_in as draw  # OpenCV draws the caption
+
+    return draw(image, lines)

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from . import audio
-from .errors import Cancelled, ReviewError
+from .errors import Cancelled, FootageError, ReviewError
 from .model import Exhibit
 from .store import CaseStore
 from .timecode import format_instant, format_ms, parse_instant
@@ -156,13 +156,14 @@ def refine(coarse: Alignment, ref_path: Path, ref2_path: Path, ref: audio.SoundA
     lo = max(0.0, -off) + SEARCH_MS
     hi = min(ref.duration_ms, ref2.duration_ms - off) - SEARCH_MS
     points = []  # (REF ms at the window's middle, offset there)
+    origin_a, origin_b = _origin_s(ref_path), _origin_s(ref2_path)  # each file opened once per window
     for start in _busy_windows(onset_envelope(ref.features), lo, hi):
         a0 = int(round(start * rate / 1000))
         b0 = int(round((start + off - SEARCH_MS) * rate / 1000))
         span = WINDOW_MS * rate // 1000
         reach = 2 * SEARCH_MS * rate // 1000
-        a = audio.read_mono(ref_path, a0 * 1000 / rate, (a0 + span) * 1000 / rate)
-        b = audio.read_mono(ref2_path, b0 * 1000 / rate, (b0 + span + reach) * 1000 / rate)
+        a = audio.read_mono(ref_path, a0 * 1000 / rate, (a0 + span) * 1000 / rate, origin_s=origin_a)
+        b = audio.read_mono(ref2_path, b0 * 1000 / rate, (b0 + span + reach) * 1000 / rate, origin_s=origin_b)
         lag, sharp = _gcc_phat(a, b, reach)
         if sharp > 8.0:
             points.append((start + WINDOW_MS / 2, (b0 + lag - a0) * 1000 / rate))
@@ -176,6 +177,17 @@ def refine(coarse: Alignment, ref_path: Path, ref2_path: Path, ref: audio.SoundA
             fine, drift = float(at_zero), float(slope * 1e6)
         # otherwise one window matched an echo or a wrong sound: the median ignores it
     return Alignment(fine, coarse.confidence, coarse.peak, coarse.overlap_ms, off, True, drift)
+
+
+def _origin_s(path: Path) -> float | None:
+    """Frame 0's stream time from the footage owner's (cached) index; None: let audio find it."""
+    from .footage import Footage
+
+    try:
+        index = Footage.shared(path).info.index
+    except FootageError:
+        return None
+    return index.origin_s if index is not None else None
 
 
 def align_files(

@@ -119,9 +119,12 @@ def iter_mono(
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
     chunk_s: float = CHUNK_S,
+    origin_s: float | None = None,
 ) -> Iterator[np.ndarray]:
     """Mono float32 chunks that, joined, are the sound from ``start_ms`` to ``end_ms`` (or its end).
 
+    ``origin_s``: the stream-clock time of frame 0 when the caller knows it (the footage
+    owner does, from the frame index): then the file is opened once, not twice.
     ``progress(done_ms, total_ms)`` is called after each chunk; ``cancel()`` returning True
     (or progress raising Cancelled) stops with :class:`Cancelled`.
 
@@ -134,11 +137,13 @@ def iter_mono(
     try:
         if not container.streams.audio:
             raise NoSoundError(f"{path.name} has no sound track.")
-        probe = _open(path)  # a second handle, so finding the origin costs no rewind
-        try:
-            origin = _origin_s(probe)
-        finally:
-            probe.close()
+        origin = origin_s
+        if origin is None:
+            probe = _open(path)  # a second handle, so finding the origin costs no rewind
+            try:
+                origin = _origin_s(probe)
+            finally:
+                probe.close()
         total_ms = _duration_ms(container, origin)
         if end_ms is not None:
             total_ms = min(total_ms, int(end_ms)) if total_ms else int(end_ms)
@@ -311,9 +316,10 @@ def _report(progress, cancel, emitted, rate, total_ms, final=False) -> None:
         progress(max(done, total_ms) if final else min(done, total_ms or done), total_ms or done)
 
 
-def read_mono(path: Path | str, start_ms: float, end_ms: float, rate: int = ANALYSIS_RATE) -> np.ndarray:
+def read_mono(path: Path | str, start_ms: float, end_ms: float, rate: int = ANALYSIS_RATE,
+              origin_s: float | None = None) -> np.ndarray:
     """The sound between two file times, exactly ``(end_ms - start_ms) * rate`` samples."""
-    chunks = list(iter_mono(path, rate, start_ms, end_ms))
+    chunks = list(iter_mono(path, rate, start_ms, end_ms, origin_s=origin_s))
     data = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
     want = int(round(end_ms * rate / 1000)) - max(0, int(round(start_ms * rate / 1000)))
     return np.pad(data, (0, max(0, want - len(data))))[:want]
@@ -474,13 +480,14 @@ def analyse(
     sha256: str,
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
+    origin_s: float | None = None,
 ) -> SoundAnalysis:
     """Waveform and features of ``path`` (whose SHA-256 is given), decoding only if not cached."""
     found = cached_analysis(sha256)
     if found is not None:
         return found
     analyser = _Analyser()
-    for chunk in iter_mono(path, progress=progress, cancel=cancel):
+    for chunk in iter_mono(path, progress=progress, cancel=cancel, origin_s=origin_s):
         analyser.feed(chunk)
     base, feats = analyser.finish()
     env_file, feat_file = _cache_files(sha256)

@@ -8,9 +8,7 @@ from pathlib import Path
 
 from . import audit, footage_paths, schema, seals, witness
 from .errors import FootageError
-from .frame_index import remember
 from .integrity import Progress, sha256_file
-from .media import probe
 from .model import Exhibit
 from .store import CaseStore
 from .timecode import format_instant, parse_instant
@@ -33,6 +31,8 @@ def import_footage(
     recording_start = format_instant(parse_instant(start)) if start else None
     stored = store.stored_path(footage)  # refuses a file outside the case folder and media folders
     footage_paths.check_regular(footage)  # before probing: opening a FIFO or device could hang
+    from .frame_index import probe, remember  # the decoder loads only for footage work
+
     info = probe(footage)
     size = footage.stat().st_size
     digest = sha256_file(footage, progress=progress, cancel=cancel)

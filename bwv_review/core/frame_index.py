@@ -1,23 +1,34 @@
-"""Footage metadata and the frame-time index (split out of media.py, which re-exports it).
+"""Footage metadata and the frame-time index (``probe``), kept per file in the user's cache.
 
-``probe`` reads a file's container with PyAV and decodes only until the first picture
-comes out: the presentation time of every video frame comes from the demuxer's packet
-timestamps (sorted, since B-frames arrive out of order). Packets the container's edit list
-discards, and packets before the first keyframe in decode order (a file cut mid-GOP), are
-left out, because the decoder never shows them. That gives the exact frame count and the
-exact duration on variable-frame-rate footage, where ``frame_index / fps`` and cv2's
-CAP_PROP_FRAME_COUNT are both wrong. Time 0 is the presentation time of the first decoded
-video frame.
+Frames are numbered as FFmpeg numbers them: 0 is the first frame its decoder puts out, and
+frame N the N-th after it, in presentation order. Each frame's time is its best-effort
+timestamp: the packet's presentation time, else its decoding time, else the previous
+frame's time plus its duration (as the ffmpeg command line does), counted from frame 0.
 
-Demuxing touches every packet of the file (it is the only exact source of frame times), so
-``load_info`` keeps the result per file in the user's cache folder, keyed by the file's
-SHA-256 and checked against its size and modification time; nothing is written beside the
-footage.
+``probe`` reads the container with PyAV. Where the packets carry complete timestamps the
+index comes from them alone (sorted: B-frames arrive out of order), leaving out packets
+the edit list discards and packets before the first keyframe (a file cut mid-GOP). That
+index is then checked against the decoder itself on the first frames and on the whole
+last GOP. When packets lack timestamps (MPEG-TS from some recorders), or the decoder
+disagrees (AVI with packed B-frames puts out one picture fewer than it has packets), the
+index is made by decoding every frame instead: slower, once, and exact.
+
+A file is refused as truncated only when its data is really missing: a packet that lies
+past the end of the file, or an MP4/MOV whose sample table lists frames that are not
+there. A header's frame count that differs from what the file holds (AVI writers get it
+wrong) is only noted in ``MediaInfo.notes``.
+
+Demuxing touches every packet, so ``load_info`` keeps the result in the user's cache
+folder, keyed by the file's size, modification time, inode and a hash of samples taken
+through it (``fingerprint``): a 4 GB exhibit is recognised in milliseconds, never hashed
+whole for this (``add`` and ``verify`` keep the full SHA-256). Nothing is written beside
+the footage.
 """
 
 from __future__ import annotations
 
 import bisect
+import hashlib
 import json
 import logging
 import os
@@ -34,7 +45,12 @@ from .errors import FootageError
 log = logging.getLogger(__name__)
 
 MAX_PIXELS = 16384 * 16384  # anything larger is not real footage, and would exhaust memory
-CACHE_VERSION = 2
+CACHE_VERSION = 3
+CHECK_FRAMES = 12  # frames decoded from the start to check the packet-made index
+SAMPLES = 16  # pieces of the file read for its fingerprint
+SAMPLE_BYTES = 64 * 1024
+# Containers whose frame count is their sample table (a promise of data), not a header field.
+TABLE_COUNTED = ("mov", "mp4", "m4a", "3gp", "3g2", "mj2")
 
 
 @dataclass
@@ -45,13 +61,29 @@ class FrameIndex:
     keyframes: list[bool] = field(default_factory=list)
     # Seconds in the stream's own clock of frame 0, to translate decoder times back.
     origin_s: float = 0.0
-    # The stream's start_time in seconds: cv2 reports CAP_PROP_POS_MSEC from there.
     stream_start_s: float = 0.0
+    # Index made by decoding: each frame's raw (pts, dts) as the decoder put it out, which
+    # identifies a frame after a seek where its best-effort time cannot (AVI with B-frames).
+    raw: list[tuple[int | None, int | None]] | None = None
 
     def __post_init__(self) -> None:
         # Frame 0 always counts: decoding from the start of the file reaches every frame,
         # even where the first keyframe is hidden by an edit list.
         self._key_positions = sorted({0, *(i for i, key in enumerate(self.keyframes) if key)})
+        self._by_raw: dict[tuple, int] | None = None
+        if self.raw is not None:
+            seen: dict[tuple, int] = {}
+            for n, pair in enumerate(self.raw):
+                pair = tuple(pair)
+                seen[pair] = -1 if pair in seen or pair == (None, None) else n
+            self._by_raw = {pair: n for pair, n in seen.items() if n >= 0}
+
+    def identify(self, pts: int | None, dts: int | None, ms: float | None) -> int | None:
+        """The number of a decoded frame from its raw timestamps (decoded index) or its
+        best-effort time; None when they do not say."""
+        if self._by_raw is not None:
+            return self._by_raw.get((pts, dts))
+        return self.match(ms) if ms is not None else None
 
     def __len__(self) -> int:
         return len(self.times_ms)
@@ -69,6 +101,14 @@ class FrameIndex:
         """The nearest keyframe at or before ``index`` (in presentation order)."""
         pos = bisect.bisect_right(self._key_positions, index) - 1
         return self._key_positions[pos] if pos >= 0 else 0
+
+    def keyframe_after(self, index: int) -> int | None:
+        """The first keyframe after ``index`` (None after the last)."""
+        pos = bisect.bisect_right(self._key_positions, index)
+        return self._key_positions[pos] if pos < len(self._key_positions) else None
+
+    def keyframe_positions(self) -> list[int]:
+        return list(self._key_positions)
 
     def match(self, ms: float) -> int | None:
         """The frame whose time is ``ms`` (a decoder timestamp in index time), or None."""
@@ -90,6 +130,7 @@ class FrameIndex:
             "keyframes": [i for i, key in enumerate(self.keyframes) if key],
             "origin_s": self.origin_s,
             "stream_start_s": self.stream_start_s,
+            "raw": self.raw,
         }
 
     @classmethod
@@ -98,7 +139,9 @@ class FrameIndex:
         keys = [False] * len(times)
         for i in data["keyframes"]:
             keys[int(i)] = True
-        return cls(times, keys, float(data["origin_s"]), float(data["stream_start_s"]))
+        raw = data.get("raw")
+        raw = [(a, b) for a, b in raw] if raw is not None else None
+        return cls(times, keys, float(data["origin_s"]), float(data["stream_start_s"]), raw)
 
 
 @dataclass
@@ -113,6 +156,10 @@ class MediaInfo:
     has_audio: bool
     creation_time: str | None
     rotation: int = 0  # degrees clockwise to turn the decoded picture for display
+    interlaced: bool = False  # the decoder puts out interlaced frames (both fields woven)
+    header_frames: int | None = None  # what the container's header says, when it says
+    timestamps: str = "container"  # "container", or "decoded" (index made by decoding)
+    notes: list[str] = field(default_factory=list)  # what a reviewer should know about the file
     index: FrameIndex | None = field(default=None, repr=False)
 
     def as_json(self) -> dict:
@@ -139,6 +186,46 @@ def _reason(exc: Exception) -> str:
     return text.strip().rstrip(".").lower() or "unknown error"
 
 
+class BestEffort:
+    """FFmpeg's best-effort timestamp of each decoded frame, in index ms.
+
+    libavcodec's rule (guess_correct_pts): take the frame's pts unless pts have gone
+    backwards more often than dts, then the dts; where neither exists, the previous
+    frame's time plus its duration, as the ffmpeg command line does. Reset after a seek.
+    """
+
+    def __init__(self, base: Fraction, origin_s: float):
+        self.base, self.origin_ms = base, origin_s * 1000
+        self.reset()
+
+    def reset(self) -> None:
+        self._faulty_pts = self._faulty_dts = 0
+        self._last_pts = self._last_dts = None
+        self._previous_ms: float | None = None
+
+    def __call__(self, frame) -> float | None:
+        pts, dts = frame.pts, frame.dts
+        if dts is not None:
+            self._faulty_dts += self._last_dts is not None and dts <= self._last_dts
+            self._last_dts = dts
+        elif pts is not None:
+            self._last_dts = pts
+        if pts is not None:
+            self._faulty_pts += self._last_pts is not None and pts <= self._last_pts
+            self._last_pts = pts
+        elif dts is not None:
+            self._last_pts = dts
+        stamp = pts if pts is not None and (self._faulty_pts <= self._faulty_dts or dts is None) else dts
+        if stamp is not None:
+            ms = float(stamp * self.base * 1000) - self.origin_ms
+        elif self._previous_ms is not None and frame.duration:
+            ms = self._previous_ms + float(frame.duration * self.base * 1000)
+        else:
+            ms = None
+        self._previous_ms = ms
+        return ms
+
+
 def probe(path: Path | str) -> MediaInfo:
     """Metadata and frame index of one footage file; FootageError if it is not usable video."""
     path = Path(path)
@@ -157,15 +244,24 @@ def probe(path: Path | str) -> MediaInfo:
         has_audio = bool(container.streams.audio)
         creation = container.metadata.get("creation_time") or stream.metadata.get("creation_time")
         codec, coded = ctx.name, (ctx.width, ctx.height)
-        index, rotation = _index(container, stream, path)
+        stream.thread_type = "AUTO"
+        scan = _scan(container, stream, path)
+        index, first, how, notes = _checked_index(container, stream, path, scan)
     except av.error.FFmpegError as exc:
         raise FootageError(f"{path.name} cannot be read as video ({_reason(exc)}).") from exc
     finally:
         container.close()
+    # PyAV gives the display matrix angle counter-clockwise; we store it clockwise.
+    rotation = (-int(round(getattr(first, "rotation", 0) or 0))) % 360
+    rotation = 90 * round(rotation / 90) % 360
+    interlaced = bool(getattr(first, "interlaced_frame", False))
     times = index.times_ms
     step = _typical_step(times)
     duration = times[-1] + step if len(times) > 1 else 0.0
     width, height = (coded[1], coded[0]) if rotation % 180 else coded
+    header = scan.header_frames
+    if header and header != len(times):
+        notes.append(f"The file's header says {header} frames; {len(times)} are in it and were indexed.")
     return MediaInfo(
         path=str(path),
         duration_ms=int(round(duration)),
@@ -177,6 +273,10 @@ def probe(path: Path | str) -> MediaInfo:
         has_audio=has_audio,
         creation_time=creation,
         rotation=rotation,
+        interlaced=interlaced,
+        header_frames=header or None,
+        timestamps=how,
+        notes=notes,
         index=index,
     )
 
@@ -188,81 +288,208 @@ def _typical_step(times: list[float]) -> float:
     return steps[len(steps) // 2]
 
 
-def _index(container, stream, path: Path) -> tuple[FrameIndex, int]:
-    """Demux every video packet for its timestamp; decode only until the first picture."""
+@dataclass
+class _Scan:
+    base: Fraction
+    stamps: list[tuple[int, bool]]  # pts, keyframe: packets the decoder shows
+    missing: int  # packets with no timestamp at all
+    header_frames: int
+
+
+def _scan(container, stream, path: Path) -> _Scan:
+    """Every video packet's timestamp, without decoding; refuses data that is not there."""
     base = Fraction(stream.time_base) if stream.time_base else Fraction(1, 90000)
-    start = stream.start_time
+    size = path.stat().st_size
     stamps: list[tuple[int, bool, bool]] = []  # pts, keyframe, after the first keyframe
-    first_frame = None
     seen_key = False
-    failures = 0
-    demuxed = 0
+    missing = demuxed = 0
     for packet in container.demux(stream):  # PyAV discards the other streams' packets
-        if packet.size == 0:
+        if packet.size == 0:  # a flush, or an AVI "frame dropped" chunk: no picture
             continue
         demuxed += 1
+        if packet.pos is not None and packet.pos >= 0 and packet.pos + packet.size > size:
+            raise FootageError(
+                f"{path.name} is truncated: frame data is missing from byte {size} on "
+                "(an incomplete copy or an unfinished recording)."
+            )
         key = bool(packet.is_keyframe)
         seen_key = seen_key or key
-        if first_frame is None and failures < 64:
-            # Discarded packets are decoded too (later frames may refer to them); the
-            # decoder itself drops their pictures, as cv2's decoder does.
-            try:
-                for frame in packet.decode():
-                    first_frame = frame
-                    break
-            except av.error.FFmpegError:
-                failures += 1
         if packet.is_discard:
             continue
         pts = packet.pts if packet.pts is not None else packet.dts
-        if pts is not None:
-            stamps.append((pts, key, seen_key))
-    if stream.frames and demuxed < stream.frames:
-        # The container's index promises frames whose data is not in the file.
+        if pts is None:
+            missing += 1
+            continue
+        stamps.append((pts, key, seen_key))
+    header = int(stream.frames or 0)
+    family = set(container.format.name.split(","))
+    if header and demuxed < header and family & set(TABLE_COUNTED):
         raise FootageError(
-            f"{path.name} is truncated: its index lists {stream.frames} frames but only "
+            f"{path.name} is truncated: its index lists {header} frames but only "
             f"{demuxed} are in the file (an incomplete copy or an unfinished recording)."
         )
-    if first_frame is None and stamps:
-        try:  # a decoder with delay gives its first picture only when flushed
-            for frame in stream.codec_context.decode(None):
-                first_frame = frame
-                break
-        except av.error.FFmpegError:
-            pass
     if any(key for _, key, _ in stamps):  # a file cut mid-GOP: the decoder skips the start
         stamps = [s for s in stamps if s[2]]
-    if not stamps:
+    if not stamps and not missing:
         raise FootageError(f"{path.name} has no video frames.")
-    if first_frame is None:
+    return _Scan(base, sorted({pts: key for pts, key, _ in reversed(stamps)}.items()), missing, header)
+
+
+def _from_stamps(scan: _Scan) -> FrameIndex | None:
+    if not scan.stamps:
+        return None
+    origin = scan.stamps[0][0]
+    base = scan.base
+    times = [float((pts - origin) * base * 1000) for pts, _ in scan.stamps]
+    return FrameIndex(times, [key for _, key in scan.stamps], float(origin * base), float(origin * base))
+
+
+def _decode_times(container, stream, base: Fraction, origin_s: float, limit: int | None = None):
+    """(time ms or None, keyframe, raw pts, raw dts) of each frame the decoder puts out from
+    the current position, the first frame, and how many packets failed to decode (skipped,
+    as FFmpeg skips them)."""
+    out: list[tuple[float | None, bool, int | None, int | None]] = []
+    first = None
+    errors = 0
+    guess = BestEffort(base, origin_s)
+
+    def take(frames) -> bool:
+        nonlocal first
+        for frame in frames:
+            if first is None:
+                first = frame
+            out.append((guess(frame), bool(frame.key_frame), frame.pts, frame.dts))
+            if limit is not None and len(out) >= limit:
+                return True
+        return False
+
+    for packet in container.demux(stream):
+        try:
+            if take(packet.decode()):
+                break
+        except av.error.FFmpegError:
+            errors += 1
+    return out, first, errors
+
+
+def _checked_index(container, stream, path: Path, scan: _Scan):
+    """The packet-made index if the decoder agrees with it; else one made by decoding."""
+    index = _from_stamps(scan)
+    base = scan.base
+    rewind(container, stream)
+    origin = index.origin_s if index is not None else 0.0
+    head, first, _ = _decode_times(container, stream, base, origin, CHECK_FRAMES)
+    if first is None:
         raise FootageError(f"{path.name} has video frames that cannot be decoded.")
-    # PyAV gives the display matrix angle counter-clockwise; we store it clockwise.
-    rotation = (-int(round(getattr(first_frame, "rotation", 0) or 0))) % 360
-    rotation = 90 * round(rotation / 90) % 360
-    stamps.sort()
-    # Duplicate timestamps (broken muxers) would map two frames to one time: keep one.
-    unique: list[tuple[int, bool]] = []
-    for pts, key, _ in stamps:
-        if unique and unique[-1][0] == pts:
-            continue
-        unique.append((pts, key))
-    origin = unique[0][0]
-    times = [float((pts - origin) * base * 1000) for pts, _ in unique]
-    start_s = float(start * base) if start is not None else float(origin * base)
-    return FrameIndex(times, [k for _, k in unique], float(origin * base), start_s), rotation
+    trusted = index is not None and not scan.missing and _agrees(head, index.times_ms[: len(head)])
+    if trusted and len(index) > len(head):
+        trusted = _tail_agrees(container, stream, index, base)
+    if trusted:
+        return index, first, "container", []
+    log.info("%s: frame times taken by decoding every frame", path.name)
+    rewind(container, stream)
+    frames, first_again, errors = _decode_times(container, stream, base, 0.0)
+    if not frames:
+        raise FootageError(f"{path.name} has video frames that cannot be decoded.")
+    raw = [(f[2], f[3]) for f in frames]
+    keys = [f[1] for f in frames]
+    if index is not None and not scan.missing and len(index) == len(frames):
+        # As many pictures as timed packets: the packets' (sorted) times are the frames'
+        # times; only telling frames apart needs the decoder's own stamps.
+        index = FrameIndex(index.times_ms, keys, index.origin_s, index.stream_start_s, raw)
+    else:
+        times = _fill(frames)
+        zero = times[0]
+        index = FrameIndex([t - zero for t in times], keys, zero / 1000, zero / 1000, raw)
+    notes = []
+    if scan.missing:
+        notes.append(f"{scan.missing} video packets carry no timestamp; their frames are timed "
+                     "as FFmpeg times them (best effort from the frames around them).")
+    else:
+        notes.append("The container's timestamps do not match the decoded frames; frame times "
+                     "were read by decoding every frame.")
+    if errors:
+        notes.append(f"{errors} damaged video packets could not be decoded; their pictures are missing.")
+    return index, first_again or first, "decoded", notes
+
+
+def rewind(container, stream) -> None:
+    """Back to the first packet (a file whose timestamps start late has no keyframe at or
+    before 0 to seek back to: then the first keyframe after it)."""
+    try:
+        container.seek(0, stream=stream, backward=True)
+    except av.error.FFmpegError:
+        container.seek(0, stream=stream, backward=False)
+    stream.codec_context.flush_buffers()
+
+
+def _agrees(decoded: list[tuple], times: list[float]) -> bool:
+    return len(decoded) == len(times) and all(
+        d[0] is not None and abs(d[0] - t) <= 0.5 for d, t in zip(decoded, times, strict=True)
+    )
+
+
+def _tail_agrees(container, stream, index: FrameIndex, base: Fraction) -> bool:
+    """The last GOP decodes to exactly the index's last frames (B-frame packing, a damaged
+    tail and muxers that count one packet too many all show here)."""
+    key = index.keyframe_before(len(index) - 1)
+    # Seek a GOP (or a second) earlier: MPEG-TS seeking by time may land past a keyframe.
+    before = index.keyframe_before(max(0, key - 1))
+    start_ms = min(index.times_ms[before], index.times_ms[key] - 1000)
+    target = round((start_ms / 1000 + index.origin_s) / base)
+    container.seek(target, stream=stream, backward=True)
+    stream.codec_context.flush_buffers()
+    decoded, _, _ = _decode_times(container, stream, base, index.origin_s)
+    stamps = [d[0] for d in decoded if d[0] is not None]
+    want = index.times_ms[key:]
+    got = [ms for ms in stamps if ms >= index.times_ms[key] - 0.5]
+    return len(stamps) == len(decoded) and _agrees([(g,) for g in got], want)
+
+
+def _fill(frames: list[tuple]) -> list[float]:
+    """Best-effort times made strictly increasing; frames with none get their neighbour's
+    time plus the typical step (the ffmpeg command line's rule)."""
+    known = [f[0] for f in frames if f[0] is not None]
+    step = _typical_step(sorted(known)) or 40.0
+    out: list[float] = []
+    for ms, *_ in frames:
+        if ms is None or (out and ms <= out[-1]):
+            ms = (out[-1] + step) if out else 0.0
+        out.append(ms)
+    return out
 
 
 # -- the per-user cache ------------------------------------------------------------------
-def load_info(path: Path | str, sha256: str | None = None) -> MediaInfo:
-    """``probe(path)``, from the user's cache when the file's SHA-256 is given and known."""
+def fingerprint(path: Path | str, stat: os.stat_result | None = None) -> str:
+    """A key for one file's bytes without reading them all: size, mtime, inode, and the
+    SHA-256 of SAMPLES pieces spread through it (first and last included)."""
     path = Path(path)
-    if not sha256:
-        return probe(path)
+    stat = stat or path.stat()
+    digest = hashlib.sha256(f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}:".encode())
+    size = stat.st_size
+    with path.open("rb") as handle:
+        if size <= SAMPLES * SAMPLE_BYTES:
+            digest.update(handle.read())
+        else:
+            span = size - SAMPLE_BYTES
+            for n in range(SAMPLES):
+                handle.seek(span * n // (SAMPLES - 1))
+                digest.update(handle.read(SAMPLE_BYTES))
+    return digest.hexdigest()
+
+
+def load_info(path: Path | str, sha256: str | None = None) -> MediaInfo:
+    """``probe(path)``, from the user's cache when this very file was probed before.
+
+    ``sha256`` is accepted for callers that know it; the cache key is the fingerprint.
+    """
+    path = Path(path)
     try:
         stat = path.stat()
+        key = fingerprint(path, stat)
     except OSError:
         return probe(path)  # gives the reviewer the right sentence
-    target = _cache_file(sha256)
+    target = _cache_file(key)
     cached = _read_cache(target, stat)
     if cached is not None:
         cached.path = str(path)
@@ -272,19 +499,20 @@ def load_info(path: Path | str, sha256: str | None = None) -> MediaInfo:
     return info
 
 
-def remember(path: Path | str, sha256: str, info: MediaInfo) -> None:
+def remember(path: Path | str, sha256: str | None, info: MediaInfo) -> None:
     """Keep a ``probe`` result just made (e.g. while importing footage) for ``load_info``."""
     path = Path(path)
     try:
         stat = path.stat()
+        key = fingerprint(path, stat)
     except OSError:
         return
     if info.index is not None:
-        _write_cache(_cache_file(sha256), info, stat)
+        _write_cache(_cache_file(key), info, stat)
 
 
-def _cache_file(sha256: str) -> Path:
-    name = "".join(ch for ch in sha256.lower() if ch in "0123456789abcdef")[:64] or "unknown"
+def _cache_file(key: str) -> Path:
+    name = "".join(ch for ch in key.lower() if ch in "0123456789abcdef")[:64] or "unknown"
     return paths.cache_dir("frame-index") / f"{name}.json"
 
 
@@ -293,7 +521,7 @@ def _read_cache(target: Path, stat: os.stat_result) -> MediaInfo | None:
         data = json.loads(target.read_text(encoding="utf-8"))
         if data.get("version") != CACHE_VERSION:
             return None
-        if data["size"] != stat.st_size or data["mtime_ns"] != stat.st_mtime_ns:
+        if (data["size"], data["mtime_ns"], data["inode"]) != (stat.st_size, stat.st_mtime_ns, stat.st_ino):
             return None
         fields = dict(data["info"])
         fields["index"] = FrameIndex.from_json(data["index"])
@@ -310,6 +538,7 @@ def _write_cache(target: Path, info: MediaInfo, stat: os.stat_result) -> None:
         "version": CACHE_VERSION,
         "size": stat.st_size,
         "mtime_ns": stat.st_mtime_ns,
+        "inode": stat.st_ino,
         "info": info.as_json(),
         "index": info.index.to_json() if info.index else None,
     }

@@ -1,29 +1,68 @@
 """Decoded frames and where they are kept: ``Frame``, the byte-bounded ``FrameCache``, and
-the PyAV reader ``VideoSource`` uses for jumps cv2 would pre-roll through a whole GOP."""
+``Decoder``, the one PyAV decoder of a footage file's video track."""
 
 from __future__ import annotations
 
+import ctypes
+import logging
 import os
+import sys
 from collections import OrderedDict
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import av
-import numpy as np
 
-from .frame_index import FrameIndex
+from .frame_index import BestEffort, FrameIndex, rewind
+
+if TYPE_CHECKING:
+    import numpy as np
+
+log = logging.getLogger(__name__)
 
 DEFAULT_CACHE_BYTES = 16 * 1920 * 1080 * 3  # 16 frames of 1080p, about 100 MB
+
+# Channel orders a picture can be asked in, and the FFmpeg pixel format giving it directly
+# (one swscale pass from the decoder's own format, no second conversion anywhere).
+PIXEL_FORMATS = {"rgb": "rgb24", "bgr": "bgr24", "bgra": "bgra"}
 
 
 @dataclass(frozen=True)
 class Frame:
     index: int  # 0 = first decoded frame
     time_ms: float  # presentation time from the first frame (the frame-time index)
-    # H x W x 3 uint8, C-contiguous, rotated for display; read-only. RGB, unless the source
-    # was opened with pixel_format="bgr" (the player's: cv2's own order, saving a pass).
+    # H x W x C uint8, C-contiguous, rotated for display; read-only. RGB unless the source
+    # was opened with another pixel_format ("bgr", or "bgra" for the player's RGB32 images).
     image: np.ndarray
-    pixel_format: str = "rgb"  # "rgb" or "bgr": the channel order of ``image``
+    pixel_format: str = "rgb"
+    deinterlaced: bool = False  # the picture was deinterlaced at the reviewer's request
+    # The decoder flagged the picture damaged even when decoded from the start of the file
+    # (the file itself is damaged there): shown, but never without saying so.
+    damaged: bool = False
+
+
+_ALLOCATOR_TUNED = False
+
+
+def keep_freed_pictures() -> None:
+    """Let glibc keep freed picture buffers for reuse instead of handing them back to the
+    system: a decoded 1080p RGB32 picture is 8 MB, and with a few of them held in the frame
+    cache glibc unmaps each freed one, so every new picture faulted in 2,000 fresh pages
+    (measured: 15-20 % more CPU than a bare decode loop; none with this). Process-wide and
+    once; a no-op where the C library is not glibc (Windows, macOS, musl)."""
+    global _ALLOCATOR_TUNED
+    if _ALLOCATOR_TUNED or not sys.platform.startswith("linux"):
+        return
+    _ALLOCATOR_TUNED = True
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        m_trim_threshold, m_mmap_threshold = -1, -3
+        libc.mallopt(m_mmap_threshold, 32 * 1024 * 1024)  # the most glibc accepts on 64-bit
+        libc.mallopt(m_trim_threshold, 48 * 1024 * 1024)
+    except (OSError, AttributeError):
+        log.debug("allocator not tuned (no glibc)")
 
 
 class FrameCache:
@@ -71,54 +110,90 @@ class FrameCache:
         self.bytes = 0
 
 
-class _AvReader:
-    """PyAV decoding of the footage's video stream, for the jumps cv2 makes expensively.
+class Decoder:
+    """PyAV decoding of the footage's first video track, each frame identified by number.
 
-    Speaks the part of cv2.VideoCapture that VideoSource uses (grab, retrieve, release),
-    with the time of the frame held in index time (``index_ms``) instead of cv2's.
+    A frame is identified by its best-effort time matched against the index; a frame
+    without one takes the number after the frame before it (FFmpeg's own numbering is the
+    order the decoder puts frames out). ``grab`` returns the number of the frame now held
+    (None at the end, or when a frame cannot be identified yet after a seek).
     """
 
     def __init__(self, path: Path, index: FrameIndex):
         self._container = av.open(os.fspath(path), metadata_errors="replace")
         self._stream = self._container.streams.video[0]
         self._stream.thread_type = "AUTO"
-        self._base = self._stream.time_base
+        self._base = Fraction(self._stream.time_base) if self._stream.time_base else Fraction(1, 90000)
         self._index = index
         self._frames = None
-        self._frame = None
+        self.frame = None  # the av.VideoFrame held
+        self.number: int | None = None  # its frame number
+        self._guess = BestEffort(self._base, index.origin_s)
+        self.errors = 0
+        self._prime()
 
-    def seek(self, frame: int) -> None:
-        """Position at the keyframe at or before frame ``frame`` (by its presentation time)."""
-        index = self._index
-        pts = round((index.times_ms[frame] / 1000 + index.origin_s) / self._base)
+    def _prime(self) -> None:
+        """Decode the first keyframe once, then rewind: parameter sets that arrive in-band
+        with it (not in the header) are then known to a decoder that seeks straight away.
+        Without this, a jump made first in a file can decode into a damaged picture, as
+        ``ffmpeg -ss`` does on such files."""
+        try:
+            for packet in self._container.demux(self._stream):
+                if packet.size and packet.is_keyframe:
+                    packet.decode()
+                    break
+        except av.error.FFmpegError:
+            pass
+        self.rewind()
+
+    def seek_to(self, ms: float) -> None:
+        """Position at the keyframe at or before index time ``ms``."""
+        pts = int((ms / 1000 + self._index.origin_s) / self._base)
         self._container.seek(pts, stream=self._stream, backward=True)
-        self._frames = self._container.decode(self._stream)
-        self._frame = None
+        self._restart()
 
     def rewind(self) -> None:
-        self._container.seek(0, stream=self._stream, backward=True)  # to the first packet
-        self._frames = self._container.decode(self._stream)
-        self._frame = None
+        rewind(self._container, self._stream)
+        self._restart()
+        self.number = -1  # from the start, a frame with no time is the next in line: 0 first
 
-    def grab(self) -> bool:
+    def _restart(self) -> None:
+        self._stream.codec_context.flush_buffers()
+        self._frames = self._decode()
+        self.frame, self.number = None, None
+        self._guess.reset()
+
+    def _decode(self):
+        for packet in self._container.demux(self._stream):
+            try:
+                yield from packet.decode()
+            except av.error.FFmpegError as exc:  # one damaged packet: FFmpeg skips it too
+                self.errors += 1
+                log.debug("skipping a damaged packet: %s", exc)
+
+    def set_skip(self, which: str) -> None:
+        """FFmpeg's skip_frame: "DEFAULT" decodes every frame, "NONREF" skips the frames no
+        other frame refers to (skimming). Takes effect from the next packet; seek after."""
+        self._stream.codec_context.skip_frame = which
+
+    def grab(self) -> int | None:
+        if self._frames is None:
+            self.rewind()
         try:
-            self._frame = next(self._frames) if self._frames is not None else None
+            frame = next(self._frames)
         except (StopIteration, av.error.FFmpegError):
-            self._frame = None
-        return self._frame is not None
-
-    def index_ms(self) -> float | None:
-        """The held frame's presentation time in index time (ms from frame 0), if it has one."""
-        if self._frame is None or self._frame.pts is None:
+            self.frame, self.number = None, None
             return None
-        return float(self._frame.pts * self._base) * 1000 - self._index.origin_s * 1000
+        found = self._index.identify(frame.pts, frame.dts, self._guess(frame))
+        if found is None and self.number is not None:
+            found = self.number + 1  # no usable time: count on from the frame before
+        self.frame, self.number = frame, found
+        return found
 
-    def retrieve(self) -> tuple[bool, np.ndarray | None]:
-        if self._frame is None:
-            return False, None
-        # What cv2 does: sws_scale to BGR24 with SWS_BICUBIC and default colour details.
-        return True, self._frame.to_ndarray(format="bgr24", interpolation="BICUBIC")
+    def picture(self, pixel_format: str) -> np.ndarray:
+        """The held frame converted (one swscale pass) to packed ``pixel_format``."""
+        return self.frame.to_ndarray(format=PIXEL_FORMATS[pixel_format])
 
-    def release(self) -> None:
-        self._frames = self._frame = None
+    def close(self) -> None:
+        self._frames = self.frame = None
         self._container.close()

@@ -13,15 +13,17 @@ import os
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime
+from fractions import Fraction
 from pathlib import Path
-
-import cv2
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .errors import ReviewError
 from .timecode import format_ms
 
-FONT = cv2.FONT_HERSHEY_SIMPLEX
+if TYPE_CHECKING:
+    import numpy as np
+
+FONT = 0  # cv2.FONT_HERSHEY_SIMPLEX (cv2 loads only when a caption is drawn)
 TEXT = (255, 255, 255)
 MARGIN = (0, 0, 0)
 
@@ -43,11 +45,14 @@ class Caption:
     frame: int
     exhibit: str | None = None
     clock: datetime | None = None  # aware, already in the case's time zone
+    deinterlaced: bool = False  # shown deinterlaced at the reviewer's request, not as decoded
 
     def lines(self) -> list[str]:
         first = f"File time {format_ms(shown_ms(self.time_ms))}   Frame {self.frame}"
         if self.exhibit:
             first = f"Exhibit {self.exhibit}   " + first
+        if self.deinterlaced:
+            first += "   DEINTERLACED for viewing (not the picture as recorded)"
         lines = [first]
         if self.clock is not None:
             stamp = self.clock.strftime("%Y-%m-%d %H:%M:%S")
@@ -60,6 +65,9 @@ class Caption:
 
 def burn_in(image: np.ndarray, lines: list[str]) -> np.ndarray:
     """``image`` (RGB, H x W x 3) with a margin strip below holding ``lines`` of text."""
+    import cv2  # picture work only: drawing the caption text
+    import numpy as np
+
     height, width = image.shape[:2]
     lines = [_printable(line) for line in lines if line]
     scale = max(0.35, width / 1400)
@@ -86,20 +94,81 @@ def _printable(text: str) -> str:
 
 def write_png(image: np.ndarray, target: Path | str, overwrite: bool = False) -> Path:
     """Write an RGB picture as PNG, atomically (temp file then rename); never half a file."""
-    target = Path(target)
+    target = _check_target(Path(target), overwrite)
+    try:
+        data = encode_png(image)
+    except ValueError as exc:
+        raise ReviewError(f"The still could not be encoded as PNG for {target.name} ({exc}).") from exc
+    return write_png_bytes(data, target, overwrite)
+
+
+def _check_target(target: Path, overwrite: bool) -> Path:
     if target.suffix.lower() != ".png":
         raise ReviewError(f"{target.name} should end in .png; stills are written as PNG.")
     if target.exists() and not overwrite:
         raise ReviewError(f"{target} already exists; choose another name or use --force to replace it.")
     if not target.parent.is_dir():
         raise ReviewError(f"Folder {target.parent} does not exist.")
-    ok, data = cv2.imencode(".png", cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2BGR))
-    if not ok:
-        raise ReviewError(f"The still could not be encoded as PNG for {target.name}.")
+    return target
+
+
+def encode_png(image, rotation: int = 0) -> bytes:
+    """A picture as PNG bytes, by FFmpeg's PNG encoder (the one ``ffmpeg`` uses).
+
+    ``image``: an RGB array (H x W x 3), or a decoded ``av.VideoFrame`` (converted to RGB
+    and turned ``rotation`` degrees clockwise by FFmpeg's own filters, no numpy needed).
+    """
+    import av
+
+    if isinstance(image, av.VideoFrame):
+        frame = _display_rgb(image, rotation)
+    else:
+        import numpy as np
+
+        rgb = np.ascontiguousarray(image, dtype=np.uint8)
+        if rgb.ndim != 3 or rgb.shape[2] != 3:
+            raise ValueError(f"a picture must be H x W x 3, not {rgb.shape}")
+        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+    codec = av.CodecContext.create("png", "w")
+    codec.width, codec.height, codec.pix_fmt = frame.width, frame.height, "rgb24"
+    # zlib level 3 with Paeth prediction: a third of the time of level 6, files as small.
+    codec.options = {"compression_level": "3", "pred": "paeth"}
+    try:
+        packets = [*codec.encode(frame), *codec.encode(None)]
+    except av.error.FFmpegError as exc:
+        raise ValueError(str(exc)) from exc
+    return b"".join(bytes(p) for p in packets)
+
+
+_TURN = {90: "transpose=clock", 180: "hflip,vflip", 270: "transpose=cclock"}
+
+
+def _display_rgb(frame, rotation: int):
+    """``frame`` as rgb24, turned for display by FFmpeg's transpose/flip filters."""
+    import av
+
+    rgb = frame.reformat(format="rgb24")
+    if not rotation:
+        return rgb
+    graph = av.filter.Graph()
+    src = graph.add_buffer(width=rgb.width, height=rgb.height, format="rgb24", time_base=Fraction(1, 1000))
+    chain = [src, *(graph.add(*part.split("=", 1)) for part in _TURN[rotation].split(","))]
+    sink = graph.add("buffersink")
+    for a, b in zip(chain, [*chain[1:], sink], strict=True):
+        a.link_to(b)
+    graph.configure()
+    rgb.pts = 0
+    src.push(rgb)
+    return sink.pull()
+
+
+def write_png_bytes(data: bytes, target: Path | str, overwrite: bool = False) -> Path:
+    """Write PNG bytes (``encode_png``) atomically: temp file then rename; never half a file."""
+    target = _check_target(Path(target), overwrite)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=".png.tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data.tobytes())
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         if overwrite:

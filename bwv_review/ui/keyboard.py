@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeySequence
 
+from .player.clock import SPEEDS as _SPEEDS
+
 
 @dataclass(frozen=True)
 class Binding:
@@ -22,7 +24,7 @@ class Binding:
     arg: object = None
 
 
-SPEEDS = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0)
+SPEEDS = _SPEEDS  # the player's own list (8x and 16x skim keyframes), defined once
 
 BINDINGS: tuple[Binding, ...] = (
     Binding("toggle_play", ("Space",), "Play / pause", "Playback"),

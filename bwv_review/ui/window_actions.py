@@ -73,6 +73,8 @@ class WindowActions:
         view = bar.addMenu("&View")
         for dock in (self.exhibits_dock, self.marks_dock, self.editor_dock):
             view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        view.addAction(self.player.deinterlace_action)
         helpm = bar.addMenu("&Help")
         helpm.addAction(self._action("Keyboard", self.show_keyboard, "F1", "Every key, on one sheet"))
         helpm.addAction(self._action("Open log folder", self.open_log_folder, tip="Where bwv-review writes its log files"))

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 WORKER_MODULES = (
     "bwv_review.core.evidence",
     "bwv_review.core.media",
+    "bwv_review.core.footage",
     "bwv_review.core.frames",
     "bwv_review.core.audio",
     "bwv_review.core.speech",

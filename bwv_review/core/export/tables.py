@@ -17,16 +17,15 @@ import csv
 import io
 import zipfile
 from datetime import datetime
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.writer.excel import ExcelWriter
+from typing import TYPE_CHECKING
 
 from ..chronology import Entry
 from ..timecode import format_instant, format_ms, local
 from .files import reproducible_zip
 from .report import Report, audit_head, cell_text, keys_text, problems_heading, status_text
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -144,6 +143,12 @@ def _naive(value: datetime | None) -> datetime | None:
 
 
 def render_xlsx(report: Report) -> bytes:
+    # openpyxl loads here, not with the module: a CSV export never pays for it.
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.writer.excel import ExcelWriter
+
     checks = _checks(report)
     wb = Workbook()
     ws = wb.active
@@ -180,6 +185,8 @@ def render_xlsx(report: Report) -> bytes:
 
 def _problem_rows(ws, report: Report) -> int:
     """Write the verification problems at the top of a sheet; return the row the header goes on."""
+    from openpyxl.styles import Font
+
     rows = preamble(report)
     red = Font(bold=True, color="B00000")
     for row in rows:
@@ -191,6 +198,8 @@ def _problem_rows(ws, report: Report) -> int:
 
 
 def _summary_sheet(wb: Workbook, report: Report) -> None:
+    from openpyxl.styles import Font
+
     ws = wb.create_sheet("Exhibits")
     head_row = _problem_rows(ws, report)
     ws.append(["Exhibit", "Wearer", "File", "Duration", "SHA-256", "Re-verified at export"])

@@ -34,8 +34,32 @@ SNAP_MS = 80.0
 # How long the picture waits for the sound to start before it runs without it.
 SOUND_START_PATIENCE_MS = 1500.0
 
-SPEEDS = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0)
+# The sound QMediaPlayer reports is the sound it hands to the audio output, not the sound
+# the reviewer hears: the output's buffers (and PulseAudio's) delay it, and the
+# time-stretcher that keeps the pitch at other speeds delays it more the faster it plays.
+# The picture follows the sound heard: it lags the reported position by this much wall
+# time, SOUND_LAG_MS at 1x plus SOUND_LAG_PER_SPEED_MS for each step of speed above 1x.
+# Measured with benchmarks/av_sync.py against mpv on the same capture path (PulseAudio);
+# BWV_SOUND_LAG_MS overrides the 1x figure for an output with a different latency.
+# The output's buffers fill after the sound (re)starts, so the lag grows from nothing to
+# its full size over SOUND_LAG_RAMP_MS of playing (measured: about half of it 0.6 s after
+# a seek).
+SOUND_LAG_MS = 45.0
+SOUND_LAG_PER_SPEED_MS = 65.0
+SOUND_LAG_RAMP_MS = 1200.0
+
+SPEEDS = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 8.0, 16.0)
 MIN_SPEED, MAX_SPEED = SPEEDS[0], SPEEDS[-1]
+# Above this the player skims (keyframes only) and the sound is muted: no one follows
+# speech at 8x, and the picture runs on the timer.
+MAX_SOUND_SPEED = 4.0
+
+
+def _env_float(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name, default))
+    except ValueError:
+        return default
 
 
 def sound_server_reachable() -> bool:
@@ -76,7 +100,9 @@ class PlaybackClock(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._elapsed = QElapsedTimer()
+        self._since_sound = QElapsedTimer()  # since the sound last (re)started
         self._anchor_ms = 0.0  # media time at the anchor
+        self._floor_ms = 0.0  # where playing started or last seeked to
         self._rate = 1.0
         self._running = False
         self._last_ms = 0.0  # never go backwards while running
@@ -150,12 +176,17 @@ class PlaybackClock(QObject):
             self._audio_out.setMuted(muted)
 
     # -- running ----------------------------------------------------------------------------
+    def _sound_leads(self) -> bool:
+        """The sound is the clock now: there is sound, and the speed is not a skim."""
+        return self._sound and self._rate <= MAX_SOUND_SPEED
+
     def start(self, from_ms: float) -> None:
-        self._anchor_ms = self._last_ms = float(from_ms)
+        self._anchor_ms = self._last_ms = self._floor_ms = float(from_ms)
+        self._since_sound.invalidate()
         self._elapsed.start()
         self._running = True
-        self._awaiting_sound = self._sound
-        if self._sound and self._player is not None:
+        self._awaiting_sound = self._sound_leads()
+        if self._sound_leads() and self._player is not None:
             self._player.setPlaybackRate(self._rate)
             self._player.setPosition(int(from_ms))
             self._player.play()
@@ -168,10 +199,11 @@ class PlaybackClock(QObject):
             self._player.pause()
 
     def seek(self, ms: float) -> None:
-        self._anchor_ms = self._last_ms = float(ms)
+        self._anchor_ms = self._last_ms = self._floor_ms = float(ms)
+        self._since_sound.invalidate()  # the output starts empty again: the lag ramps in anew
         if self._running:
             self._elapsed.start()
-        if self._sound and self._player is not None:
+        if self._sound_leads() and self._player is not None:
             self._awaiting_sound = self._running
             self._player.setPosition(int(ms))
 
@@ -184,18 +216,45 @@ class PlaybackClock(QObject):
     def set_rate(self, rate: float) -> None:
         rate = max(MIN_SPEED, min(MAX_SPEED, float(rate)))
         if self._running:  # re-anchor so the time so far stays counted at the old rate
-            self._anchor_ms = self.position()
+            self._anchor_ms = self._raw_position()
             self._elapsed.start()
+        was_leading = self._sound_leads()
         self._rate = rate
         if self._player is not None:
-            self._player.setPlaybackRate(rate)
+            self._player.setPlaybackRate(min(rate, MAX_SOUND_SPEED))
+            if self._running and was_leading and not self._sound_leads():
+                self._player.pause()  # skimming: muted, the picture runs on the timer
+                self._awaiting_sound = False
+            elif self._running and not was_leading and self._sound_leads():
+                self._player.setPosition(int(self._anchor_ms))
+                self._player.play()
+                self._awaiting_sound = True
+
+    def sound_lag_ms(self) -> float:
+        """Media ms between the sound reported and the sound heard, at this speed."""
+        if not (self._running and self._sound_leads()):
+            return 0.0
+        if self._awaiting_sound or not self._since_sound.isValid():
+            return 0.0
+        base = _env_float("BWV_SOUND_LAG_MS", SOUND_LAG_MS)
+        wall = base + SOUND_LAG_PER_SPEED_MS * max(0.0, self._rate - 1.0)
+        ramp = min(1.0, self._since_sound.nsecsElapsed() / 1e6 / SOUND_LAG_RAMP_MS)
+        return wall * self._rate * ramp
 
     def position(self) -> float:
-        """Media time (ms) the picture should show now."""
+        """Media time (ms) the picture should show now: the sound being heard. It never goes
+        back before where playing started or last seeked to, so a seek shows its frame at once."""
+        raw = self._raw_position()
+        if not (self._running and self._sound_leads()):
+            return raw
+        return max(self._floor_ms, raw - self.sound_lag_ms())
+
+    def _raw_position(self) -> float:
+        """Media time (ms) of the sound being handed to the output now."""
         if not self._running:
             return self._anchor_ms
         wall = self._elapsed.nsecsElapsed() / 1e6
-        if self._sound:
+        if self._sound_leads():
             if self._awaiting_sound:
                 if wall < SOUND_START_PATIENCE_MS:
                     return self._last_ms  # the picture waits for the sound to start
@@ -209,14 +268,15 @@ class PlaybackClock(QObject):
         return self._last_ms
 
     def _on_sound_position(self, ms: int) -> None:
-        if not (self._running and self._sound):
+        if not (self._running and self._sound_leads()):
             return
-        predicted = self.position()
+        predicted = self._raw_position()
         error = ms - predicted
         if self._awaiting_sound:
             if ms == int(self._anchor_ms):
                 return  # the echo of our own setPosition; the sound has not started yet
             self._awaiting_sound = False
+            self._since_sound.start()
             error = ms - self._anchor_ms
         if abs(error) > SNAP_MS * self._rate:
             # Sound far ahead: jump to it. Far behind: the picture holds (position() never

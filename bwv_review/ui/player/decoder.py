@@ -32,37 +32,45 @@ class FrameRequest:
     index: int | None = None  # exact frame number, when the frame-time index is known
     ms: float | None = None  # otherwise the time: the last frame at or before it
     serial: int = 0  # which seek/step/play this answers; handed back with the frame
+    keyframe: bool = False  # skimming: the keyframe at or before the frame, decoded alone
+    reference: bool = False  # skimming between keyframes: the last reference frame at or before it
+
+
+# Bits of frameReady's ``flags``: what the caption must say about the picture.
+DEINTERLACED, DAMAGED = 1, 2
 
 
 def to_qimage(rgb: np.ndarray, pixel_format: str = "rgb") -> QImage:
-    """A QImage that owns its pixels, made from an RGB (or, with ``pixel_format="bgr"``, BGR)
-    uint8 array (H x W x 3).
+    """A QImage that owns its pixels, made from a uint8 picture: RGB or BGR (H x W x 3), or
+    "bgra" (H x W x 4: Qt's RGB32 byte order on little-endian machines).
 
-    The player's VideoSource hands over cv2's BGR as decoded; Qt reads it as BGR888 at the
-    same cost as RGB888, so no separate channel swap is made anywhere. The RGB888/BGR888 view
-    states the row stride itself (numpy rows need not be 4-byte aligned);
-    converting it to RGB32 makes the copy the worker must hand over anyway, and RGB32 is the
-    format the raster painter scales fastest (about 4x quicker than RGB888 for 1080p), which
-    keeps the GUI thread's share of each frame small.
+    The player's source converts each frame straight to RGB32 with swscale, so here it is
+    only copied (the worker must hand over pixels it owns). RGB32 is the format the raster
+    painter scales fastest (about 4x quicker than RGB888 for 1080p), which keeps the GUI
+    thread's share of each frame small. RGB/BGR views state their row stride themselves
+    (numpy rows need not be 4-byte aligned) and are converted to RGB32.
     """
     rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
     height, width = rgb.shape[:2]
+    if pixel_format == "bgra":  # swscale made Qt's RGB32 itself (B, G, R, X bytes): copy only
+        return QImage(rgb.data, width, height, rgb.strides[0], QImage.Format.Format_RGB32).copy()
     layout = QImage.Format.Format_BGR888 if pixel_format == "bgr" else QImage.Format.Format_RGB888
     view = QImage(rgb.data, width, height, rgb.strides[0], layout)
     return view.convertToFormat(QImage.Format.Format_RGB32)
 
 
 def _default_source_factory(path: Path, sha256: str | None):
-    from bwv_review.core.media import VideoSource
+    from bwv_review.core.footage import Footage
 
-    return VideoSource(path, sha256=sha256, pixel_format="bgr")  # to_qimage takes either
+    # The file's one owner; pictures straight in Qt's RGB32 layout (one swscale pass).
+    return Footage.shared(path, sha256).video("bgra")
 
 
 class DecodeWorker(QObject):
     """Lives in the decode thread; talk to it only through ``post_*`` (thread-safe)."""
 
     opened = Signal(int, object)  # generation, MediaInfo
-    frameReady = Signal(int, int, QImage, int, float)  # generation, serial, picture, index, time_ms
+    frameReady = Signal(int, int, QImage, int, float, int)  # generation, serial, picture, index, time_ms, flags
     endOfFootage = Signal(int)  # generation: playback read past the last frame
     failed = Signal(int, str)  # generation, a sentence for the reviewer
     _wake = Signal()
@@ -76,6 +84,7 @@ class DecodeWorker(QObject):
         self._scheduled = False
         self._source = None
         self._generation = 0
+        self._deinterlace = False
         self.decodes = 0  # frames decoded and handed over: tests count these
         # Always queued, even if posted from the worker's own thread: _schedule holds the lock.
         self._wake.connect(self._run, Qt.ConnectionType.QueuedConnection)
@@ -87,6 +96,11 @@ class DecodeWorker(QObject):
             self._open_request = (generation, path, sha256)
             self._frame_request = None
             self._schedule()
+
+    def post_deinterlace(self, on: bool) -> None:
+        """Show interlaced frames deinterlaced (or as decoded); applies from the next frame."""
+        with self._lock:
+            self._deinterlace = bool(on)
 
     def post_frame(self, request: FrameRequest) -> None:
         with self._lock:
@@ -137,10 +151,18 @@ class DecodeWorker(QObject):
             self.endOfFootage.emit(request.generation)
             return
         self.decodes += 1
+        flags = DEINTERLACED * bool(getattr(frame, "deinterlaced", False)) + DAMAGED * bool(getattr(frame, "damaged", False))
         self.frameReady.emit(request.generation, request.serial, to_qimage(frame.image, getattr(frame, "pixel_format", "rgb")),
-                             frame.index, float(frame.time_ms))
+                             frame.index, float(frame.time_ms), flags)
 
     def _read(self, source, request: FrameRequest):
+        if hasattr(source, "set_deinterlace"):
+            source.set_deinterlace(self._deinterlace)
+        if request.reference and hasattr(source, "reference_frame_at"):
+            return source.reference_frame_at(source.index.times_ms[request.index])
+        if request.keyframe and hasattr(source, "keyframe_at"):
+            ms = request.ms if request.index is None else source.index.times_ms[request.index]
+            return source.keyframe_at(ms)
         # VideoSource decides between reading on and seeking (it reads on when the wanted
         # frame is close ahead, converting only the frame it returns), so playback that
         # skips a few frames costs their decoding but not their conversion.

@@ -46,3 +46,30 @@ class FrameTimes:
         if not self.times:
             return max(0.0, float(ms))
         return max(0.0, min(float(ms), self.times[-1]))
+
+
+def skim_request(index, frames: FrameTimes, due: int, have: int, queued: bool, speed: float,
+                 gap_ms: float) -> tuple[int, bool] | None:
+    """What skimming decodes next: (frame number, True for a reference frame between
+    keyframes / False for a keyframe), or None for nothing now.
+
+    ``index``: the frame-time index (keyframes); ``due``: the frame the clock is at; ``have``:
+    the newest frame shown or waiting; ``queued``: a frame is waiting to be shown.
+    Behind the clock: the keyframe due now. Ahead: the next keyframe, and when keyframes are
+    more than ``gap_ms`` of wall time apart at this speed, first a reference frame half-way.
+    """
+    due_key = index.keyframe_before(due)
+    if due_key > have:
+        return due_key, False
+    if queued:
+        return None
+    following = index.keyframe_after(have)
+    if following is None:
+        return None
+    if have == index.keyframe_before(have):
+        start, end = frames.time_of(have), frames.time_of(following)
+        if (end - start) / speed > gap_ms:
+            middle = frames.index_at((start + end) / 2)
+            if middle > have:
+                return middle, True
+    return following, False

@@ -11,13 +11,22 @@ from bwv_review.core.timecode import clock_at, format_ms, local
 SEP = "   \u00b7   "
 
 
+DEINTERLACED, DAMAGED = 1, 2  # the decode worker's frame flags
+
+
 def caption(exhibit_ref: str, file_ms: float, frame_index: int, recording_start: str | None,
-            timezone: str) -> tuple[str, str]:
+            timezone: str, flags: int = 0) -> tuple[str, str]:
     """(caption shown over the picture, tooltip with the same instant in UTC)."""
     ms = int(round(file_ms))
     parts = [exhibit_ref] if exhibit_ref else []
     parts += [format_ms(ms), f"frame {frame_index}"]
     hover = f"File time {format_ms(ms)}, frame {frame_index}"
+    if flags & DEINTERLACED:
+        parts.append("DEINTERLACED")
+        hover += "\nDeinterlaced for viewing (View > Deinterlace): not the picture as recorded."
+    if flags & DAMAGED:
+        parts.append("DAMAGED IN FILE")
+        hover += "\nThe decoder reports this frame damaged in the file itself."
     try:
         instant = clock_at(recording_start, ms)
         shown = local(instant, timezone) if instant is not None else None

@@ -43,8 +43,10 @@ class _SoundJob(QObject):
                 from bwv_review.core.integrity import sha256_file
 
                 sha256 = sha256_file(path, cancel=cancel)
-            analysis = audio.analyse(Path(path), sha256, progress=lambda d, t: self.progress.emit(job, d, t),
-                                     cancel=cancel)
+            from bwv_review.core.footage import Footage
+
+            analysis = Footage.shared(Path(path), sha256).analyse_sound(
+                progress=lambda d, t: self.progress.emit(job, d, t), cancel=cancel)
             regions = [(int(a), int(b)) for a, b in analysis.speech_regions()]
         except Cancelled:
             return

@@ -16,8 +16,9 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from . import overlay
-from .clock import MAX_SPEED, MIN_SPEED, PlaybackClock
-from .frames import FrameTimes
+from .actions import deinterlace_action
+from .clock import MAX_SOUND_SPEED, MAX_SPEED, MIN_SPEED, PlaybackClock
+from .frames import FrameTimes, skim_request
 from .signal_guard import guard_signal_refcounts
 from .transport import TransportBar
 from .view import VideoView
@@ -31,6 +32,7 @@ TICK_MS = 4  # how often the clock is read while playing; well under one frame a
 READ_AHEAD_MS = 250
 READ_AHEAD_BYTES = 96 * 1024 * 1024
 WATCH_CHUNK_MS = 1000  # coverage is reported per second of footage watched
+SKIM_GAP_MS = 200  # skimming: keyframes further apart than this (wall ms) get a picture between
 
 
 class PlayerWidget(QWidget):
@@ -72,6 +74,9 @@ class PlayerWidget(QWidget):
         self.transport.speedPicked.connect(self.set_speed)
         self.transport.goTo.connect(self.seek)
         self.transport.badTime.connect(self.notice)
+
+        self.deinterlace_action = deinterlace_action(self, self.set_deinterlace)
+        self._flags = 0  # DEINTERLACED / DAMAGED bits of the frame shown
 
         self.rewind_on_pause_ms = 0
         self._generation = 0
@@ -261,6 +266,10 @@ class PlayerWidget(QWidget):
             return
         if self._playing:
             self._flush_watched(self._clock.position())
+        skimming = x > MAX_SOUND_SPEED
+        if self._playing and skimming != (self._speed > MAX_SOUND_SPEED):
+            self._serial += 1  # frames asked for in the other mode are not wanted now
+            self._inflight, self._ready, self._jumped = None, [], True
         self._speed = x
         self._clock.set_rate(x)
         self.transport.set_speed(x)
@@ -331,6 +340,9 @@ class PlayerWidget(QWidget):
         """While playing: show the decoded frame whose time has come, and keep the decoder
         up to READ_AHEAD_MS ahead of the clock, so a slow frame or a busy moment costs
         nothing as long as the frames already decoded last."""
+        if self._speed > MAX_SOUND_SPEED:
+            self._plan_skim(now)
+            return
         due = self._frames.index_at(now)
         ready = self._ready
         if ready and ready[0][1] <= due:
@@ -354,6 +366,44 @@ class PlayerWidget(QWidget):
             self._target_index, self._target_ms = want, self._frames.time_of(want)
             self._post(want)
 
+    def _plan_skim(self, now: float) -> None:
+        """Skimming (8x, 16x): keyframes, each decoded alone (one seek, one picture), and
+        where they are far apart a reference frame between them (frames.skim_request); the
+        next is fetched while the one before is on screen; sound is muted meanwhile."""
+        if self._info is None or self._info.index is None:
+            return
+        index, due = self._info.index, self._frames.index_at(now)
+        ready = self._ready
+        while ready and ready[0][1] <= due:
+            image, number, ms = ready.pop(0)
+            if not ready or ready[0][1] > due:
+                self._show(image, number, ms)
+        if self._inflight is not None:
+            return
+        have = max(self._shown_index, ready[-1][1] if ready else -1)
+        ask = skim_request(index, self._frames, due, have, bool(ready), self._speed, SKIM_GAP_MS)
+        if ask is None:
+            return
+        want, between = ask
+        self._inflight = want
+        self._target_index, self._target_ms = want, self._frames.time_of(want)
+        from .decoder import FrameRequest
+
+        self._decoder.worker.post_frame(FrameRequest(self._generation, index=want, serial=self._serial,
+                                                     keyframe=not between, reference=between))
+
+    def skimming(self) -> bool:
+        return self._playing and self._speed > MAX_SOUND_SPEED
+
+    def set_deinterlace(self, on: bool) -> None:
+        """Show interlaced frames deinterlaced (stated in the caption) or as decoded."""
+        if self.deinterlace_action.isChecked() != bool(on):
+            self.deinterlace_action.setChecked(bool(on))  # calls back here
+            return
+        self._decoder.worker.post_deinterlace(bool(on))
+        if not self._playing and self._info is not None and self._shown_index >= 0:
+            self._request(self._frames.time_of(self._shown_index))
+
     def _read_ahead(self) -> int:
         frames = int(READ_AHEAD_MS * self._speed / self._frames.frame_ms) + 1
         frame_bytes = 4 * max(1, int(getattr(self._info, "width", 0) or 0) * int(getattr(self._info, "height", 0) or 0))
@@ -362,6 +412,8 @@ class PlayerWidget(QWidget):
     def _on_tick(self) -> None:
         now = self._clock.position()
         if now >= self.duration_ms():
+            if not self.skimming():
+                self._plan(self._frames.time_of(self._frames.count - 1))  # the last frame, if decoded
             self._flush_watched(float(self.duration_ms()))
             self._clock.seek(self._frames.time_of(self._frames.count - 1))
             self._stop_playing(rewind=False)
@@ -370,14 +422,24 @@ class PlayerWidget(QWidget):
         if now - (self._watch_from or 0.0) >= WATCH_CHUNK_MS:
             self._flush_watched(now)
 
-    def _on_frame(self, generation: int, serial: int, image: QImage, index: int, time_ms: float) -> None:
+    def _on_frame(self, generation: int, serial: int, image: QImage, index: int, time_ms: float,
+                  flags: int = 0) -> None:
         if generation != self._generation:
             return
+        self._flags = flags
         if not self._playing:
             self._show(image, index, time_ms)  # scrubbing shows each frame as it comes
             return
         if serial != self._serial:
             return  # asked for before the latest seek
+        if self.skimming():
+            self._inflight, self._jumped = None, True  # keyframes only: nothing counts as dropped
+            if index > self._frames.index_at(self._clock.position()):
+                self._ready.append((image, index, time_ms))  # fetched ahead: shown when due
+            elif index > self._shown_index:
+                self._show(image, index, time_ms)
+            self._plan_skim(self._clock.position())
+            return
         if index == self._inflight:
             self._inflight = None
         now = self._clock.position()
@@ -420,7 +482,7 @@ class PlayerWidget(QWidget):
 
     def _update_caption(self) -> None:
         caption, hover = overlay.caption(self._exhibit_ref, self._shown_ms, self._shown_index,
-                                         self._recording_start, self._timezone)
+                                         self._recording_start, self._timezone, self._flags)
         self.view.set_caption(caption, hover)
 
     # -- review coverage ------------------------------------------------------------------------
