@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bwv_review.core import operations  # noqa: E402
 from bwv_review.core.integrity import sha256_file  # noqa: E402
 from bwv_review.core.model import Annotation, Exhibit  # noqa: E402
 from bwv_review.core.store import CaseStore  # noqa: E402
@@ -47,11 +48,17 @@ def annotation_commit(work: Path, n: int = 500) -> list[dict]:
     conn.execute("CREATE TABLE audit (seq INTEGER PRIMARY KEY, row TEXT, hash TEXT)")
     conn.execute("CREATE TABLE head (id INTEGER PRIMARY KEY, seq INT, hash TEXT)")
     conn.execute("INSERT INTO head VALUES (1, 0, '')")
-    ref, ref4 = [], []
-    for i in range(n):  # interleaved, so a burst of disk load from elsewhere hits all three alike
+    ref, ref4, store_only = [], [], []
+    for i in range(n):  # interleaved, so a burst of disk load from elsewhere hits all of them alike
+        t = time.perf_counter()
+        # What the window and the CLI run: the core operation (transaction, audit row tagged with
+        # its change, the change set read back for the views).
+        operations.add_annotation(store, Annotation(exhibit_id=ex.id, category_id=cat.id, start_ms=i,
+                                                    text=f"quote {i}"), "b")
+        times.append(time.perf_counter() - t)
         t = time.perf_counter()
         store.add_annotation(Annotation(exhibit_id=ex.id, category_id=cat.id, start_ms=i, text=f"quote {i}"), "b")
-        times.append(time.perf_counter() - t)
+        store_only.append(time.perf_counter() - t)
         t = time.perf_counter()
         conn.execute("BEGIN")
         conn.execute("INSERT INTO a (start_ms, text) VALUES (?, ?)", (i, f"quote {i}"))
@@ -71,7 +78,8 @@ def annotation_commit(work: Path, n: int = 500) -> list[dict]:
     return [
         {"name": "commit one annotation with audit, median", "value": round(med / ref_med, 2), "unit": "x bare insert",
          "reference": f"bare sqlite3 insert+commit {ref_med * 1000:.2f} ms; bare row+index+audit+head commit "
-         f"{ref4_med * 1000:.2f} ms ({med / ref4_med:.1f}x)", "target": "<= 3x",
+         f"{ref4_med * 1000:.2f} ms ({med / ref4_med:.1f}x); the store's write alone, without the operation's "
+         f"change set, {statistics.median(store_only) * 1000:.2f} ms", "target": "<= 3x",
          "met": med / ref_med <= 3, "absolute_ms": round(med * 1000, 2)},
         {"name": "commit one annotation with audit, p99", "value": round(p99 * 1000, 2), "unit": "ms",
          "reference": f"bare insert p99 {_pct(ref, 0.99) * 1000:.2f} ms, row+audit p99 {_pct(ref4, 0.99) * 1000:.2f} ms "

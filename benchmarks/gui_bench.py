@@ -214,7 +214,8 @@ def child_playback(case: Path, seconds: float, big_mb: int) -> None:
     folder = Path(tempfile.mkdtemp(prefix="bwv-stall-"))
     player = win.player
     errors: list[str] = []
-    win.flow.error.connect(errors.append)
+    for said in (win.flow.error, win.pool.failed, win.session.error):  # the refusal comes from the session
+        said.connect(errors.append)
 
     def stall(play: bool, hashing: bool, seconds: float | None = None) -> dict:
         """Heartbeat gaps while playing at 2x and/or hashing (the figure is both at once;
@@ -257,13 +258,16 @@ def child_marks(case: Path) -> None:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication(["marks"])
+    from bwv_review.core.session import Session
     from bwv_review.core.store import CaseStore
-    from bwv_review.ui.annotations.model import AnnotationTableModel
     from bwv_review.ui.annotations.panel import AnnotationPanel
+    from bwv_review.ui.review import ReviewSession
 
     t0 = time.perf_counter()
-    store = CaseStore.open(case)
-    model = AnnotationTableModel(store)
+    # The window's own path: the review session (which loads the chronology once), its Qt
+    # face and the table model built from it.
+    session = ReviewSession(Session(CaseStore.open(case), "Benchmark"))
+    model = session.annotations
     t_model = time.perf_counter()
     panel = AnnotationPanel(model)
     panel.refresh_choices()
@@ -281,7 +285,7 @@ def child_marks(case: Path) -> None:
         panel.apply_search()  # what the 120 ms typing pause then runs; the pause itself is not cost
         app.processEvents()
         keystrokes.append((text, time.perf_counter() - t, panel.proxy.rowCount()))
-    store.close()
+    session.close()
     _emit({"rows": rows, "open_s": t_open - t0, "model_s": t_model - t0, "keys": keystrokes})
 
 

@@ -10,6 +10,9 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import sys  # noqa: E402
+import threading  # noqa: E402
+import weakref  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
@@ -56,3 +59,44 @@ def case(footage_copy):
                    start="2019-07-01T23:34:55+01:00")
     yield store
     store.close()
+
+
+_qthreads: weakref.WeakSet = weakref.WeakSet()
+
+
+def _track_qthreads() -> None:
+    """Remember every QThread started from Python, once Qt is loaded (the core tests never load it)."""
+    qtcore = sys.modules.get("PySide6.QtCore")
+    if qtcore is None or getattr(qtcore.QThread.start, "_tracked", False):
+        return
+    start = qtcore.QThread.start
+
+    def tracked(self, *args, **kwargs):
+        _qthreads.add(self)
+        return start(self, *args, **kwargs)
+
+    tracked._tracked = True
+    qtcore.QThread.start = tracked
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left_running():
+    """Fail a test that leaves a thread running (a QThread or a Python thread) once it ends.
+
+    Autouse, so set up before qtbot and torn down after it has closed the test's widgets."""
+    _track_qthreads()
+    before = set(threading.enumerate())
+    yield
+    running = []
+    for thread in list(_qthreads):
+        try:
+            if thread.isRunning() and not thread.wait(3000):  # a join, not a sleep: ending now is fine
+                running.append(f"QThread {thread.objectName() or type(thread).__name__}")
+        except RuntimeError:  # its C++ object is gone: it was cleaned up
+            continue
+    for thread in set(threading.enumerate()) - before:
+        if not thread.daemon and not isinstance(thread, threading._DummyThread):
+            thread.join(3)
+            if thread.is_alive():
+                running.append(f"thread {thread.name}")
+    assert not running, f"left running after the test: {', '.join(running)}"

@@ -27,10 +27,10 @@ COMMANDS = {
     "info": "footage_cmds", "still": "footage_cmds", "export": "export_cmds", "import": "export_cmds",
     "exhibit": "clock_cmds", "align": "clock_cmds", "transcribe": "transcript_cmds",
     "transcript": "transcript_cmds", "suggest": "transcript_cmds", "link": "link_cmds", "unlink": "link_cmds",
-    "redact": "redact_cmds", "redactions": "redact_cmds",
+    "redact": "redact_cmds", "redactions": "redact_cmds", "undo": "undo_cmds",
 }
 MODULES = ["case_cmds", "trust_cmds", "footage_cmds", "export_cmds", "clock_cmds", "transcript_cmds", "link_cmds",
-           "redact_cmds"]
+           "redact_cmds", "undo_cmds"]
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_BAD_INPUT = 0, 1, 2
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import paths
-from ..core import chronology
-from ..core.evidence import import_footage
+from ..core import chronology, operations
 from ..core.model import STATUSES, Annotation
 from ..core.store import CASE_SUFFIX, CaseStore
 from ..core.timecode import format_ms, local, parse_time, zone
@@ -66,7 +65,7 @@ def cmd_new(args) -> int:
 def cmd_add(args) -> int:
     roots = paths.media_roots()
     with open_case(args.case, who=args.reviewer) as store:
-        exhibit = import_footage(
+        change = operations.add_footage(
             store,
             Path(args.footage),
             args.exhibit,
@@ -76,6 +75,7 @@ def cmd_add(args) -> int:
             start=args.start,
             progress=StderrProgress(f"Hashing {Path(args.footage).name}"),
         )
+        exhibit = next(e for e in change.exhibits().values() if e is not None)
         emit(f"Added exhibit {exhibit.ref}: {exhibit.path} sha256 {exhibit.sha256}")
     for folder in paths.media_roots():
         if folder not in roots:
@@ -92,7 +92,8 @@ def cmd_annotate(args) -> int:
         actor = store.actor
         exhibit = store.exhibit(args.exhibit)
         category = store.category(args.category)
-        ann = store.add_annotation(
+        ann = operations.add_annotation(
+            store,
             Annotation(
                 exhibit_id=exhibit.id,
                 start_ms=start,
@@ -105,7 +106,7 @@ def cmd_annotate(args) -> int:
                 reviewer=actor,
             ),
             actor,
-        )
+        ).annotation()
         emit(f"Annotation {ann.id} at {format_ms(ann.start_ms)} in {exhibit.ref} ({category.slug})")
     return 0
 

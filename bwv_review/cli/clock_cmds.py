@@ -6,6 +6,7 @@ import math
 from datetime import UTC, datetime
 
 from ..core import align as aligning
+from ..core import operations
 from ..core.errors import ReviewError
 from ..core.model import Exhibit
 from ..core.store import CaseStore
@@ -141,7 +142,8 @@ def cmd_exhibit(args) -> int:
                 changes["wearer"] = args.wearer.strip()
             if args.device is not None:
                 changes["device"] = args.device.strip()
-            ex = store.update_exhibit(ex.ref, store.actor, action=action, **changes)
+            operations.update_exhibit(store, ex.ref, store.actor, action=action, **changes)
+            ex = store.exhibit(ex.ref)
         _print(describe(store, ex))
     return 0
 
@@ -223,7 +225,8 @@ def cmd_align(args) -> int:
                 "once it is known."
             )
         before = ex.recording_start
-        ex = aligning.set_start_from(store, ex.ref, other.ref, result.offset_ms, store.actor)
+        operations.set_start_from(store, ex.ref, other.ref, result.offset_ms, store.actor)
+        ex = store.exhibit(ex.ref)
         start = ex.recording_start
         tz_name = store.case().timezone
         clock = clock_at(start, 0)

@@ -6,6 +6,7 @@ import argparse
 from datetime import datetime
 from pathlib import Path
 
+from ..core import operations
 from ..core.errors import ReviewError
 from ..core.export import FORMATS, PER_EXHIBIT_FORMATS, ExportOptions, export_case
 from ..core.export.files import safe_filename
@@ -128,11 +129,9 @@ def _generated(text: str | None) -> datetime | None:
 
 def cmd_import(args) -> int:
     with open_case(args.case, who=args.reviewer) as store:
-        from ..core.export.importer import import_file  # loads the readers only when importing
-
-        result = import_file(store, Path(args.file), store.actor, exhibit_ref=args.exhibit,
-                             source_exhibit=args.source, tiers=args.tiers, default_category=args.category,
-                             progress=StderrProgress("Importing"))
+        _change, result = operations.import_annotations(  # loads the readers only when importing
+            store, Path(args.file), args.exhibit, store.actor, source_exhibit=args.source, tiers=args.tiers,
+            default_category=args.category, progress=StderrProgress("Importing"))
         for warning in result.warnings:
             warn(f"bwv-review: WARNING: {warning}")
         emit(f"Imported {len(result.added)} annotation(s) from {Path(args.file).name}:")

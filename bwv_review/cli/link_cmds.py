@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..core import events
+from ..core import events, operations
 from ..core.model import Annotation
 from ..core.store import CaseStore
 from ..core.timecode import clock_at, format_ms, local
@@ -51,7 +51,9 @@ def _where(store: CaseStore, ann: Annotation, tz: str) -> str:
 
 def cmd_link(args) -> int:
     with open_case(args.case, who=args.reviewer) as store:
-        event, group = events.link(store, args.ids, store.actor)
+        change = operations.link(store, args.ids, store.actor)
+        event = next((a.event for a in change.annotations().values()), None) or store.annotation(args.ids[0]).event
+        group = events.members(store, event)
         tz = store.case().timezone
         clocks = {a.id: _clock(store, a) for a in group}
         group.sort(key=lambda a: (clocks[a.id] is None, clocks[a.id].timestamp() if clocks[a.id] else 0, a.id))
@@ -66,6 +68,6 @@ def cmd_link(args) -> int:
 
 def cmd_unlink(args) -> int:
     with open_case(args.case, who=args.reviewer) as store:
-        changed = events.unlink(store, args.id, store.actor)
-        emit("Unlinked " + ", ".join(str(a.id) for a in changed) + ".")
+        change = operations.unlink(store, args.id, store.actor)
+        emit("Unlinked " + ", ".join(str(i) for i in change.annotations()) + ".")
     return 0

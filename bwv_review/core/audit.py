@@ -86,7 +86,7 @@ def record(
 ) -> dict:
     """Append one audit row; the caller holds the write transaction that made the change."""
     seq, prev = head(db)
-    fields = _fields(seq + 1, now_iso(), actor, action, entity, entity_id, before, after, detail, prev)
+    fields = _fields(seq + 1, now_iso(), actor, action, entity, entity_id, before, after, _tagged(db, detail), prev)
     # Plain SQL: this runs inside every change's transaction, so it must cost little.
     db.conn.execute(_INSERT, fields)
     db.conn.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", [fields[0], fields[-1]])
@@ -107,7 +107,7 @@ def record_many(
     of the head. ``changes`` is consumed as the rows are written (it may report progress).
     Returns the new head (rows, hash)."""
     seq, prev = head(db)
-    at = now_iso()
+    at, detail = now_iso(), _tagged(db, detail)
     last = [seq, prev]
 
     def rows():
@@ -122,6 +122,14 @@ def record_many(
     db.conn.executemany(_INSERT, rows())
     db.conn.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", last)
     return last[0], last[1]
+
+
+def _tagged(db: Database, detail: str) -> str:
+    """``detail`` with the change its rows belong to: a core operation (core.operations) names
+    it ("change 41"), so a later undo, from the window or the command line, takes back all of
+    it or none."""
+    tag = getattr(db, "change_tag", "")
+    return (f"{detail}; {tag}" if detail else tag) if tag else detail
 
 
 def _fields(seq: int, at: str, actor: str, action: str, entity: str | None, entity_id: int | None,

@@ -240,6 +240,7 @@ class CaseFile:
         self._schema_cookie: int | None = None
         self._signed: tuple[int, str] | None = None  # the newest (entry, hash) this store signed and committed
         self._pending: tuple[int, str] | None = None  # signed in the transaction not yet committed
+        self._depth = 0  # open transaction() blocks (nested ones join the outermost)
 
     @property
     def needs_upgrade(self) -> bool:
@@ -329,14 +330,26 @@ class CaseFile:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Database]:
         """One user action: everything inside commits together, with its audit rows and the
-        signed seal over them."""
+        signed seal over them.
+
+        Re-entrant: a write method called inside an open transaction (a core operation
+        composing several writes) joins it, so the operation commits, and is sealed, whole.
+        """
         if self.readonly:
             raise CaseFileError(f"Case file {self.path} is open read-only; nothing was changed.")
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.db
+            finally:
+                self._depth -= 1
+            return
         conn = self.db.conn
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             raise CaseFileError(f"Case file {self.path} cannot be written now ({why(exc)}); try again.") from exc
+        self._depth = 1
         try:
             self._check_unchanged_schema()
             first = audit.head(self.db)[0]
@@ -354,6 +367,8 @@ class CaseFile:
         except BaseException:
             self._rollback()
             raise
+        finally:
+            self._depth = 0
 
     def _check_unchanged_schema(self) -> None:
         """Another program may have changed the schema since we opened (a trigger planted

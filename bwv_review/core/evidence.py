@@ -15,18 +15,24 @@ from .timecode import format_instant, parse_instant
 from .transcripts import check_drafts
 
 
-def import_footage(
+def import_footage(store: CaseStore, footage: Path | str, ref: str, actor: str, **details) -> Exhibit:
+    """Probe (refusing anything that is not usable video), hash, then add as one audited change;
+    ``details`` as for :func:`describe_footage` (wearer, device, start, progress, cancel)."""
+    return store.add_exhibit(describe_footage(store, footage, ref, **details), actor)
+
+
+def describe_footage(
     store: CaseStore,
     footage: Path | str,
     ref: str,
-    actor: str,
     wearer: str = "",
     device: str = "",
     start: str | None = None,
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> Exhibit:
-    """Probe (refusing anything that is not usable video), hash, then add as one audited change."""
+    """The exhibit a footage file would become: probed (anything that is not usable video is
+    refused) and hashed, which takes a while; nothing is written (core.operations adds it)."""
     footage = Path(footage)
     recording_start = format_instant(parse_instant(start)) if start else None
     stored = store.stored_path(footage)  # refuses a file outside the case folder and media folders
@@ -46,7 +52,7 @@ def import_footage(
             source = "metadata"
         except Exception:  # noqa: BLE001 - a camera's odd date string just means "unknown"
             recording_start = None
-    exhibit = Exhibit(
+    return Exhibit(
         ref=ref,
         path=stored,
         sha256=digest,
@@ -64,7 +70,6 @@ def import_footage(
         recording_start=recording_start,
         start_source=source,
     )
-    return store.add_exhibit(exhibit, actor)
 
 
 @dataclass

@@ -204,12 +204,12 @@ class CaseStore(CaseFile):
             rid = self._insert_category(cat, actor)
         return from_row(Category, self._row("category", rid))
 
-    def update_category(self, slug: str, actor: str, **changes) -> Category:
+    def update_category(self, slug: str, actor: str, action: str = "category.update", **changes) -> Category:
         cat = self.category(slug)
         with self.transaction():
             before = self._row("category", cat.id)
             _update(self.db.conn, "category", cat.id, changes)
-            audit.record(self.db, actor, "category.update", "category", cat.id, before, self._row("category", cat.id))
+            audit.record(self.db, actor, action, "category", cat.id, before, self._row("category", cat.id))
         return from_row(Category, self._row("category", cat.id))
 
     # -- annotations ---------------------------------------------------------------

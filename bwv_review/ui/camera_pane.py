@@ -14,6 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QElapsedTimer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from ..core.errors import ReviewError
 from ..core.model import Exhibit
 from ..core.store import CaseStore
 from ..core.timecode import parse_instant
@@ -59,9 +60,14 @@ def cameras(store: CaseStore, exhibits: list[Exhibit] | None = None) -> tuple[li
             refused.append(f"{ex.ref} cannot join: its recording start is not known "
                            "(align it by sound or set its start first).")
             continue
+        try:
+            path = store.footage_path(ex)
+        except ReviewError as exc:  # a stored path this computer will not follow
+            refused.append(f"{ex.ref} cannot join: {exc}")
+            continue
         fps = ex.fps if ex.fps and ex.fps > 0 else 25.0
-        joined.append(Camera(ex, store.footage_path(ex), epoch_ms(parse_instant(ex.recording_start)),
-                             int(ex.duration_ms), 1000.0 / fps))
+        joined.append(Camera(ex, path, epoch_ms(parse_instant(ex.recording_start)), int(ex.duration_ms),
+                             1000.0 / fps))
     return joined, refused
 
 

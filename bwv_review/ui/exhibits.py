@@ -7,6 +7,7 @@ file again, accepted only when its SHA-256 matches the one taken at import.
 
 from __future__ import annotations
 
+import bisect
 from datetime import UTC
 
 from PySide6.QtCore import (
@@ -69,6 +70,28 @@ class ExhibitsModel(ColumnsModel):
         known = {e.id for e in exhibits}
         self.status = {k: v for k, v in self.status.items() if k in known}
         self.endResetModel()
+
+    def apply_changes(self, change, coverage_of) -> None:
+        """Show a change set: exhibits added or changed move or repaint their own rows;
+        ``coverage_of(exhibit_id)`` gives the seconds watched for those whose coverage changed."""
+        for ex_id, ex in change.exhibits().items():
+            row = self.row_of(ex_id)
+            if ex is None:
+                if row is not None:
+                    self.beginRemoveRows(QModelIndex(), row, row)
+                    del self.exhibits[row]
+                    self.endRemoveRows()
+            elif row is None:
+                at = bisect.bisect_left([e.ref for e in self.exhibits], ex.ref)
+                self.beginInsertRows(QModelIndex(), at, at)
+                self.exhibits.insert(at, ex)
+                self.endInsertRows()
+            else:
+                self.exhibits[row] = ex
+                self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+        for ex_id in change.coverage:
+            if self.row_of(ex_id) is not None:
+                self.set_coverage(ex_id, coverage_of(ex_id))
 
     def row_of(self, exhibit_id: int) -> int | None:
         for row, ex in enumerate(self.exhibits):
@@ -197,6 +220,17 @@ class ExhibitsPanel(QWidget):
         model.dataChanged.connect(self._update)
         self.view.selectionModel().currentRowChanged.connect(self._update)
         self._update()
+
+    def preferred_width(self) -> int:
+        """Wide enough to show every column whole (the window sizes its dock to this)."""
+        view = self.view
+        view.doItemsLayout()
+        columns = sum(max(view.sizeHintForColumn(c), view.header().sectionSizeHint(c))
+                      for c in range(self.model.columnCount()))
+        if not self.model.thumbs:  # the stills come later, from the footage check
+            columns += view.iconSize().width() + 6
+        margins = self.layout().contentsMargins()
+        return columns + 2 * view.frameWidth() + margins.left() + margins.right() + 4
 
     def current_exhibit(self) -> Exhibit | None:
         index = self.view.currentIndex()

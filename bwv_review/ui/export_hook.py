@@ -11,14 +11,14 @@ if TYPE_CHECKING:  # the dialog and the exporters load on the first Ctrl+E, not 
     from .dialogs.export import ExportDialog
 
 
-def run_export(parent: QWidget, store: CaseStore) -> ExportDialog:
+def run_export(parent: QWidget, store: CaseStore, pool=None) -> ExportDialog:
+    """Open the export dialog; its work runs in the window's task pool (``pool``) when given."""
     from .dialogs.export import ExportDialog
 
-    dialog = ExportDialog(store, parent)
+    dialog = ExportDialog(store, parent, pool=pool)
     dialog.exported.connect(
         lambda paths: parent.statusBar().showMessage(f"Exported {', '.join(p.name for p in paths)}", 8000)
         if hasattr(parent, "statusBar") else None
     )
     dialog.open()
-    parent._export_dialog = dialog  # keep it alive while shown
     return dialog

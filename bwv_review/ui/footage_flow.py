@@ -1,44 +1,54 @@
-"""Footage work that takes time: checking hashes on open, stills, adding and relinking files.
+"""Footage work that takes time: verifying a case on open, adding and relinking files.
 
-Each runs as a Task on its own thread; adding and relinking show a progress dialog with
-Cancel. Adding opens its own connection to the case file in the worker (the GUI keeps its
-own), so the GUI thread never waits on a multi-gigabyte hash.
+Each runs through the task helper (ui.tasks) on its own thread, with its own connection to
+the case file, so the GUI thread never waits on a multi-gigabyte hash. What they change
+comes back as a change set the review session adopts, like any other change.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QDialog, QProgressDialog, QWidget
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QDialog, QWidget
 
 from ..core.errors import ReviewError
-from ..core.integrity import sha256_file
 from .dialogs.footage import AddFootageDialog
-from .workers import Task, TaskPool
+from .tasks import Task, TaskPool
 
 if TYPE_CHECKING:
     from ..core.model import Exhibit
-    from ..core.store import CaseStore
+    from .review import ReviewSession
 
 log = logging.getLogger(__name__)
 
 
 # core.evidence (PyAV, cv2), the case file (sqlite_utils) and the stills decoder are loaded
 # by the first footage job, not when the window starts (the start page needs none of them).
+def check_integrity(*args, **kwargs):
+    from ..core.evidence import check_integrity as check
+
+    return check(*args, **kwargs)
+
+
 def check_footage(*args, **kwargs):
     from ..core.evidence import check_footage as check
 
     return check(*args, **kwargs)
 
 
-def import_footage(*args, **kwargs):
-    from ..core.evidence import import_footage as do_import
+def add_footage(*args, **kwargs):
+    from ..core.operations import add_footage as add
 
-    return do_import(*args, **kwargs)
+    return add(*args, **kwargs)
+
+
+def sha256_file(*args, **kwargs):
+    from ..core.integrity import sha256_file as digest
+
+    return digest(*args, **kwargs)
 
 
 def decode_thumbnail(*args, **kwargs):
@@ -47,143 +57,148 @@ def decode_thumbnail(*args, **kwargs):
     return decode(*args, **kwargs)
 
 
+def _open_store(path: Path, readonly: bool):
+    from ..core.store import CaseStore
+
+    return CaseStore.open(path, readonly=readonly)
+
+
 VIDEO_SUFFIXES = {".mp4", ".mov", ".avi", ".mkv", ".m4v", ".mts", ".wmv", ".3gp", ".webm", ".mpg", ".mpeg"}
 
 
 class FootageFlow(QObject):
     checked = Signal(int, str)  # exhibit id, verified/changed/missing
     thumbnail = Signal(int, object)  # exhibit id, QImage
+    verified = Signal(object)  # list: every problem the case's verification found (sentences); [] when sound
     added = Signal(object)  # Exhibit
-    relinked = Signal(object)  # Exhibit
     error = Signal(str)
     message = Signal(str)
 
-    def __init__(self, pool: TaskPool, window: QWidget, parent=None):
+    def __init__(self, pool: TaskPool, parent_widget: QWidget, parent=None):
         super().__init__(parent)
         self.pool = pool
-        self.window = window
-        self.store: CaseStore | None = None
-        self.actor = lambda: ""
-        self.progress: QProgressDialog | None = None
+        self.parent_widget = parent_widget
+        self.session: ReviewSession | None = None
         self._check_task: Task | None = None
 
-    # -- on open -----------------------------------------------------------------------------
-    def check_all(self, exhibits: list[Exhibit]) -> None:
-        """Hash every exhibit, one after another (parallel reads would thrash a disk)."""
+    def set_session(self, session: ReviewSession | None) -> None:
         if self._check_task is not None:
             self._check_task.cancel()
-        store = self.store
-        jobs = list(exhibits)
+        self.session = session
+
+    # -- on open: the core's verify, off the GUI thread ---------------------------------------------
+    def verify(self) -> Task | None:
+        """Check the audit log, the records and every exhibit's hash (one after another: parallel
+        reads would thrash a disk); each exhibit's status and still as it is done, then every
+        problem found."""
+        if self.session is None:
+            return None
+        path = self.session.store.path
 
         def run(progress, cancelled):
-            for ex in jobs:
-                if cancelled():
-                    return None
-                result = check_footage(store, ex, cancel=cancelled)  # a refused path is never opened
-                relay.checked.emit(ex.id, result.status)
-                path = result.path
-                if result.status in ("verified", "changed") and path is not None:
+            def each(check) -> None:
+                relay.checked.emit(check.exhibit.id, check.status)
+                if check.status in ("verified", "changed") and check.path is not None:  # a refused path is never opened
                     try:
-                        relay.thumbnail.emit(ex.id, decode_thumbnail(path, at_ms=min(1000, ex.duration_ms // 2)))
+                        relay.thumbnail.emit(check.exhibit.id, decode_thumbnail(
+                            check.path, at_ms=min(1000, check.exhibit.duration_ms // 2)))
                     except Exception as exc:  # noqa: BLE001 - a still is a nicety; say why it is absent
-                        log.warning("no still for %s: %s", ex.ref, exc)
-            return None
+                        log.warning("no still for %s: %s", check.exhibit.ref, exc)
 
-        # Emitted from the worker; received by this GUI-thread object, so queued.
-        relay = _CheckRelay()
+            with _open_store(path, readonly=True) as store:
+                # The case file first (fast: audit chain, signatures, records, drafts), then each
+                # exhibit's footage, its status shown as soon as it is known.
+                problems = [str(p) for p in check_integrity(store).problems]
+                for exhibit in store.exhibits():
+                    if cancelled():
+                        break
+                    check = check_footage(store, exhibit, cancel=cancelled)
+                    each(check)
+                    if check.problem:
+                        problems.append(check.problem)
+                return problems
+
+        relay = _CheckRelay()  # emitted from the worker, received on the GUI thread (queued)
         relay.checked.connect(self.checked)
         relay.thumbnail.connect(self.thumbnail)
-        task = Task(run, "check footage")
+        task = Task(run, "verify case")
         task.relay = relay
-        task.failed.connect(self.error)
-        self._check_task = task
+        task.succeeded.connect(self.verified)
         task.done.connect(self._check_done)
-        self.pool.start(task)
+        self._check_task = task
+        return self.pool.start(task, cancelled="Verification stopped.")
 
     def _check_done(self) -> None:
         self._check_task = None
 
-    # -- adding --------------------------------------------------------------------------------
+    # -- adding ------------------------------------------------------------------------------------
     def add_files(self, paths: list[Path]) -> None:
         for path in paths:
             self.add_file(Path(path))
 
-    def add_file(self, path: Path) -> None:
-        if self.store is None:
-            self.error.emit("Open or create a case before adding footage.")
-            return
-        if self.store.readonly:
+    def add_file(self, path: Path) -> Task | None:
+        session = self.session
+        if session is None:
+            self.error.emit("Open or create a case before adding footage (File > New case or Open case).")
+            return None
+        if session.readonly:
             self.error.emit("This case is open read-only; footage cannot be added.")
-            return
-        dialog = AddFootageDialog(path, suggest_ref(path, [e.ref for e in self.store.exhibits()]), self.window)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
+            return None
+        taken = [e.ref for e in session.core.exhibits.values()]
+        dialog = AddFootageDialog(path, suggest_ref(path, taken), self.parent_widget)
+        if dialog.exec() != QDialog.DialogCode.Accepted or self.session is not session:
+            return None
         values = dialog.values()
-        case_path, actor = self.store.path, self.actor()
+        case_path, actor = session.store.path, session.actor()
 
         def run(progress, cancelled):
-            from ..core.store import CaseStore
-
-            with CaseStore.open(case_path) as store:
-                return import_footage(store, path, actor=actor, progress=progress, cancel=cancelled, **values)
+            with _open_store(case_path, readonly=False) as store:
+                return add_footage(store, path, values.pop("ref"), actor, progress=progress, cancel=cancelled,
+                                   **values)
 
         task = Task(run, f"add {path.name}")
-        self._with_progress(task, f"Hashing {path.name} before adding it as {values['ref']}…")
-        task.succeeded.connect(self.added)
-        task.succeeded.connect(lambda ex: self.message.emit(f"Added exhibit {ex.ref} (SHA-256 {ex.sha256[:12]}…)"))
-        self.pool.start(task)
+        task.succeeded.connect(lambda change: self._added(session, change))
+        return self.pool.start(task, f"Hashing {path.name} before adding it as {values['ref']}…", self.parent_widget,
+                               cancelled="Cancelled; nothing was added or changed.")
 
-    # -- relinking -----------------------------------------------------------------------------
-    def relink(self, exhibit: Exhibit, path: Path) -> None:
+    def _added(self, session: ReviewSession, change) -> None:
+        if session is not self.session:
+            return  # added to a case since closed; it is in that case file
+        session.core.adopt(change)
+        for ex in change.exhibits().values():
+            if ex is not None:
+                self.checked.emit(ex.id, "verified")  # hashed just now
+                self._thumbnail(ex)
+                self.message.emit(f"Added exhibit {ex.ref} (SHA-256 {ex.sha256[:12]}…)")
+                self.added.emit(ex)
+
+    def _thumbnail(self, ex: Exhibit) -> None:
+        try:
+            path = self.session.store.footage_path(ex)
+        except ReviewError as exc:  # a stored path this computer refuses to follow: no still
+            log.warning("no still for %s: %s", ex.ref, exc)
+            return
+        task = Task(lambda progress, cancelled: decode_thumbnail(path, at_ms=min(1000, ex.duration_ms // 2)),
+                    f"still of {ex.ref}")
+        task.succeeded.connect(lambda image: self.thumbnail.emit(ex.id, image))
+        task.failed.connect(lambda why: log.warning("no still for %s: %s", ex.ref, why))  # a nicety
+        self.pool.start(task, report_failure=False)
+
+    # -- relinking -----------------------------------------------------------------------------------
+    def relink(self, exhibit: Exhibit, path: Path) -> Task:
         """Point an exhibit at ``path`` if, and only if, it is the same footage (SHA-256)."""
-        store, actor = self.store, self.actor()
+        session = self.session
+        task = Task(lambda progress, cancelled: sha256_file(path, progress=progress, cancel=cancelled),
+                    f"relink {exhibit.ref}")
 
-        def run(progress, cancelled):
-            digest = sha256_file(path, progress=progress, cancel=cancelled)
-            if digest != exhibit.sha256:
-                raise ReviewError(
-                    f"{path.name} is not the footage of exhibit {exhibit.ref}: its SHA-256 differs, "
-                    "so it was not linked."
-                )
-            return digest
-
-        def linked(_digest):
-            try:
-                ex = store.update_exhibit(exhibit.ref, actor, action="exhibit.relink", path=store.stored_path(path))
-            except ReviewError as exc:
-                self.error.emit(str(exc))
+        def hashed(digest: str) -> None:
+            if session is not self.session or session.core.relink(exhibit.ref, path, digest) is None:
                 return
-            self.relinked.emit(ex)
-            self.checked.emit(ex.id, "verified")
-            self.message.emit(f"Exhibit {ex.ref} relinked to {path.name}; SHA-256 matches.")
+            self.checked.emit(exhibit.id, "verified")
+            self.message.emit(f"Exhibit {exhibit.ref} relinked to {path.name}; SHA-256 matches.")
 
-        task = Task(run, f"relink {exhibit.ref}")
-        self._with_progress(task, f"Checking {path.name} is exhibit {exhibit.ref}…")
-        task.succeeded.connect(linked)
-        self.pool.start(task)
-
-    # -- progress --------------------------------------------------------------------------------
-    def _with_progress(self, task: Task, label: str) -> None:
-        dialog = QProgressDialog(label, "Cancel", 0, 0, self.window)
-        dialog.setWindowTitle("bwv-review")
-        # Not modal: the reviewer can keep watching while a file hashes (and a modal
-        # QProgressDialog runs a nested event loop on every setValue).
-        dialog.setWindowModality(Qt.WindowModality.NonModal)
-        dialog.setMinimumDuration(300)
-        dialog.setAutoClose(False)
-        dialog.setAutoReset(False)
-        dialog.canceled.connect(task.cancel)
-        task.progress.connect(functools.partial(_show_progress, dialog))
-        task.failed.connect(self.error)
-        task.cancelled.connect(lambda: self.message.emit("Cancelled; nothing was added or changed."))
-        task.done.connect(dialog.deleteLater)
-        task.done.connect(dialog.close)
-        self.progress = dialog
-
-
-def _show_progress(dialog: QProgressDialog, done: int, total: int) -> None:
-    dialog.setMaximum(max(1, total))
-    dialog.setValue(min(done, max(1, total)))
+        task.succeeded.connect(hashed)
+        return self.pool.start(task, f"Checking {path.name} is exhibit {exhibit.ref}…", self.parent_widget)
 
 
 class _CheckRelay(QObject):

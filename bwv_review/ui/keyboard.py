@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 
 from .player.clock import SPEEDS as _SPEEDS
 
@@ -44,7 +44,8 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("go_to_time", ("Ctrl+G",), "Go to a time", "Playback"),
     Binding("speech_region", ("N",), "Next speech", "Playback", 1),
     Binding("speech_region", ("P",), "Previous speech", "Playback", -1),
-    *(Binding("mark", (str(d),), f"Mark category {d} here (1 = disclosure)", "Marking", d) for d in range(1, 10)),
+    # Relabelled with the open case's own category for each key (see mark_label).
+    *(Binding("mark", (str(d),), f"Mark category {d} here", "Marking", d) for d in range(1, 10)),
     Binding("set_start_here", ("I",), "Start of the selected mark = now", "Marking"),
     Binding("set_end_here", ("O",), "End of the selected mark = now", "Marking"),
     Binding("undo", ("Ctrl+Z",), "Undo (saved and audited)", "Editing"),
@@ -65,6 +66,22 @@ TEXT_HELP = (
     ("Ctrl+Shift+R", "Risk-factor suggestions from the machine draft (suggestions only: watch it all)"),
     ("Enter / M (in the suggestions)", "Go to the suggestion / make a draft mark of its risk factor from its words"),
 )
+
+
+def mark_label(key: int, category_name: str | None) -> str:
+    """The Mark menu's item for a key: the category it marks in this case."""
+    return f"Mark {category_name} here" if category_name else f"Mark category {key} here"
+
+
+def make_action(parent, text: str, slot, shortcut: str | None = None, tip: str = "") -> QAction:
+    """A menu item with its key and a tip (the status bar shows the tip)."""
+    action = QAction(text, parent)
+    if shortcut:
+        action.setShortcut(QKeySequence(shortcut))
+    action.setStatusTip(tip or text)
+    action.setToolTip(tip or text)
+    action.triggered.connect(slot)
+    return action
 
 
 def sequences(binding: Binding) -> list[QKeySequence]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import traceback
+from pathlib import Path
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +58,44 @@ def make_app(argv0: str = "bwv-review"):
     app.setApplicationName("bwv-review")
     app.setOrganizationName("bwv-review")
     app.setApplicationDisplayName("bwv-review")
-    app.setStyle("Fusion")  # the same look on every platform (and under Xvfb)
+    from .theme import MediaIconStyle
+
+    app.setStyle(MediaIconStyle("Fusion"))  # the same look on every platform (and under Xvfb)
     return app
+
+
+def how_started(argv0: str = "", executable: str = "") -> str:
+    """The command line that started us, as the reviewer typed it (to repeat under xvfb-run)."""
+    argv0, executable = argv0 or sys.argv[0], executable or sys.executable
+    if argv0.endswith(".py") or argv0 in ("-m", "-c", ""):
+        python = Path(executable)
+        try:
+            python = python.relative_to(Path.cwd())
+        except ValueError:
+            pass
+        return f"{python} {'main.py' if not argv0.endswith('.py') else argv0}"
+    return argv0
+
+
+def no_display_sentence() -> str:
+    started = how_started()
+    return (f"bwv-review: there is no display to open the window on (DISPLAY is not set). On a server, run it "
+            f"under a virtual display: xvfb-run -a {started}; or use the command line ({started} --help).")
+
+
+def has_display(environ=os.environ, platform: str = sys.platform) -> bool:
+    """Whether Qt can open a window here (Linux needs an X or Wayland display, or a chosen platform
+    such as offscreen); without one Qt aborts the process with a fatal error, so we ask first."""
+    if not platform.startswith("linux"):
+        return True
+    return any(environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
 
 
 def run_gui(argv: list[str]) -> int:
     args = parse_args(argv)
+    if not has_display():
+        print(no_display_sentence(), file=sys.stderr)
+        return 2
     from .main_window import MainWindow
     from .settings import Settings
     from .theme import apply_theme

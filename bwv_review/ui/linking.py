@@ -1,9 +1,9 @@
 """Linking marks of one utterance heard on several cameras, from the reviewer's window.
 
-``LinkEvent`` / ``UnlinkEvent`` are undoable, audited commands over ``core.events`` (the
-rules the CLI uses too). ``link_selected(window)`` is what "Edit > Link selected marks as
-one event" runs: with several marks selected it links them; with one, it offers the marks
-on the other cameras near the same clock instant to choose from, nearest first.
+Linking and unlinking are core operations (one transaction each, undoable, with the rules
+the CLI uses too), run through the review session. ``link_selected`` is what "Edit > Link
+selected marks as one event" runs: with several marks selected it links them; with one,
+it offers the marks on the other cameras near the same clock instant, nearest first.
 """
 
 from __future__ import annotations
@@ -19,61 +19,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from ..core import chronology, events
+from ..core import chronology
 from ..core.chronology import Entry
 from ..core.model import Annotation
 from ..core.timecode import format_ms, local
-from .commands import StoreContext, _StoreCommand
 
 NEAR_MS = 10_000  # marks on other cameras this close in clock time are offered
 LIKELY_MS = 2_000  # ... and the nearest one per camera this close is ticked already
-
-
-class LinkEvent(_StoreCommand):
-    """Link marks as one event; undo gives each mark back the event it had before."""
-
-    def __init__(self, ctx: StoreContext, annotation_ids: list[int]):
-        super().__init__(ctx, f"Link {len(set(annotation_ids))} marks as one event")
-        self.annotation_ids = list(annotation_ids)
-        self.before: dict[int, int | None] | None = None
-        self.event: int | None = None
-
-    def _redo(self, first: bool) -> None:
-        prior = {a.id: a.event for a in self.ctx.store.annotations()}
-        self.event, group = events.link(self.ctx.store, self.annotation_ids, self.ctx.actor())
-        if self.before is None:
-            self.before = {a.id: prior.get(a.id) for a in group}
-        for ann in group:
-            self.ctx.on_changed(ann.id, ann)
-
-    def _undo(self) -> None:
-        for ann_id, event in (self.before or {}).items():
-            if self.ctx.store.annotation(ann_id).event != event:
-                saved = self.ctx.store.update_annotation(ann_id, self.ctx.actor(), action="annotation.undo-link",
-                                                         event=event)
-                self.ctx.on_changed(ann_id, saved)
-
-
-class UnlinkEvent(_StoreCommand):
-    """Take a mark out of its event (a last one left alone goes too); undo links them again."""
-
-    def __init__(self, ctx: StoreContext, annotation_id: int):
-        super().__init__(ctx, "Unlink mark from its event")
-        self.annotation_id = annotation_id
-        self.before: dict[int, int | None] = {}
-
-    def _redo(self, first: bool) -> None:
-        prior = {a.id: a.event for a in self.ctx.store.annotations()}
-        changed = events.unlink(self.ctx.store, self.annotation_id, self.ctx.actor())
-        self.before = {a.id: prior.get(a.id) for a in changed}
-        for ann in changed:
-            self.ctx.on_changed(ann.id, ann)
-
-    def _undo(self) -> None:
-        for ann_id, event in self.before.items():
-            saved = self.ctx.store.update_annotation(ann_id, self.ctx.actor(), action="annotation.undo-unlink",
-                                                     event=event)
-            self.ctx.on_changed(ann_id, saved)
 
 
 def candidates(entries: list[Entry], chosen: Annotation) -> list[tuple[Entry, float | None]]:
@@ -159,9 +111,8 @@ def selected_annotations(panel) -> list[Annotation]:
     return anns
 
 
-def link_selected(window) -> LinkDialog | None:
+def link_selected(session, panel, parent) -> LinkDialog | None:
     """Edit > Link selected marks as one event (returns the dialog when one is shown)."""
-    session, panel = getattr(window, "session", None), getattr(window, "panel", None)
     if session is None:
         return None
     if session.readonly:
@@ -172,21 +123,19 @@ def link_selected(window) -> LinkDialog | None:
         session.message.emit("Select a mark first (click it in the table).")
         return None
     if len(anns) > 1:
-        session.undo.push(LinkEvent(session.ctx, [a.id for a in anns]))
+        session.core.link([a.id for a in anns])
         return None
     # One mark: offer the others; window-modal, so the video's clock and workers keep running.
-    dialog = LinkDialog(window, session.store, anns[0])
+    dialog = LinkDialog(parent, session.store, anns[0])
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dialog.accepted.connect(lambda: session.undo.push(LinkEvent(session.ctx, dialog.chosen_ids())))
+    dialog.accepted.connect(lambda: session.core.link(dialog.chosen_ids()))
     dialog.open()
     return dialog
 
 
-def unlink_selected(window) -> None:
+def unlink_selected(session, panel) -> None:
     """Edit > Unlink mark from its event."""
-    session, panel = getattr(window, "session", None), getattr(window, "panel", None)
     anns = selected_annotations(panel)
-    if session is None or not anns:
-        return
-    session.undo.push(UnlinkEvent(session.ctx, anns[0].id))
+    if session is not None and anns:
+        session.core.unlink(anns[0].id)

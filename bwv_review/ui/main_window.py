@@ -1,7 +1,11 @@
-"""The reviewer's window. Thin: it builds the docks, menus and actions and wires signals.
+"""The reviewer's window. Wiring only: it builds the docks, menus and actions, opens and
+closes cases, and connects the parts.
 
-What happens to the case lives in ReviewSession (ui.review); long footage work in
-FootageFlow (ui.footage_flow); keys in ui.keyboard; models in ui.annotations/ui.exhibits.
+What a reviewer does to a case lives in the Qt-free ``core.session.Session``, adapted for
+Qt by ``ui.review.ReviewSession``; the player and timeline follow it through
+``ui.screen.Screen``; the table and editor through ``ui.editing.EditingBinding``; long work
+runs in the one task pool (``ui.tasks``): footage in ``ui.footage_flow``, the machine
+draft in ``ui.transcript_flow``, several cameras in ``ui.multicam``. Keys in ui.keyboard.
 """
 
 from __future__ import annotations
@@ -27,28 +31,31 @@ from PySide6.QtWidgets import (
 
 from ..core.errors import ReviewError
 from .annotations.editor import AnnotationEditor
-from .dialogs.message import SentenceDialog
+from .dialogs.message import SentenceDialog, ask
 from .footage_flow import FootageFlow, is_footage
-from .keyboard import ListKeys
+from .keyboard import ListKeys, mark_label
 from .multicam import install as install_multicam
 from .placeholders import timeline_classes
 from .player.widget import PlayerWidget
 from .redact import install as install_redact
 from .settings import Settings
 from .start_page import StartPage
+from .tasks import TaskPool
 from .transcript_flow import TranscriptFlow
 from .window_actions import WindowActions
-from .workers import TaskPool
 
 # The start page needs none of the case machinery: the case file (sqlite_utils, numpy), the
 # sample (PyAV, cv2), the review session and its models are imported when a case opens.
 if TYPE_CHECKING:
     from .annotations.panel import AnnotationPanel
+    from .editing import EditingBinding
     from .exhibits import ExhibitsPanel
     from .review import ReviewSession
+    from .screen import Screen
 
 log = logging.getLogger(__name__)
 APP_TITLE = "bwv-review"
+BANNER_STYLE = "background:#fff3cd; color:#5c4400; padding:6px; border-bottom:1px solid #e0c97f;"
 
 
 class MainWindow(WindowActions, QMainWindow):
@@ -58,6 +65,8 @@ class MainWindow(WindowActions, QMainWindow):
         super().__init__()
         self.settings = settings or Settings()
         self.session: ReviewSession | None = None
+        self.screen: Screen | None = None
+        self.editing: EditingBinding | None = None
         self.last_error = ""
         self._boxes: list[SentenceDialog] = []
         self.setWindowTitle(APP_TITLE)
@@ -71,7 +80,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.editor = AnnotationEditor()
         self.start_page = StartPage()
         self.banner = QLabel()
-        self.banner.setStyleSheet("background:#fff3cd; color:#5c4400; padding:6px; border-bottom:1px solid #e0c97f;")
+        self.banner.setStyleSheet(BANNER_STYLE)
         self.banner.setWordWrap(True)
         self.banner.hide()
         review = QWidget()
@@ -94,10 +103,11 @@ class MainWindow(WindowActions, QMainWindow):
         self._list_keys = ListKeys(self)
         self.actions_by_name: dict[str, QAction] = {}
         self._build_menus()
-        self._wire_static()
-        self.transcript = TranscriptFlow(self)  # the machine draft's dock, menu items and runs
+        self.transcript = TranscriptFlow(self.pool, self.player, self.timeline, self.settings, self)
+        self._add_transcript_dock()
         install_multicam(self)  # several cameras: watch together, align by sound, link marks
         install_redact(self)  # Redact mode over the player, the Redactions dock, the redacted copy
+        self._wire_static()
         self.reviewer_label = QLabel()
         self.statusBar().addPermanentWidget(self.reviewer_label)
         # The window's minimum is set here rather than by its layout constraining the
@@ -114,10 +124,22 @@ class MainWindow(WindowActions, QMainWindow):
     def _dock(self, title: str, name: str, area) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock-{name}")  # saveState/restoreState find docks by name
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        _dock_features(dock)
         self.addDockWidget(area, dock)
         return dock
+
+    def _add_transcript_dock(self) -> None:
+        flow = self.transcript
+        for dock, area in ((flow.dock, Qt.DockWidgetArea.LeftDockWidgetArea),
+                           (flow.suggestions_dock, Qt.DockWidgetArea.BottomDockWidgetArea)):
+            _dock_features(dock)
+            self.addDockWidget(area, dock)
+            dock.hide()
+            self.view_menu.addAction(dock.toggleViewAction())
+        self.mark_menu.addSeparator()
+        self.mark_menu.addActions(flow.actions)
+        for action in flow.actions:
+            self.addAction(action)
 
     def _wire_static(self) -> None:
         sp = self.start_page
@@ -125,70 +147,67 @@ class MainWindow(WindowActions, QMainWindow):
         sp.openRequested.connect(self.choose_case)
         sp.sampleRequested.connect(self.open_sample)
         sp.recentRequested.connect(self.open_case)
-        self.player.notice.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        status = self.statusBar()
+        self.player.notice.connect(lambda text: status.showMessage(text, 5000))
         self.player.errorOccurred.connect(self.show_error)
-        self.flow.error.connect(self.show_error)
-        self.flow.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
-        self.flow.added.connect(self._footage_added)
-        self.flow.relinked.connect(functools.partial(self._with_session, "reload"))
-        ed = self.editor
-        ed.editRequested.connect(functools.partial(self._with_session, "edit"))
-        ed.setStartToCurrent.connect(functools.partial(self._with_session, "set_start_here"))
-        ed.setEndToCurrent.connect(functools.partial(self._with_session, "set_end_here"))
-        ed.deleteRequested.connect(functools.partial(self._with_session, "delete"))
-        ed.confirmed.connect(self._words_confirmed)
-        ed.escaped.connect(self.toggle_play_and_focus_video)
+        self.pool.failed.connect(self.show_error)
+        self.pool.cancelled.connect(lambda text: status.showMessage(text, 8000))
+        for flow in (self.flow, self.transcript):
+            flow.error.connect(self.show_error)
+            flow.message.connect(lambda text: status.showMessage(text, 8000))
+        self.transcript.markHere.connect(self.mark)
+        self.editor.escaped.connect(self.toggle_play_and_focus_video)
 
     # -- cases -------------------------------------------------------------------------------------
     def open_case(self, path, readonly: bool = False) -> bool:
+        """Open a case for review. Writes nothing to it: the reviewer's name joins the case
+        with their first change."""
+        from ..core.session import Session
         from ..core.store import CaseStore
         from .annotations.panel import AnnotationPanel
+        from .editing import EditingBinding
         from .exhibits import ExhibitsPanel
         from .review import ReviewSession
+        from .screen import Screen
 
+        if not self.ensure_reviewer():  # first: an upgrade of an older case is signed as this reviewer
+            return False
         try:
-            store = CaseStore.open(Path(path), readonly=readonly)
+            store = CaseStore.open(Path(path), readonly=readonly, actor=self.settings.reviewer, upgrade=False)
+            if store.needs_upgrade and not readonly and self.confirm_upgrade(store):
+                store.close()
+                store = CaseStore.open(Path(path), actor=self.settings.reviewer)
         except ReviewError as exc:
             self.show_error(str(exc))
             return False
         self.close_case()
-        if not self.ensure_reviewer():
-            store.close()
-            return False
-        if not store.readonly:
-            try:
-                store.add_reviewer(self.settings.reviewer)
-            except ReviewError as exc:
-                log.warning("reviewer not recorded on the case: %s", exc)
         self.settings.add_recent_case(str(Path(path).resolve()))
-        self.session = session = ReviewSession(store, self.settings, self.player, self.timeline, self.marker_cls, self)
+        core = Session(store, self.settings.reviewer, reaction_lag_ms=self.settings.reaction_lag_ms)
+        self.session = session = ReviewSession(core, self)
         self.panel = AnnotationPanel(session.annotations)
         self.exhibits_panel = ExhibitsPanel(session.exhibits)
         self.marks_dock.setWidget(self.panel)
         self.exhibits_dock.setWidget(self.exhibits_panel)
         self.panel.table.installEventFilter(self._list_keys)
         self.exhibits_panel.view.installEventFilter(self._list_keys)
+        self.screen = Screen(session, self.player, self.timeline, self.marker_cls, self.settings, self)
+        self.editing = EditingBinding(session, self.screen, self.editor, self.panel, self.focus_video)
         self._wire_session(session)
-        self.editor.set_categories(store.categories())
-        self.editor.set_speakers(store.speakers())
-        self.editor.set_annotation(None)
-        self.panel.refresh_choices()
-        self.flow.store, self.flow.actor = store, session.actor
-        self.flow.check_all(store.exhibits())
-        case = store.case()
+        self.flow.set_session(session)
+        self.flow.verify()  # audit, records, footage hashes: off the GUI thread, a notice if anything is wrong
+        self.transcript.set_session(session)
+        case = core.case
         ref = f" ({case.reference})" if case.reference else ""
         self.setWindowTitle(f"{case.title}{ref} — {APP_TITLE}")
-        self.banner.setText("Read-only: this case file cannot be changed here (it was opened read-only, or the file "
-                            "or its folder is not writable). You can watch and search; marks cannot be added or edited.")
-        self.banner.setVisible(store.readonly)
+        self._set_banner()
         self.reviewer_label.setText(f"{case.title}{ref}  ·  Reviewer: {self.settings.reviewer}  ·  "
                                     + ("read-only" if store.readonly else "every change is saved at once"))
         self.stack.setCurrentIndex(1)
         self._restore_layout()
-        exhibits = store.exhibits()
+        self._relabel_marks()
+        exhibits = session.exhibits_in_order()
         if exhibits:
-            session.open_exhibit(exhibits[0])
-            self.exhibits_panel.select(exhibits[0].id)
+            core.open_exhibit(exhibits[0].id)
         self.player.setFocus()
         self.caseOpened.emit(session)
         return True
@@ -199,47 +218,65 @@ class MainWindow(WindowActions, QMainWindow):
         if state is None or not self.restoreState(state):
             for dock in (self.exhibits_dock, self.marks_dock, self.editor_dock):
                 dock.show()
-            self.resizeDocks([self.exhibits_dock, self.editor_dock], [430, 360], Qt.Orientation.Horizontal)
+            exhibits_width = min(self.exhibits_panel.preferred_width(), self.width() * 2 // 5)
+            self.resizeDocks([self.exhibits_dock, self.editor_dock], [max(430, exhibits_width), 360],
+                             Qt.Orientation.Horizontal)
             self.resizeDocks([self.marks_dock], [260], Qt.Orientation.Vertical)
+        flow = self.transcript
+        if not flow.placed:  # the first time, unless the reviewer's saved layout places them
+            placed = bytes(state or b"")
+            for dock, beside, orientation, sizes in (
+                    (flow.dock, self.exhibits_dock, Qt.Orientation.Vertical, [1, 2]),  # under the exhibits
+                    (flow.suggestions_dock, self.marks_dock, Qt.Orientation.Horizontal, [3, 2])):  # beside the marks
+                if dock.objectName().encode("utf-16-be") not in placed:
+                    self.splitDockWidget(beside, dock, orientation)
+                    dock.show()
+                    self.resizeDocks([beside, dock], sizes, orientation)
+        flow.placed = True
 
     def _wire_session(self, session: ReviewSession) -> None:
+        status = self.statusBar()
         session.error.connect(self.show_error)
-        session.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
-        session.caseChanged.connect(self._case_changed)
+        session.message.connect(lambda text: status.showMessage(text, 8000))
         session.exhibitOpened.connect(self._exhibit_opened)
-        session.undo.indexChanged.connect(self._refresh_editor)
-        self.panel.selected.connect(self._selected)
-        self.panel.activated.connect(self._go_to)
+        session.undoChanged.connect(self._undo_changed)
+        session.changed.connect(self._changed)
         ep = self.exhibits_panel
-        ep.openRequested.connect(session.open_exhibit)
+        ep.openRequested.connect(lambda ex: session.core.open_exhibit(ex.id))
         ep.addRequested.connect(self.add_footage)
         ep.relinkRequested.connect(self.relink)
-        self.flow.checked.connect(session.exhibits.set_status)
-        self.flow.thumbnail.connect(session.exhibits.set_thumbnail)
-        for name, signal in (("undo", session.undo.canUndoChanged), ("redo", session.undo.canRedoChanged)):
-            action = self.actions_by_name[name]
-            action.setEnabled(False)
-            signal.connect(action.setEnabled)
+        self._flow_links = [(self.flow.checked, session.exhibits.set_status),
+                            (self.flow.thumbnail, session.exhibits.set_thumbnail),
+                            (self.flow.verified, self._verified), (self.flow.added, self._footage_added)]
+        for signal, slot in self._flow_links:
+            signal.connect(slot)
+        self._undo_changed(None, None)
 
     def close_case(self) -> None:
-        session, self.session = self.session, None
+        """Save what is being typed and watched, then leave nothing of the case on screen."""
+        session = self.session
         if session is None:
             return
-        for signal in (self.flow.checked, self.flow.thumbnail):
-            signal.disconnect()
+        self.multicam.close_all()  # their words and coverage go to the session first
         self.settings.save_window_state(self.saveGeometry(), self.saveState())
-        session.close()
         self.pool.cancel_all()
-        self.player.unload()
-        self.editor.set_annotation(None)
+        session.close()
+        for signal, slot in self._flow_links:
+            signal.disconnect(slot)
+        self.flow.set_session(None)
+        self.transcript.set_session(None)
+        self.editing.close()
+        self.screen.close()
+        self.session = self.screen = self.editing = None
         for dock in (self.marks_dock, self.exhibits_dock):
             widget = dock.widget()
             dock.setWidget(QWidget())
             if widget is not None:
                 widget.deleteLater()
         self.panel = self.exhibits_panel = None
-        session.store.close()
         session.deleteLater()
+        self._relabel_marks()
+        self._undo_changed(None, None)
         self.caseOpened.emit(None)
         self._show_start()
 
@@ -248,9 +285,58 @@ class MainWindow(WindowActions, QMainWindow):
         self.start_page.set_recent(self.settings.recent_cases())
         self.stack.setCurrentIndex(0)
         self.banner.hide()
+        self._problems: list[str] = []
+        self.verification: list[str] | None = None  # the open case's problems, once verified
         self.reviewer_label.setText(f"Reviewer: {self.settings.reviewer or 'not set'}")
-        for dock in (self.exhibits_dock, self.marks_dock, self.editor_dock):
+        for dock in (self.exhibits_dock, self.marks_dock, self.editor_dock, self.transcript.dock,
+                     self.transcript.suggestions_dock):
             dock.hide()
+
+    def confirm_upgrade(self, store) -> bool:
+        """An older case format: upgrading writes the file (audited, signed, a copy of the old
+        file kept beside it); the safe answer, reading it as it is, is the default."""
+        return ask(self, "Upgrade this case file?",
+                   f"{store.path.name} is in an older case format ({store.format_version}). To change it here it "
+                   "must be upgraded first: the upgrade is audited and signed by you, and a copy of the file as it "
+                   "is now is kept beside it. Without the upgrade it opens read-only and is not touched.",
+                   "Upgrade it", "Open read-only")
+
+    def _set_banner(self) -> None:
+        lines = []
+        if self.session is not None and self.session.store.needs_upgrade:
+            lines.append("Read-only: this case file is in an older format and was not upgraded, so it is read as it "
+                         "is and cannot be changed here. Open it again and choose Upgrade to work on it.")
+        elif self.session is not None and self.session.readonly:
+            lines.append("Read-only: this case file cannot be changed here (it was opened read-only, or the file or "
+                         "its folder is not writable). You can watch and search; marks cannot be added or edited.")
+        if self._problems:
+            lines.append(f"Verification found {len(self._problems)} problem(s) with this case: "
+                         + " ".join(self._problems[:3]) + (" …" if len(self._problems) > 3 else ""))
+        self.banner.setText("\n".join(lines))
+        self.banner.setVisible(bool(lines))
+
+    def _verified(self, problems: list) -> None:
+        self._problems = self.verification = list(problems)
+        self._set_banner()
+        if problems:
+            self.show_error("This case did not pass verification:\n\n" + "\n".join(f"• {p}" for p in problems)
+                            + "\n\nNothing has been changed. `bwv-review verify` gives the same list.")
+        else:
+            self.statusBar().showMessage("Verified: audit log, records and every exhibit's SHA-256 are intact.", 8000)
+
+    def _relabel_marks(self) -> None:
+        keys = self.session.core.key_map() if self.session is not None else {}
+        for key in range(1, 10):
+            action = self.actions_by_name.get(f"mark:{key}")
+            if action is not None:
+                cat = keys.get(str(key))
+                label = mark_label(key, cat.name if cat else None)
+                action.setText(label)
+                action.setStatusTip(f"{label} ({cat.description})" if cat and cat.description else label)
+
+    def _changed(self, change) -> None:
+        if change.categories():
+            self._relabel_marks()
 
     def choose_case(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open case", str(Path.home()), "bwv-review cases (*.bwvcase);;All files (*)")
@@ -317,12 +403,18 @@ class MainWindow(WindowActions, QMainWindow):
             self.flow.relink(exhibit, Path(path))
 
     def _footage_added(self, exhibit) -> None:
-        if self.session is None:
-            return
-        self.session.reload()
-        self.flow.check_all(self.session.store.exhibits())
-        if self.session.exhibit is None:
-            self.session.open_exhibit(self.session.store.exhibit_by_id(exhibit.id))
+        if self.session is not None and self.session.exhibit is None:
+            self.session.core.open_exhibit(exhibit.id)
+
+    def _exhibit_opened(self, exhibit) -> None:
+        if exhibit is not None and self.exhibits_panel is not None:
+            self.exhibits_panel.select(exhibit.id)
+
+    def _undo_changed(self, undo_label, redo_label) -> None:
+        for name, label in (("undo", undo_label), ("redo", redo_label)):
+            action = self.actions_by_name[name]
+            action.setEnabled(label is not None)
+            action.setText(f"{name.capitalize()} {label}" if label else name.capitalize())
 
     # -- dialogs -------------------------------------------------------------------------------------
     def show_error(self, sentence: str) -> None:
@@ -337,24 +429,6 @@ class MainWindow(WindowActions, QMainWindow):
     def _forget_box(self, box, _result: int) -> None:
         if box in self._boxes:
             self._boxes.remove(box)
-
-    def edit_settings(self) -> None:
-        from PySide6.QtWidgets import QApplication
-
-        from .dialogs.settings import SettingsDialog
-        from .theme import apply_theme
-
-        dialog = SettingsDialog(self.settings, self)
-        if dialog.exec() == SettingsDialog.DialogCode.Accepted:
-            apply_theme(QApplication.instance(), self.settings.theme)
-            self.player.rewind_on_pause_ms = int(self.settings.rewind_on_pause_s * 1000)
-            self.reviewer_label.setText(f"Reviewer: {self.settings.reviewer}")
-
-    def show_keyboard(self) -> None:
-        from .dialogs.keyboard_sheet import KeyboardSheet
-
-        self._sheet = KeyboardSheet(self)
-        self._sheet.open()
 
     # -- window events ---------------------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:  # noqa: N802
@@ -372,7 +446,7 @@ class MainWindow(WindowActions, QMainWindow):
         event.acceptProposedAction()
 
     def closeEvent(self, event) -> None:  # noqa: N802
-        self.close_case()  # saves the dock layout while the docks are in use
+        self.close_case()  # saves words being typed, coverage, and the dock layout while docks are in use
         self.settings.save_window_state(self.saveGeometry())
         self.player.shutdown()
         if hasattr(self.timeline, "shutdown"):
@@ -381,3 +455,8 @@ class MainWindow(WindowActions, QMainWindow):
         for box in list(self._boxes):
             box.close()
         super().closeEvent(event)
+
+
+def _dock_features(dock: QDockWidget) -> None:
+    dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                     | QDockWidget.DockWidgetFeature.DockWidgetClosable)

@@ -2,15 +2,20 @@
 
 ``install(window)`` adds "View > Watch cameras together", "Mark > Align cameras by sound…"
 and "Edit > Link selected marks as one event" (and its Unlink) to a MainWindow, so the
-window itself needs one line. Windows opened from here close (and join their threads)
-when the case closes or the window does. Everything behind them (the store, numpy, PyAV)
-is imported when first used, so the start page stays quick to appear.
+window itself needs one line. It uses only the window's public face (menus, ``session``,
+``panel``, ``player``, ``settings``, ``caseOpened``). Marks made and seconds watched in
+Watch cameras together go to the review session like the case window's own. Windows
+opened from here close (and join their threads) when the case closes or the window does.
+Everything behind them (the store, numpy, PyAV) is imported when first used, so the start
+page stays quick to appear.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction
+
+from ..core.timecode import format_ms
 
 
 def _menu(window, title: str):
@@ -62,29 +67,48 @@ class MultiCamera(QObject):
     def link(self):
         from .linking import link_selected  # noqa: PLC0415 - loaded when first used
 
-        return link_selected(self.window)
+        return link_selected(self.window.session, self.window.panel, self.window)
 
     def unlink(self) -> None:
         from .linking import unlink_selected  # noqa: PLC0415
 
-        unlink_selected(self.window)
+        unlink_selected(self.window.session, self.window.panel)
 
     def watch_together(self):
-        store = self._store()
-        if store is None:
+        session = self.window.session
+        if self._store() is None:
             return None
+        from ..core.session import MAIN_VIEW  # noqa: PLC0415
         from ..core.timecode import clock_at  # noqa: PLC0415
         from .synced import open_synced_view  # noqa: PLC0415
 
         self.window.player.pause()  # one sound at a time
-        view = open_synced_view(self.window, store)
+        view = open_synced_view(self.window, session.store)
         self._keep(view)
+        core = session.core
+        view.watched.connect(lambda ex, a, b, speed: core.watched(ex, a, b, speed, view="synced"))
+        view.visibleChanged.connect(lambda visible: core.coverage.set_visible("synced", visible))
+        view.markRequested.connect(lambda *args: self._mark(view, *args))
+        view.wordsTyped.connect(core.type_words)
+        view.wordsLeft.connect(core.commit_words)
+        view.wordsConfirmed.connect(lambda: core.words_confirmed() and view.play())
         # Open at the moment being watched in the window, when that exhibit is on the clock.
-        shown = getattr(self.window.session, "exhibit", None)
+        shown = core.exhibit
         when = clock_at(shown.recording_start, self.window.player.position_ms()) if shown is not None else None
         if when is not None and view.panes:
             view.seek_to(when)
+        core.coverage.set_visible(MAIN_VIEW, True)
         return view
+
+    def _mark(self, view, key: int, exhibit_id: int, file_ms: int, playing: bool, speed: float) -> None:
+        core = self.window.session.core if self.window.session is not None else None
+        if core is None:
+            return
+        core.reaction_lag_ms = self.window.settings.reaction_lag_ms
+        made = core.mark(key, file_ms, playing=playing, speed=speed, exhibit_id=exhibit_id)
+        if made is not None:
+            cat, ex = core.categories[made.category_id], core.exhibits[exhibit_id]
+            view.show_words_for(f"{cat.name} on {ex.ref} at {format_ms(made.start_ms)}:")
 
     def align(self):
         store = self._store()
@@ -95,23 +119,15 @@ class MultiCamera(QObject):
             return None
         from .dialogs.align import AlignDialog  # noqa: PLC0415 - numpy and PyAV only when aligning
 
-        dialog = AlignDialog(self.window, store, self.window.settings)
+        session = self.window.session
+        dialog = AlignDialog(self.window, store, self.window.settings, pool=self.window.pool,
+                             store_start=session.core.align)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.applied.connect(self._clock_changed)
+        dialog.applied.connect(lambda ref: self.window.statusBar().showMessage(
+            f"Recording start of {ref} stored (audited; Ctrl+Z undoes it).", 8000))
         self._keep(dialog)
         dialog.open()
         return dialog
-
-    def _clock_changed(self, ref: str) -> None:
-        session = getattr(self.window, "session", None)
-        if session is None:
-            return
-        session.annotations.reload()  # clock times and their order across cameras changed
-        session.exhibits.set_exhibits(session.store.exhibits(), session.store.case().timezone)
-        if session.exhibit is not None and session.exhibit.ref == ref:  # the one on screen: its caption too
-            session.exhibit = session.store.exhibit(ref)
-            self.window.player.set_recording_start(session.exhibit.recording_start)
-        self.window.statusBar().showMessage(f"Recording start of {ref} stored (audited).", 8000)
 
     def close_all(self) -> None:
         for win in list(self.open_windows):

@@ -39,6 +39,9 @@ class PlaceholderTimeline(QLabel):
     def set_speech_regions(self, regions) -> None:
         self.regions = list(regions)
 
+    def clear(self) -> None:
+        self.markers, self.coverage, self.regions = [], {}, []
+
     def set_markers(self, markers) -> None:
         self.markers = list(markers)
 

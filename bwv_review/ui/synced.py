@@ -6,6 +6,12 @@ from one chosen exhibit (the others are muted) and that exhibit's playback clock
 others follow it and are re-seeked when they drift by more than a frame. When the chosen one
 has no footage at the time, a timer carries the shared clock on.
 
+Keys 1-9 mark the exhibit whose pane has focus (else the one heard) at the frame it shows;
+the words are typed in the bar under the pictures, as in the case window. Esc or Ctrl+W
+closes the view. What each pane shows while playing and visible counts as watched. The
+view only reports these (``markRequested``, ``words*``, ``watched``, ``visibleChanged``):
+the window's multi-camera adapter hands them to the review session.
+
 Open it with ``open_synced_view(parent, store)``; every player is shut down (threads
 joined) when the window closes.
 """
@@ -15,7 +21,7 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -23,6 +29,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QSlider,
     QToolButton,
@@ -49,6 +56,12 @@ class SyncedView(QMainWindow):
     A QMainWindow of its own, so it can sit beside the case window on a second screen."""
 
     clockChanged = Signal(float)  # epoch ms of the shared clock, on every step shown
+    markRequested = Signal(int, int, int, bool, float)  # key, exhibit id, file ms shown, was playing, speed
+    wordsTyped = Signal(str)  # the words of the mark just made, as they stand
+    wordsLeft = Signal()  # left the words field: save them
+    wordsConfirmed = Signal()  # Enter in the words: save them, carry on
+    watched = Signal(int, int, int, float)  # exhibit id, from ms, to ms, speed: shown while playing
+    visibleChanged = Signal(bool)  # the pictures can (not) be seen: minimised, hidden, behind a dialog
 
     def __init__(self, store: CaseStore, exhibits: list[Exhibit] | None = None,
                  parent: QWidget | None = None) -> None:
@@ -91,6 +104,7 @@ class SyncedView(QMainWindow):
         layout.addWidget(self.refused_label)
         layout.addLayout(self._grid, 1)
         layout.addLayout(self._bar)
+        layout.addLayout(self._build_words())
         # An explicit minimum (room for four panes) so the layout never resizes the window's
         # limits itself after it is shown, which platforms without size hints warn about.
         self.setMinimumSize(900, 560)
@@ -98,9 +112,83 @@ class SyncedView(QMainWindow):
         for key, slot in (("Space", self.toggle_play), ("Left", lambda: self.skip(-5000)),
                           ("Right", lambda: self.skip(5000)), ("Shift+Left", lambda: self.skip(-1000)),
                           ("Shift+Right", lambda: self.skip(1000)), (",", lambda: self.step(-1)),
-                          (".", lambda: self.step(1))):
+                          (".", lambda: self.step(1)), ("Esc", self.close), ("Ctrl+W", self.close)):
             QShortcut(QKeySequence(key), self, slot)
+        for digit in range(1, 10):
+            QShortcut(QKeySequence(str(digit)), self, lambda d=digit: self.mark(d))
         self._rebuild()
+
+    # -- marking -------------------------------------------------------------------------------
+    def _build_words(self) -> QHBoxLayout:
+        self.words_label = QLabel(self)
+        self.words = QLineEdit(self)
+        self.words.setPlaceholderText("Type the words exactly as said; Enter saves and carries on")
+        self.words.setToolTip("The words of the mark just made (saved on Enter, on leaving the field, "
+                              "or when this view closes)")
+        self.words.textEdited.connect(self.wordsTyped)
+        self.words.returnPressed.connect(self._words_entered)
+        self.words.installEventFilter(self)
+        row = QHBoxLayout()
+        row.addWidget(self.words_label)
+        row.addWidget(self.words, 1)
+        self.words_label.hide()
+        self.words.hide()
+        return row
+
+    def target_pane(self) -> CameraPane | None:
+        """The pane with the keyboard focus, else the one heard."""
+        focus = self.focusWidget()
+        for pane in self.panes:
+            if focus is not None and (focus is pane or pane.isAncestorOf(focus)):
+                return pane
+        return self.sound_pane()
+
+    def mark(self, key: int) -> None:
+        pane = self.target_pane()
+        if pane is None:
+            return
+        if pane.outside:
+            self.statusBar().showMessage(f"{pane.camera.ref} has no footage at this moment; nothing was marked.", 6000)
+            return
+        playing = self._playing
+        self.pause()
+        self.markRequested.emit(key, pane.camera.exhibit.id, pane.player.position_ms(), playing, self._speed)
+
+    def show_words_for(self, title: str) -> None:
+        """A mark was made here: take its words in the bar under the pictures."""
+        self.words_label.setText(title)
+        self.words.clear()
+        for w in (self.words_label, self.words):
+            w.show()
+        self.words.setFocus()
+
+    def _words_entered(self) -> None:
+        self.wordsConfirmed.emit()  # saved (the session has had every keystroke); the bar goes
+        for w in (self.words_label, self.words):
+            w.hide()
+        (self.sound_pane() or self).setFocus()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.words and event.type() == QEvent.Type.FocusOut:
+            self.wordsLeft.emit()
+        if watched is self.words and event.type() == QEvent.Type.ShortcutOverride and event.key() == Qt.Key.Key_Escape:
+            event.accept()  # Esc in the words leaves the field (saving them); it does not close the view
+            return True
+        if watched is self.words and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Escape:
+            (self.sound_pane() or self).setFocus()
+            return True
+        return super().eventFilter(watched, event)
+
+    def event(self, event) -> bool:
+        visible = {QEvent.Type.WindowBlocked: False, QEvent.Type.WindowUnblocked: True, QEvent.Type.Hide: False,
+                   QEvent.Type.Show: True}.get(event.type())
+        if event.type() == QEvent.Type.WindowStateChange:
+            visible = not self.isMinimized()
+        if visible is not None:
+            for pane in self.panes:
+                pane.player.flush_watched()  # what was shown until now was seen
+            self.visibleChanged.emit(visible)
+        return super().event(event)
 
     # -- building -----------------------------------------------------------------------------
     def _build_transport(self) -> None:
@@ -151,6 +239,7 @@ class SyncedView(QMainWindow):
         columns = 2 if len(chosen) != 3 else 3
         for i, cam in enumerate(chosen):
             pane = CameraPane(cam, self._tz, self)
+            pane.player.watched.connect(lambda a, b, speed, ex=cam.exhibit.id: self.watched.emit(ex, a, b, speed))
             self._grid.addWidget(pane, i // columns, i % columns)
             self.panes.append(pane)
         previous = self.sound_box.currentText()
@@ -333,8 +422,11 @@ class SyncedView(QMainWindow):
 
     # -- closing -------------------------------------------------------------------------------
     def shutdown(self) -> None:
+        if self._playing:
+            self._stop(self.clock_ms())  # the last stretch shown is reported as watched
         self._tick.stop()
-        self._playing = False
+        if self.words.isVisible():
+            self.wordsLeft.emit()
         for pane in self.panes:
             pane.player.shutdown()
 

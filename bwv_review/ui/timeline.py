@@ -322,6 +322,15 @@ class TimelineWidget(QWidget):
         self.coverage = {int(k): float(v) for k, v in coverage.items()}
         self.canvas.update()
 
+    def clear(self) -> None:
+        """Nothing on the timeline (the case closed): no waveform, speech, marks, draft or coverage."""
+        self._sound.cancel()
+        self.waveform = None
+        self.status = ""
+        self.speech_regions, self.transcript, self.markers, self.coverage = [], [], [], {}
+        self.position = 0
+        self.set_duration(0)
+
     def shutdown(self) -> None:
         """Stop reading the sound and join its thread; call from the window's closeEvent."""
         self._sound.shutdown()

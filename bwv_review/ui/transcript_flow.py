@@ -1,12 +1,12 @@
 """The machine draft in the window: the transcript dock, the risk-factor suggestions dock,
 their menu items and the transcription run.
 
-Like FootageFlow for hashing, the slow part (``transcribe.transcribe_file``) runs as a
-Task on its own thread with a progress dialog that can cancel it; the draft is saved
-(``transcripts.save_draft``, audited) back on the GUI thread that owns the case file.
-The window only constructs this object: it follows ``caseOpened`` and the session's
-exhibit from there. Words made into a mark go through the same undoable, audited
-AddAnnotation command as a key press on the video.
+Like FootageFlow for hashing, the slow part (``transcribe.transcribe_file``) runs through
+the task helper with a progress window that can cancel it; the draft is saved (a core
+operation, audited) back on the GUI thread that owns the case file. The window places the
+dock and the menu items and hands over the session; this object follows the exhibit on
+screen and the change sets from there. Words made into a mark go through the same
+undoable, audited operation as a key press on the video.
 """
 
 from __future__ import annotations
@@ -14,15 +14,17 @@ from __future__ import annotations
 import functools
 import logging
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QProgressDialog
 
+from ..core import operations
 from ..core.errors import ReviewError
-from . import commands
+from .dialogs.message import ask
+from .keyboard import make_action
 from .suggestions import DOCK_TITLE as SUGGESTIONS_TITLE
 from .suggestions import SuggestionsPane
+from .tasks import Task, preload_worker_modules
 from .transcript import DOCK_TITLE, TranscriptPane, made_at
-from .workers import Task, preload_worker_modules
 
 log = logging.getLogger(__name__)
 
@@ -48,55 +50,56 @@ def _risk():
 
 
 class TranscriptFlow(QObject):
-    def __init__(self, window):
-        super().__init__(window)
-        self.window = window
+    """The Transcript and Suggestions docks and their menu items; the window places them
+    (``dock``, ``suggestions_dock``, ``actions``)."""
+
+    error = Signal(str)  # a sentence for a dialog
+    message = Signal(str)  # for the status bar
+    markHere = Signal(int)  # 1-9 in the pane with no words selected: an ordinary mark
+
+    def __init__(self, pool, player, timeline, settings, parent_widget):
+        super().__init__(parent_widget)
+        self.pool, self.player, self.timeline, self.settings = pool, player, timeline, settings
+        self.parent_widget = parent_widget
         self.session = None
         self._links: list = []
         self.task: Task | None = None
         self.progress: QProgressDialog | None = None
         self.pane = TranscriptPane()
-        self.dock = window._dock(DOCK_TITLE, "transcript", Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.dock = QDockWidget(DOCK_TITLE, parent_widget)
+        self.dock.setObjectName("dock-transcript")  # saveState/restoreState find docks by name
         self.dock.setWidget(self.pane)
         self.dock.hide()
         self.suggestions = SuggestionsPane()
-        self.suggestions_dock = window._dock(SUGGESTIONS_TITLE, "suggestions", Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.suggestions_dock = QDockWidget(SUGGESTIONS_TITLE, parent_widget)
+        self.suggestions_dock.setObjectName("dock-suggestions")
         self.suggestions_dock.setWidget(self.suggestions)
         self.suggestions_dock.hide()
-        self._placed = False
+        self.placed = False
         self.usable, self.sentence = False, "Open a case and an exhibit first."  # check_status() says more
-        self.transcribe_action = window._action("Transcribe this exhibit\u2026", self.transcribe,
-                                                tip="Make a machine draft of what is said (on this computer)")
-        self.model_action = window._action("Transcription model folder\u2026", self.choose_model,
-                                           tip="Use another faster-whisper model folder instead of the bundled one")
-        self.search_action = window._action("Search the transcript", self.focus_search, "Ctrl+Shift+F",
-                                            "Search the machine draft transcript")
-        self.suggest_action = window._action("Risk-factor suggestions", self.show_suggestions, "Ctrl+Shift+R",
-                                             "Where the machine draft may hold a disclosure of a risk factor "
-                                             "(suggestions only: watch the whole recording)")
-        menus = {a.text(): a.menu() for a in window.menuBar().actions() if a.menu() is not None}
-        if "&Mark" in menus:
-            menus["&Mark"].addSeparator()
-            menus["&Mark"].addActions([self.transcribe_action, self.search_action, self.suggest_action,
-                                       self.model_action])
-        if "&View" in menus:
-            menus["&View"].addAction(self.dock.toggleViewAction())
-            menus["&View"].addAction(self.suggestions_dock.toggleViewAction())
-        self.pane.seekRequested.connect(window.player.seek)
-        self.pane.markWords.connect(self.mark_words)
-        self.pane.markHere.connect(window.mark)
-        self.pane.transcribeRequested.connect(self.transcribe)
-        self.suggestions.seekRequested.connect(window.player.seek)
+        self.transcribe_action = make_action(parent_widget, "Transcribe this exhibit\u2026", self.transcribe,
+                                         tip="Make a machine draft of what is said (on this computer)")
+        self.model_action = make_action(parent_widget, "Transcription model folder\u2026", self.choose_model,
+                                    tip="Use another faster-whisper model folder instead of the bundled one")
+        self.search_action = make_action(parent_widget, "Search the transcript", self.focus_search, "Ctrl+Shift+F",
+                                     "Search the machine draft transcript")
+        self.suggest_action = make_action(parent_widget, "Risk-factor suggestions", self.show_suggestions,
+                                          "Ctrl+Shift+R", "Where the machine draft may hold a disclosure of a risk "
+                                          "factor (suggestions only: watch the whole recording)")
+        self.actions = [self.transcribe_action, self.search_action, self.suggest_action, self.model_action]
+        self.pane.seekRequested.connect(player.seek)
+        self.suggestions.seekRequested.connect(player.seek)
         self.suggestions.markRequested.connect(self.mark_suggestion)
-        window.player.positionChanged.connect(self.pane.set_position)
-        window.caseOpened.connect(self.case_opened)
+        self.pane.markWords.connect(self.mark_words)
+        self.pane.markHere.connect(self.markHere)
+        self.pane.transcribeRequested.connect(self.transcribe)
+        player.positionChanged.connect(self.pane.set_position)
         self._update_actions()
 
     # -- following the case ---------------------------------------------------------------------
-    def case_opened(self, session) -> None:
-        if self.session is not None:
-            for signal, slot in self._links:
-                signal.disconnect(slot)
+    def set_session(self, session) -> None:
+        for signal, slot in self._links:
+            signal.disconnect(slot)
         self.session = session
         self._links = []
         if session is None:
@@ -104,32 +107,20 @@ class TranscriptFlow(QObject):
             self.suggestions_dock.hide()
             self.refresh()
             return
-        self._links = [(session.exhibitOpened, self.refresh), (session.caseChanged, self.refresh)]
+        self._links = [(session.exhibitOpened, self.refresh), (session.changed, self._changed)]
         for signal, slot in self._links:
             signal.connect(slot)
-        if not self._placed and not self._in_saved_layout():  # first time: under the exhibits
-            w = self.window
-            w.splitDockWidget(w.exhibits_dock, self.dock, Qt.Orientation.Vertical)
-            self.dock.show()
-            w.resizeDocks([w.exhibits_dock, self.dock], [1, 2], Qt.Orientation.Vertical)
-        if not self._placed and not self._in_saved_layout(self.suggestions_dock):  # beside the marks
-            w = self.window
-            w.splitDockWidget(w.marks_dock, self.suggestions_dock, Qt.Orientation.Horizontal)
-            self.suggestions_dock.show()
-            w.resizeDocks([w.marks_dock, self.suggestions_dock], [3, 2], Qt.Orientation.Horizontal)
-        self._placed = True
         self.check_status()
         self.refresh()
 
-    def _in_saved_layout(self, dock=None) -> bool:
-        """True when the reviewer's saved dock layout (just restored) already places this dock."""
-        _geometry, state = self.window.settings.window_state()
-        dock = dock or self.dock
-        return state is not None and dock.objectName().encode("utf-16-be") in bytes(state)
+    def _changed(self, change) -> None:
+        ex = self._exhibit()
+        if ex is not None and (ex.id in change.transcripts() or ex.id in change.exhibits()):
+            self.refresh()
 
     def check_status(self) -> None:
         """Whether transcription can run here (the extra installed, a model folder found)."""
-        self.usable, self.sentence = _transcribe().status(self.window.settings.transcribe_model or None)
+        self.usable, self.sentence = _transcribe().status(self.settings.transcribe_model or None)
         self._update_actions()
 
     def _exhibit(self):
@@ -160,7 +151,7 @@ class TranscriptFlow(QObject):
     def refresh(self, *_args) -> None:
         ex = self._exhibit()
         self._update_actions()
-        timeline = self.window.timeline
+        timeline = self.timeline
         if ex is None:
             self.pane.show_empty("Open an exhibit to see its machine draft transcript.", False, "")
             if hasattr(timeline, "set_transcript"):
@@ -175,7 +166,7 @@ class TranscriptFlow(QObject):
         self._suggest(ex, run, segments)
         if run is not None:
             self.pane.show_draft(run, segments)
-            self.pane.set_position(self.window.player.position_ms())
+            self.pane.set_position(self.player.position_ms())
             return
         why = self._why_not()
         if why is None:
@@ -220,9 +211,9 @@ class TranscriptFlow(QObject):
         session = self.session
         if session is None or not words:
             return
-        cat = next((c for c in session.annotations.categories.values() if c.slug == suggestion.category), None)
+        cat = next((c for c in session.core.categories.values() if c.slug == suggestion.category), None)
         if cat is None:
-            session.error.emit(f"The risk-factor list suggests the category \"{suggestion.category}\", which this "
+            self.error.emit(f"The risk-factor list suggests the category \"{suggestion.category}\", which this "
                                "case does not have; make the mark from the transcript words instead.")
             return
         why = (f"Made from a risk-factor suggestion ({suggestion.name}); a suggestion is not a finding: "
@@ -235,22 +226,22 @@ class TranscriptFlow(QObject):
         self.pane.focus_search()
 
     def choose_model(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self.window, "Choose a faster-whisper model folder (empty: bundled)",
-                                                  self.window.settings.transcribe_model)
+        folder = QFileDialog.getExistingDirectory(self.parent_widget, "Choose a faster-whisper model folder "
+                                                  "(empty: bundled)", self.settings.transcribe_model)
         if folder:
-            self.window.settings.transcribe_model = folder
+            self.settings.transcribe_model = folder
             self.check_status()
             self.refresh()
-            self.window.statusBar().showMessage(self.sentence, 10000)
+            self.message.emit(self.sentence)
 
     # -- words into a mark ----------------------------------------------------------------------------
     def mark_words(self, key: int, words: list) -> None:
         session = self.session
         if session is None:
             return
-        cat = next((c for c in session.annotations.categories.values() if c.key == str(key)), None)
+        cat = session.core.category_for_key(key)
         if cat is None:
-            session.message.emit(f"No category is bound to key {key}.")
+            self.message.emit(f"No category is bound to key {key}.")
             return
         self._mark_from_words(cat, words, "", f"Mark {cat.name} from the transcript")
 
@@ -258,49 +249,42 @@ class TranscriptFlow(QObject):
         session, ex = self.session, self._exhibit()
         if session is None or ex is None:
             return
-        if session.readonly:
-            session.error.emit("This case is open read-only; marks cannot be added.")
-            return
         try:
             ann = _transcripts().annotation_from_words(session.store, ex, words, cat.id, reviewer=session.actor(),
                                                        why=why)
         except ReviewError as exc:
-            session.error.emit(str(exc))
+            self.error.emit(str(exc))
             return
-        command = commands.AddAnnotation(session.ctx, ann, label=label, action="annotation.add_from_transcript")
-        session.undo.push(command)
-        if command.annotation_id is None:
-            return
-        session.selected = command.annotation
-        panel = self.window.panel
-        if panel is None or not panel.select_annotation(command.annotation_id):
-            self.window.editor.set_annotation(command.annotation)
-        session.message.emit(f"Draft {cat.name} mark made from {len(words)} word(s) of the machine draft. "
-                             "Listen to it, correct the words, then mark it verified.")
+        made = session.core.add_annotation(ann, action=operations.ANNOTATION_ADD_FROM_TRANSCRIPT, label=label)
+        if made is not None:
+            self.message.emit(f"Draft {cat.name} mark made from {len(words)} word(s) of the machine draft. "
+                              "Listen to it, correct the words, then mark it verified.")
 
     # -- transcribing -------------------------------------------------------------------------------
     def confirm_replace(self, ref: str, run) -> bool:
-        answer = QMessageBox.question(
-            self.window, "Replace the machine draft?",
-            f"Exhibit {ref} already has a machine draft (model {run.model}, {made_at(run.finished)}). "
-            "Transcribing again replaces that draft. Marks made from it, and every other mark, stay as they are.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
-        return answer == QMessageBox.StandardButton.Yes
+        return ask(self.parent_widget, "Replace the machine draft?",
+                   f"Exhibit {ref} already has a machine draft (model {run.model}, {made_at(run.finished)}). "
+                   "Transcribing again replaces that draft. Marks made from it, and every other mark, stay as "
+                   "they are.", "Replace the draft", "Cancel")
 
     def transcribe(self) -> Task | None:
         why = self._why_not()
         if why is not None:
-            self.window.show_error(why)
+            self.error.emit(why)
             return None
         session, ex = self.session, self._exhibit()
         run = _transcripts().current_run(session.store, ex)
         if run is not None and not self.confirm_replace(ex.ref, run):
             return None
-        path = session.store.footage_path(ex)
-        if not path.is_file():
-            self.window.show_error(f"The footage of exhibit {ex.ref} is missing ({path}); relink it first.")
+        try:
+            path = session.store.footage_path(ex)
+        except ReviewError as exc:  # its stored path leads somewhere this computer will not follow
+            self.error.emit(str(exc))
             return None
-        model = self.window.settings.transcribe_model or None
+        if not path.is_file():
+            self.error.emit(f"The footage of exhibit {ex.ref} is missing ({path}); relink it first.")
+            return None
+        model = self.settings.transcribe_model or None
 
         def work(progress, cancelled):
             # The worker reports in KiB (it was made for bytes): give it ms x 1024 to get ms.
@@ -309,51 +293,33 @@ class TranscriptFlow(QObject):
 
         preload_worker_modules("ctranslate2", "faster_whisper")  # imported here, not in the worker
         task = self.task = Task(work, f"transcribe {ex.ref}")
-        dialog = self.progress = QProgressDialog(f"Transcribing exhibit {ex.ref} on this computer\u2026", "Cancel",
-                                                 0, 0, self.window)
-        dialog.setWindowTitle("bwv-review")
-        dialog.setWindowModality(Qt.WindowModality.NonModal)  # the video can still be watched meanwhile
-        dialog.setMinimumDuration(0)
-        dialog.setAutoClose(False)
-        dialog.setAutoReset(False)
-        dialog.canceled.connect(task.cancel)
-        task.progress.connect(functools.partial(_show_progress, dialog))
         task.succeeded.connect(functools.partial(self._transcribed, session, ex.id))
-        task.failed.connect(self.window.show_error)
-        task.cancelled.connect(lambda: self.window.statusBar().showMessage(
-            "Transcription cancelled; nothing was saved.", 8000))
         task.done.connect(self._task_done)
-        self.window.pool.start(task)
+        self.pool.start(task, f"Transcribing exhibit {ex.ref} on this computer\u2026", self.parent_widget,
+                        cancelled="Transcription cancelled; nothing was saved.")
+        self.progress = task.dialog
+        self.progress.setMinimumDuration(0)
         self._update_actions()
-        dialog.show()
+        self.progress.show()
         return task
 
     def _task_done(self) -> None:
-        dialog, self.progress, self.task = self.progress, None, None
-        if dialog is not None:
-            dialog.close()
-            dialog.deleteLater()
+        self.progress, self.task = None, None
         self._update_actions()
 
     def _transcribed(self, session, exhibit_id: int, draft) -> None:
         if session is not self.session:
             log.info("transcription finished after its case was closed; not saved")
             return
+        ex = session.core.exhibits.get(exhibit_id)
         try:
-            ex = session.store.exhibit_by_id(exhibit_id)
-            _transcripts().save_draft(session.store, ex, draft.segments, **draft.run_fields(session.actor()))
+            change = operations.save_machine_draft(session.store, ex, draft.segments,
+                                                   **draft.run_fields(session.actor()))
         except ReviewError as exc:
-            self.window.show_error(str(exc))
+            self.error.emit(str(exc))
             return
+        session.core.adopt(change)
         words = _transcripts().all_words(draft.segments)
         unsure = sum(w.low_confidence for w in words)
-        session.message.emit(f"Machine draft of {ex.ref} saved: {len(words)} words, {unsure} unsure. "
-                             "Check every quote against the sound.")
-        if self._exhibit() is not None and self._exhibit().id == exhibit_id:
-            self.refresh()
-
-
-def _show_progress(dialog: QProgressDialog, done: int, total: int) -> None:
-    dialog.setMaximum(max(1, total))
-    dialog.setValue(min(done, max(1, total)))
-
+        self.message.emit(f"Machine draft of {ex.ref} saved: {len(words)} words, {unsure} unsure. "
+                          "Check every quote against the sound.")

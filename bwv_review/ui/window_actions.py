@@ -1,20 +1,21 @@
 """The window's keyboard and menus: every binding in ui.keyboard becomes an action.
 
 A mixin for MainWindow (which owns the widgets and the session); kept apart so the
-window module stays a list of docks and wiring.
+window module stays a list of docks and wiring. Playback keys go to the ``Screen`` (the
+exhibit on screen); changes to the case go to the review session.
 """
 
 from __future__ import annotations
 
 import functools
 
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 
 from . import export_hook
-from .keyboard import BINDINGS, sequences
+from .keyboard import BINDINGS, make_action, sequences
 
-# Bindings handled by the window (they move focus or open dialogs); the rest go straight
-# to the ReviewSession.
+# Bindings handled by the window (they move focus, open dialogs or change the case); the
+# rest (playback) go straight to the Screen.
 WINDOW_ONLY = {"toggle_play_and_focus_video", "go_to_time", "focus_search", "export", "add_footage", "close",
                "undo", "redo", "delete_selected", "mark", "set_start_here", "set_end_here"}
 
@@ -23,12 +24,7 @@ class WindowActions:
     """Menus, shortcuts and the handlers of window-level bindings."""
 
     def _action(self, text: str, slot, shortcut: str | None = None, tip: str = "") -> QAction:
-        action = QAction(text, self)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-        action.setStatusTip(tip or text)
-        action.setToolTip(tip or text)
-        action.triggered.connect(slot)
+        action = make_action(self, text, slot, shortcut, tip)
         self.addAction(action)
         return action
 
@@ -68,13 +64,13 @@ class WindowActions:
         edit.addAction(self._action("Settings…", self.edit_settings, "Ctrl+,", "Reviewer name, reaction lag, rewind, speed, theme"))
         playback = bar.addMenu("&Playback")
         playback.addActions(by_group["Playback"])
-        mark = bar.addMenu("&Mark")
-        mark.addActions(by_group["Marking"])
-        view = bar.addMenu("&View")
+        self.mark_menu = bar.addMenu("&Mark")
+        self.mark_menu.addActions(by_group["Marking"])
+        self.view_menu = bar.addMenu("&View")
         for dock in (self.exhibits_dock, self.marks_dock, self.editor_dock):
-            view.addAction(dock.toggleViewAction())
-        view.addSeparator()
-        view.addAction(self.player.deinterlace_action)
+            self.view_menu.addAction(dock.toggleViewAction())
+        self.view_menu.addSeparator()
+        self.view_menu.addAction(self.player.deinterlace_action)
         helpm = bar.addMenu("&Help")
         helpm.addAction(self._action("Keyboard", self.show_keyboard, "F1", "Every key, on one sheet"))
         helpm.addAction(self._action("Open log folder", self.open_log_folder, tip="Where bwv-review writes its log files"))
@@ -104,103 +100,77 @@ class WindowActions:
         box.open()
         self._about_box = box
 
+    def edit_settings(self) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        from .dialogs.settings import SettingsDialog
+        from .theme import apply_theme
+
+        dialog = SettingsDialog(self.settings, self)
+        if dialog.exec() == SettingsDialog.DialogCode.Accepted:
+            apply_theme(QApplication.instance(), self.settings.theme)
+            self.player.rewind_on_pause_ms = int(self.settings.rewind_on_pause_s * 1000)
+            self.reviewer_label.setText(f"Reviewer: {self.settings.reviewer}")
+            if self.session is not None:
+                self.session.core.reviewer = self.settings.reviewer  # from the next change on
+
+    def show_keyboard(self) -> None:
+        from .dialogs.keyboard_sheet import KeyboardSheet
+
+        self._sheet = KeyboardSheet(self)
+        self._sheet.open()
+
     # -- bindings ------------------------------------------------------------------------------------
     def _run_binding(self, name: str, arg) -> None:
         if name in WINDOW_ONLY:
             handler = getattr(self, name)
             handler() if arg is None else handler(arg)
             return
-        if self.session is None:
+        if self.screen is None:
             self.statusBar().showMessage("Open a case first.", 4000)
             return
-        handler = getattr(self.session, name)
+        handler = getattr(self.screen, name)
         handler() if arg is None else handler(arg)
 
+    def focus_video(self) -> None:
+        self.player.setFocus()
+
     def toggle_play_and_focus_video(self) -> None:
+        """Esc: from the words, save them and play/pause; from a search box, just leave it."""
         focus = self.focusWidget()
+        leave_only = focus is not None and bool(focus.property("escLeaves"))
         if focus is not None and focus is not self.player:
             focus.clearFocus()  # commits a field being edited (editingFinished / focus out)
         self.player.setFocus()
-        self.player.toggle_play()
+        if not leave_only:
+            self.player.toggle_play()
 
     def mark(self, key: int) -> None:
-        if self.session is None:
+        if self.screen is None:
+            self.statusBar().showMessage("Open a case first.", 4000)
             return
-        ann = self.session.mark(key)
-        if ann is None:
-            return
-        self.session.selected = ann
-        if self.panel is not None and not self.panel.select_annotation(ann.id):
-            self.editor.set_annotation(ann)
-        self.editor.focus_text()
-
-    def _with_session(self, name: str, *args) -> None:
-        if self.session is not None:
-            method = getattr(self.session, name)
-            if name == "reload":
-                method()
-            else:
-                method(*args)
-
-    def _go_to(self, ann) -> None:
-        if self.session is not None:
-            self.session.go_to(ann)
-            self.player.setFocus()
-
-    def _words_confirmed(self) -> None:
-        self.player.setFocus()
-        if self.session is not None:
-            self.session.words_confirmed()
-
-    def _selected(self, ann) -> None:
-        if ann is None and self.editor.text.hasFocus() and self.session is not None and self.session.selected:
-            return  # the table was reloaded under a reviewer typing words: keep the mark open
-        if self.session is not None:
-            self.session.selected = ann
-        self.editor.set_annotation(ann)
-
-    def _refresh_editor(self, *args) -> None:
-        if self.session is None:
-            return
-        sel = self.session.selected
-        current = self.session.annotations.annotation_by_id(sel.id) if sel is not None else None
-        self.session.selected = current
-        if current is None or not self.editor.text.hasFocus():
-            self.editor.set_annotation(current)
-        self.editor.set_speakers(self.session.store.speakers())
-        if self.panel is not None:
-            self.panel.refresh_choices()
-
-    def _exhibit_opened(self, exhibit) -> None:
-        if exhibit is not None and self.exhibits_panel is not None:
-            self.exhibits_panel.select(exhibit.id)
-
-    def _case_changed(self) -> None:
-        self.editor.set_categories(self.session.store.categories())
-        self._refresh_editor()
-        selected = self.session.selected
-        if selected is not None and self.panel is not None:
-            self.panel.select_annotation(selected.id)  # the reload cleared the table's selection
+        if self.screen.mark(key) is not None:
+            self.editor.focus_text()
 
     def undo(self) -> None:
         if self.session is not None:
-            self.session.undo.undo()
+            self.session.core.undo()
 
     def redo(self) -> None:
         if self.session is not None:
-            self.session.undo.redo()
+            self.session.core.redo()
 
     def delete_selected(self) -> None:
         if self.session is not None:
-            self.session.delete()
+            self.session.core.delete()
 
     def set_start_here(self) -> None:
-        if self.session is not None:
-            self.session.set_start_here()
+        if self.screen is not None:
+            self.screen.set_start_here()
 
     def set_end_here(self) -> None:
-        if self.session is not None:
-            self.session.set_end_here()
+        if self.screen is not None:
+            self.screen.set_end_here()
 
     def go_to_time(self) -> None:
         self.player.focus_goto()
@@ -215,4 +185,6 @@ class WindowActions:
         if self.session is None:
             self.statusBar().showMessage("Open a case first.", 4000)
             return
-        export_hook.run_export(self, self.session.store)  # looked up at call time: the export dialog plugs in there
+        self.session.flush_coverage()
+        # Looked up at call time: the export dialog plugs in there. Kept while it is shown.
+        self.export_dialog = export_hook.run_export(self, self.session.store, pool=self.pool)

@@ -18,7 +18,7 @@ def test_window_refuses_bad_footage(qtbot, window, review_case, bad_files, monke
     monkeypatch.setattr(footage_flow, "AddFootageDialog", _Accepting)
     _open(qtbot, window, review_case)
     errors = []
-    window.flow.error.connect(errors.append)
+    window.pool.failed.connect(errors.append)  # the task helper reports every failure
     window.flow.add_file(bad_files[name])
     qtbot.waitUntil(lambda: bool(errors) and window.pool.running() == 0, timeout=20_000)
     assert len(errors) == 1 and "\n" not in errors[0] and "Traceback" not in errors[0]

@@ -28,7 +28,8 @@ def _choose(dialog, fmt):
 
 
 def _wait_idle(qtbot, dialog):
-    qtbot.waitUntil(lambda: dialog.task is None and dialog.export_button.isEnabled(), timeout=30_000)
+    qtbot.waitUntil(lambda: dialog.task is None and dialog.export_button.isEnabled() and dialog.pool.running() == 0,
+                    timeout=30_000)
 
 
 @pytest.mark.parametrize("fmt", ["csv", "docx", "eaf", "pdf"])

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 
 from bwv_review.core.chronology import Entry
 from bwv_review.core.model import Annotation, Category, Exhibit
-from bwv_review.ui.linking import LinkDialog, LinkEvent, UnlinkEvent, candidates, link_selected
+from bwv_review.ui.linking import LinkDialog, candidates, link_selected
 from bwv_review.ui.main_window import MainWindow
 
 pytestmark = pytest.mark.gui
@@ -37,7 +37,7 @@ def test_one_selected_mark_offers_the_other_cameras_marks_nearest_first(qtbot, s
     disclosure = _by_text(store, "He strangled me")  # CD/1, 23:35:02.5
     remark = _by_text(store, "Look at the state")  # AB/1, 23:35:09.0
     assert win.panel.select_annotation(disclosure.id)
-    dialog = link_selected(win)
+    dialog = link_selected(win.session, win.panel, win)
     assert isinstance(dialog, LinkDialog)
     offered = [dialog.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(dialog.list.count())]
     assert offered[0] == remark.id  # 6.5 s apart: offered, not ticked (more than 2 s)
@@ -47,29 +47,30 @@ def test_one_selected_mark_offers_the_other_cameras_marks_nearest_first(qtbot, s
     dialog.accept()
     assert store.annotation(disclosure.id).event == store.annotation(remark.id).event == disclosure.id
     assert store.audit_rows()[-1]["action"] == "annotation.link"
-    win.session.undo.undo()
+    win.undo()
     assert store.annotation(disclosure.id).event is None and store.annotation(remark.id).event is None
     assert store.audit_rows()[-1]["action"] == "annotation.undo-link"
-    win.session.undo.redo()
+    win.redo()
     assert store.annotation(remark.id).event == disclosure.id
 
 
-def test_commands_link_unlink_and_refuse_two_on_one_camera(qtbot, sample_window):
+def test_link_unlink_and_refuse_two_on_one_camera(qtbot, sample_window):
     win = sample_window
     store, session = win.session.store, win.session
     cd = _by_text(store, "He strangled me")
     ab = _by_text(store, "Look at the state")
     ab2 = _by_text(store, "Nothing happened")
-    session.undo.push(LinkEvent(session.ctx, [cd.id, ab.id]))
+    session.core.link([cd.id, ab.id])
     assert store.annotation(ab.id).event == cd.id
     errors = []
     session.error.connect(errors.append)
-    session.undo.push(LinkEvent(session.ctx, [ab.id, ab2.id]))  # both on AB/1
+    rows = len(store.audit_rows())
+    session.core.link([ab.id, ab2.id])  # both on AB/1
     assert errors and "both on exhibit AB/1" in errors[0]
-    assert session.undo.count() == 1  # the refused step is not kept
-    session.undo.push(UnlinkEvent(session.ctx, ab.id))
+    assert len(store.audit_rows()) == rows and len(session.core.undo_stack) == 1  # nothing kept of it
+    session.core.unlink(ab.id)
     assert store.annotation(ab.id).event is None and store.annotation(cd.id).event is None
-    session.undo.undo()
+    win.undo()
     assert store.annotation(ab.id).event == store.annotation(cd.id).event == cd.id
     # The table shows the change without a reload.
     assert win.session.annotations.annotation_by_id(ab.id).event == cd.id

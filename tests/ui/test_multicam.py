@@ -49,7 +49,7 @@ def test_menu_items_open_the_views_and_close_with_the_case(qtbot, win):
     assert dialog.found is not None and abs(dialog.offset_ms - 3200) <= 40  # the sample's CD/1 starts 3.2 s later
     threads += [p._decoder.thread for p in dialog.players]
     # Applying a nudged offset updates the window: the table's clock times and the caption.
-    win.session.open_exhibit(win.session.store.exhibit("CD/1"))
+    win.session.core.open_exhibit(win.session.store.exhibit("CD/1").id)
     dialog.nudge_buttons[4].click()  # +100 ms
     dialog.apply_button.click()
     assert win.session.store.exhibit("CD/1").recording_start.startswith("2019-07-01T22:34:58.300")

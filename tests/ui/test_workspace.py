@@ -139,7 +139,7 @@ def test_coverage_recorded_while_playing(qtbot, window, review_case):
     player.play()
     qtbot.waitUntil(lambda: player.position_ms() > 1200, timeout=5000)
     player.pause()
-    session.coverage.flush()
+    session.flush_coverage()
     ex = session.store.exhibit("AB/1")
     watched = session.store.coverage(ex.id, "Test Reviewer")
     assert {0, 1} <= set(watched) and watched[0] == 1.0

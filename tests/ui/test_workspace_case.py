@@ -154,7 +154,7 @@ def test_add_footage_hashes_in_a_worker(qtbot, bare_window, review_case, monkeyp
 def test_add_footage_can_be_cancelled(qtbot, bare_window, review_case, monkeypatch, tmp_path):
     monkeypatch.setattr(footage_flow, "AddFootageDialog", _Accepting)
 
-    def slow_import(store, path, actor, progress, cancel, **values):
+    def slow_add(store, path, ref, actor, progress, cancel, **values):
         done = 0
         while True:  # a hash that only stops when cancelled
             done += 1
@@ -165,14 +165,13 @@ def test_add_footage_can_be_cancelled(qtbot, bare_window, review_case, monkeypat
 
                 raise Cancelled("Hashing was cancelled.")
 
-    monkeypatch.setattr(footage_flow, "import_footage", slow_import)
+    monkeypatch.setattr(footage_flow, "add_footage", slow_add)
     _open(qtbot, bare_window, review_case)
-    messages = []
-    bare_window.flow.message.connect(messages.append)
-    bare_window.flow.add_file(write_clip(tmp_path / "case" / "CD-1.mp4", frames=10))
-    dialog = bare_window.flow.progress
-    errors = []
-    bare_window.flow.error.connect(errors.append)
+    messages, errors = [], []
+    bare_window.pool.cancelled.connect(messages.append)
+    bare_window.pool.failed.connect(errors.append)
+    task = bare_window.flow.add_file(write_clip(tmp_path / "case" / "CD-1.mp4", frames=10))
+    dialog = task.dialog
     qtbot.waitUntil(lambda: dialog.maximum() > 1 or bool(errors))
     assert not errors
     from PySide6.QtWidgets import QPushButton
@@ -259,7 +258,7 @@ def test_ctrl_e_calls_the_export_hook(qtbot, bare_window, review_case, monkeypat
     from bwv_review.ui import export_hook
 
     calls = []
-    monkeypatch.setattr(export_hook, "run_export", lambda parent, store: calls.append(store.path))
+    monkeypatch.setattr(export_hook, "run_export", lambda parent, store, **_kw: calls.append(store.path))
     _open(qtbot, bare_window, review_case)
     qtbot.keyClick(bare_window.player, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     assert calls == [review_case]
@@ -281,9 +280,10 @@ def test_reviewer_name_asked_once_and_recorded(qtbot, bare_window, review_case, 
     _open(qtbot, bare_window, review_case)
     assert asked == ["Who is reviewing?"]
     assert Settings().reviewer == "DC Carter"
-    assert "DC Carter" in bare_window.session.store.case().reviewers
+    assert "DC Carter" not in bare_window.session.store.case().reviewers  # opening writes nothing
     qtbot.keyClick(bare_window.player, Qt.Key.Key_1)
     assert bare_window.session.store.annotations()[0].reviewer == "DC Carter"
+    assert "DC Carter" in bare_window.session.store.case().reviewers  # named with the first change
 
 
 def test_reopening_cases_leaves_no_stale_connections(qtbot, bare_window, review_case):
@@ -304,7 +304,7 @@ def test_reopening_cases_leaves_no_stale_connections(qtbot, bare_window, review_
     bare_window.player.play()
     qtbot.waitUntil(lambda: bare_window.player.position_ms() > 1500)
     bare_window.player.pause()
-    bare_window.session.coverage.flush()  # only the open session records, into the open store
+    bare_window.session.flush_coverage()  # only the open session records, into the open store
     assert bare_window.session.store.coverage(bare_window.session.exhibit.id)
 
 

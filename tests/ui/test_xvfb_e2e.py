@@ -1,8 +1,9 @@
 """The real program in a real X window, driven by real key presses (xdotool).
 
 `bwv-review gui CASE` under Xvfb; Space, wait, Space, 1, Ctrl+Q must leave exactly one
-disclosure mark at the position where playback was paused. Skips where Xvfb or xdotool
-is not installed (CI installs both).
+disclosure mark at the position where playback was paused; 5, words typed, Ctrl+Q must
+leave those words in the case file. Skips where Xvfb or xdotool is not installed (CI
+installs both).
 """
 
 from __future__ import annotations
@@ -25,13 +26,6 @@ pytestmark = [pytest.mark.gui, pytest.mark.slow]
 NEEDED = ("Xvfb", "xdotool")
 
 
-def _free_display() -> int:
-    for n in range(90, 130):
-        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
-            return n
-    pytest.skip("no free X display number")
-
-
 def _until(predicate, timeout: float, what: str, report=None):
     """Poll an outside process's state (there is no Qt event loop in this test to wait on)."""
     deadline = time.monotonic() + timeout
@@ -45,14 +39,19 @@ def _until(predicate, timeout: float, what: str, report=None):
 
 @pytest.fixture
 def xserver():
+    """A private Xvfb on a display number it chose itself (-displayfd): other programs on the
+    machine start and stop X servers too, and a number picked by looking for a free one races."""
     missing = [tool for tool in NEEDED if shutil.which(tool) is None]
     if missing:
         pytest.skip(f"needs {', '.join(missing)}")
-    number = _free_display()
-    proc = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    read, write = os.pipe()
+    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+                            pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write)
     try:
-        _until(lambda: Path(f"/tmp/.X11-unix/X{number}").exists(), 10, "Xvfb to start")
+        with os.fdopen(read, "rb") as said:
+            number = said.readline().strip().decode()  # written once it is ready; empty if it failed
+        assert number.isdigit(), "Xvfb did not start"
         yield f":{number}"
     finally:
         proc.terminate()
@@ -64,35 +63,75 @@ def _bwv_review() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "bwv_review.app"]
 
 
-def test_space_wait_space_1_quit_leaves_one_disclosure(xserver, tmp_path, user_home):
-    (tmp_path / "case").mkdir()
-    clip = write_clip(tmp_path / "case" / "AB-1.mp4", frames=250, fps=25, audio=True)
-    case_path = tmp_path / "case" / "Operation Example.bwvcase"
-    with CaseStore.create(case_path, "Operation Example", "IOPC 2019/0001", reviewer="X Reviewer") as store:
-        import_footage(store, clip, "AB/1", "X Reviewer", start="2019-07-01T23:34:55+01:00")
-    config = user_home / "config"
-    config.mkdir(parents=True)
-    (config / "bwv-review.ini").write_text(
-        "[reviewer]\nname=X Reviewer\n[review]\nrewind_on_pause_s=0\nreaction_lag_ms=300\n", encoding="utf-8")
-    env = {**os.environ, "DISPLAY": xserver, "QT_QPA_PLATFORM": "xcb", "BWV_REVIEW_HOME": str(user_home)}
-    log_file = user_home / "log" / "bwv-review.log"
-    out = (tmp_path / "app-output.txt").open("wb")
-    app = subprocess.Popen([*_bwv_review(), "gui", str(case_path)], env=env, stdout=out, stderr=subprocess.STDOUT)
+class App:
+    """`bwv-review gui CASE` under Xvfb, with its log and output, and xdotool to drive it."""
 
-    def xdo(*args) -> str:
-        return subprocess.run(["xdotool", *args], env=env, capture_output=True, text=True, timeout=10).stdout
+    def __init__(self, xserver: str, tmp_path: Path, user_home: Path):
+        (tmp_path / "case").mkdir()
+        clip = write_clip(tmp_path / "case" / "AB-1.mp4", frames=250, fps=25, audio=True)
+        self.case_path = tmp_path / "case" / "Operation Example.bwvcase"
+        with CaseStore.create(self.case_path, "Operation Example", "IOPC 2019/0001", reviewer="X Reviewer") as store:
+            import_footage(store, clip, "AB/1", "X Reviewer", start="2019-07-01T23:34:55+01:00")
+        config = user_home / "config"
+        config.mkdir(parents=True)
+        (config / "bwv-review.ini").write_text(
+            "[reviewer]\nname=X Reviewer\n[review]\nrewind_on_pause_s=0\nreaction_lag_ms=300\n", encoding="utf-8")
+        self.env = {**os.environ, "DISPLAY": xserver, "QT_QPA_PLATFORM": "xcb", "BWV_REVIEW_HOME": str(user_home)}
+        self.log_file = user_home / "log" / "bwv-review.log"
+        self.output = tmp_path / "app-output.txt"
+        self.out = self.output.open("wb")
+        self.proc = subprocess.Popen([*_bwv_review(), "gui", str(self.case_path)], env=self.env, stdout=self.out,
+                                     stderr=subprocess.STDOUT)
 
-    def report() -> str:
-        out.flush()
-        logged = log_file.read_text("utf-8") if log_file.exists() else "(no log)"
-        return (tmp_path / "app-output.txt").read_text("utf-8", "replace") + "\n--- log ---\n" + logged
+    def xdo(self, *args) -> str:
+        return subprocess.run(["xdotool", *args], env=self.env, capture_output=True, text=True, timeout=10).stdout
 
-    try:
+    def log(self) -> str:
+        return self.log_file.read_text("utf-8") if self.log_file.exists() else ""
+
+    def report(self) -> str:
+        self.out.flush()
+        return self.output.read_text("utf-8", "replace") + "\n--- log ---\n" + (self.log() or "(no log)")
+
+    def window(self) -> str:
+        """Wait for the window and its first frame; focus it (no window manager: windowfocus)."""
         # --onlyvisible: Qt also owns unmapped helper windows with the app's name.
-        wid = _until(lambda: xdo("search", "--onlyvisible", "--name", "bwv-review").split(), 30, "the window", report)[0]
-        _until(lambda: log_file.exists() and "exhibit AB/1 open" in log_file.read_text("utf-8"), 30, "the footage", report)
+        wid = _until(lambda: self.xdo("search", "--onlyvisible", "--name", "bwv-review").split(), 30, "the window",
+                     self.report)[0]
+        _until(lambda: "exhibit AB/1 open" in self.log(), 30, "the footage", self.report)
         time.sleep(1.0)  # the first frame decodes after the exhibit opens
-        xdo("windowfocus", "--sync", wid)
+        self.xdo("windowfocus", "--sync", wid)
+        return wid
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+        self.out.close()
+
+
+def test_5_words_then_ctrl_q_keeps_the_words(xserver, tmp_path, user_home):
+    app = App(xserver, tmp_path, user_home)
+    try:
+        app.window()
+        app.xdo("key", "5")
+        _until(lambda: "mark advice" in app.log(), 10, "the mark", app.report)
+        app.xdo("type", "--delay", "20", "Keep the noise down")
+        app.xdo("key", "ctrl+q")
+        assert app.proc.wait(30) == 0, app.report()
+    finally:
+        app.close()
+    with CaseStore.open(app.case_path, readonly=True) as store:
+        [ann] = store.annotations()
+        assert ann.text == "Keep the noise down" and ann.category_id == store.category("advice").id
+        assert [r["action"] for r in store.audit_rows()][-2:] == ["annotation.add", "annotation.update"]
+
+
+def test_space_wait_space_1_quit_leaves_one_disclosure(xserver, tmp_path, user_home):
+    app = App(xserver, tmp_path, user_home)
+    xdo, report, log_file, case_path = app.xdo, app.report, app.log_file, app.case_path
+    try:
+        app.window()
         xdo("key", "space")
         _until(lambda: "playing at" in log_file.read_text("utf-8"), 10, "playback to start", report)
         time.sleep(1.5)
@@ -102,12 +141,9 @@ def test_space_wait_space_1_quit_leaves_one_disclosure(xserver, tmp_path, user_h
         xdo("key", "1")
         _until(lambda: "mark disclosure" in log_file.read_text("utf-8"), 10, "the mark", report)
         xdo("key", "ctrl+q")
-        assert app.wait(30) == 0, (tmp_path / "app-output.txt").read_text("utf-8", "replace")
+        assert app.proc.wait(30) == 0, report()
     finally:
-        if app.poll() is None:
-            app.kill()
-            app.wait(10)
-        out.close()
+        app.close()
     text = log_file.read_text("utf-8")
     before_mark = text[: text.index("mark disclosure")]
     paused = int(re.findall(r"paused at (\d+) ms", before_mark)[-1])

@@ -26,7 +26,8 @@ from .import_tables import Incoming, read_csv, read_json, refusal, shown
 
 IMPORT_FORMATS = ("eaf", "csv", "json")
 Progress = Callable[[int, int], None]
-__all__ = ["IMPORT_FORMATS", "ImportResult", "Incoming", "import_annotations", "import_file", "read_annotations"]
+__all__ = ["IMPORT_FORMATS", "ImportResult", "Incoming", "Prepared", "import_annotations", "import_file", "prepare_import",
+           "read_annotations", "write_import"]
 
 
 @dataclass
@@ -93,20 +94,31 @@ def _targets(store: CaseStore, path: Path, items: list[Incoming], exhibit_ref: s
     return items, by_ref, warnings
 
 
-def import_file(
+@dataclass
+class Prepared:
+    """A file read and checked against the case, ready to be written (``write_import``)."""
+
+    path: Path
+    items: list[Incoming]
+    annotations: list[Annotation]
+    labels: list  # one event-link label (or None) per annotation
+    targets: dict
+    meta: dict
+    warnings: list[str]
+    dangling: int  # annotations linked to ones not in this file: their links are dropped
+
+
+def prepare_import(
     store: CaseStore,
     path: Path | str,
-    actor: str,
     *,
     exhibit_ref: str | None = None,
     source_exhibit: str | None = None,
     tiers: str = "auto",
     default_category: str = "other",
-    progress: Progress | None = None,
-) -> ImportResult:
-    """Read ``path`` and add its annotations (and their event links) in one go, or add none.
-
-    ``progress(done, total)`` hears about the annotations as they are written."""
+) -> Prepared:
+    """Read ``path`` and check its annotations against the case, writing nothing (so a large
+    file is parsed without holding the case's write lock); refused in one sentence."""
     path = Path(path)
     cats = store.categories()
     by_name = {c.slug.casefold(): c for c in cats} | {c.name.casefold(): c for c in cats}
@@ -136,12 +148,39 @@ def import_file(
     counts = Counter(label for label in labels if label is not None)
     dangling = sum(1 for label in labels if label is not None and counts[label] < 2)
     labels = [label if label is not None and counts[label] > 1 else None for label in labels]
+    return Prepared(path, items, anns, labels, targets, meta, warnings, dangling)
+
+
+def write_import(store: CaseStore, prepared: Prepared, actor: str, progress: Progress | None = None) -> ImportResult:
+    """Add a prepared file's annotations (and their event links) in one transaction, or none:
+    each is checked again there, against the case as it is then."""
+    p = prepared
     try:
-        added = store.add_annotations(anns, actor, detail=f"imported from {path.name}",
-                                      link_groups=labels if any(labels) else None, progress=progress)
+        added = store.add_annotations(p.annotations, actor, detail=f"imported from {p.path.name}",
+                                      link_groups=p.labels if any(p.labels) else None, progress=progress)
     except ReviewError as exc:
-        raise _where(path, items, exc) from exc
-    return ImportResult(added, warnings, _links(added), _summary(path, added, targets, meta, dangling))
+        raise _where(p.path, p.items, exc) from exc
+    return ImportResult(added, p.warnings, _links(added), _summary(p.path, added, p.targets, p.meta, p.dangling))
+
+
+def import_file(
+    store: CaseStore,
+    path: Path | str,
+    actor: str,
+    *,
+    exhibit_ref: str | None = None,
+    source_exhibit: str | None = None,
+    tiers: str = "auto",
+    default_category: str = "other",
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Read ``path`` and add its annotations (and their event links) in one go, or add none.
+
+    ``progress(done, total)`` hears about the annotations as they are written. A front end
+    runs ``operations.import_annotations`` (the same, as one undoable change)."""
+    prepared = prepare_import(store, path, exhibit_ref=exhibit_ref, source_exhibit=source_exhibit, tiers=tiers,
+                              default_category=default_category)
+    return write_import(store, prepared, actor, progress)
 
 
 def _where(path: Path, items: list[Incoming], exc: ReviewError) -> ReviewError:

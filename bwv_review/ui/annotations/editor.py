@@ -1,9 +1,11 @@
 """The editor for the selected mark: category, speaker, verbatim words, note, status, times.
 
 The editor never writes to the case itself: it says what changed (``editRequested``) and
-the window turns that into an undoable command. Words are committed when the reviewer
-presses Enter (Shift+Enter for a new line) or leaves the field, and the text is kept
-exactly as typed: no trimming, no "smart" quotes.
+the window's binding hands that to the review session. The words go to the session as
+they are typed (``wordsTyped``): the session saves them on Enter (Shift+Enter for a new
+line), on leaving the field, on choosing another mark, and when the case or the app
+closes, so words typed are never lost. They are kept exactly as typed: no trimming, no
+"smart" quotes.
 """
 
 from __future__ import annotations
@@ -52,10 +54,12 @@ class VerbatimEdit(QPlainTextEdit):
 
 class AnnotationEditor(QWidget):
     editRequested = Signal(int, object)  # annotation id, {field: new value}
+    wordsTyped = Signal(str)  # the words as they stand, on every keystroke (not saved yet)
+    wordsLeft = Signal()  # the words field lost focus: save what was typed
     setStartToCurrent = Signal(int)
     setEndToCurrent = Signal(int)
     deleteRequested = Signal(int)
-    confirmed = Signal()  # Enter in the words: back to the video
+    confirmed = Signal()  # Enter in the words: save them, back to the video
     escaped = Signal()
 
     def __init__(self, parent=None):
@@ -132,8 +136,9 @@ class AnnotationEditor(QWidget):
         self.speaker.activated.connect(lambda _i: self._emit("speaker", self.speaker.currentText()))
         self.speaker.lineEdit().editingFinished.connect(lambda: self._emit("speaker", self.speaker.currentText()))
         self.note.editingFinished.connect(lambda: self._emit("note", self.note.text()))
-        self.text.confirmed.connect(self._confirm_text)
-        self.text.left.connect(self._commit_text)
+        self.text.confirmed.connect(self.confirmed)
+        self.text.left.connect(self.wordsLeft)
+        self.text.textChanged.connect(self._typed)
         self.start.editingFinished.connect(lambda: self._emit_time("start_ms", self.start.text()))
         self.end.editingFinished.connect(lambda: self._emit_time("end_ms", self.end.text()))
         self.start_now.clicked.connect(lambda: self._emit_id(self.setStartToCurrent))
@@ -161,8 +166,9 @@ class AnnotationEditor(QWidget):
         self.speaker.setEditText(current)
         self._loading = False
 
-    def set_annotation(self, ann: Annotation | None) -> None:
-        """Show a mark (or the empty state); does not write anything."""
+    def set_annotation(self, ann: Annotation | None, words: str | None = None) -> None:
+        """Show a mark (or the empty state), with ``words`` typed into it and not yet saved;
+        writes nothing."""
         typing = self.text.hasFocus() and ann is not None and self.annotation is not None \
             and self.annotation.id == ann.id
         self.annotation = ann
@@ -174,8 +180,9 @@ class AnnotationEditor(QWidget):
         self._loading = True
         self.category.setCurrentIndex(max(0, self.category.findData(ann.category_id)))
         self.speaker.setEditText(ann.speaker)
-        if self.text.toPlainText() != ann.text and not typing:  # never wipe words being typed
-            self.text.setPlainText(ann.text)
+        shown = ann.text if words is None else words
+        if self.text.toPlainText() != shown and not typing:  # never wipe words being typed
+            self.text.setPlainText(shown)
         self.note.setText(ann.note)
         self.note.setCursorPosition(0)  # show how the note starts (e.g. "From the machine draft")
         self.status.setCurrentText(ann.status)
@@ -183,6 +190,13 @@ class AnnotationEditor(QWidget):
         self.end.setText(format_ms(ann.end_ms))
         self._loading = False
         self.setEnabled(True)
+
+    def set_position_allowed(self, allowed: bool, why: str = "") -> None:
+        """"Set to current position" only for a mark on the exhibit on screen."""
+        for button, tip in ((self.start_now, "Start this mark at the video's current position (I)"),
+                            (self.end_now, "End this mark at the video's current position (O)")):
+            button.setEnabled(allowed)
+            button.setToolTip(tip if allowed else why)
 
     def show_problem(self, sentence: str) -> None:
         self.problem.setText(sentence)
@@ -218,17 +232,14 @@ class AnnotationEditor(QWidget):
             self.annotation = dataclasses.replace(self.annotation, **{field: value})
             self.editRequested.emit(self.annotation.id, {field: value})
 
-    def _commit_text(self) -> None:
-        self._emit("text", self.text.toPlainText())
-
-    def _confirm_text(self) -> None:
-        self._commit_text()
-        self.confirmed.emit()
+    def _typed(self) -> None:
+        if not self._loading and self.annotation is not None:
+            self.wordsTyped.emit(self.text.toPlainText())
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802
         if event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Escape:
             if watched is self.text:
-                self._commit_text()
+                self.wordsLeft.emit()
             elif watched is self.note:
                 self._emit("note", self.note.text())
             self.escaped.emit()

@@ -95,25 +95,52 @@ class AnnotationTableModel(ColumnsModel):
         self.reload()
 
     def reload(self) -> None:
-        """Everything again from the case file (another program changed it, or a new case)."""
-        self.beginResetModel()
+        """Everything from the case file (a model used on its own, without a session)."""
         if self.store is None:
-            self.rows, self.exhibits, self.categories = [], {}, {}
+            self._fill([], {}, {}, self.timezone)
         else:
-            self.timezone = self.store.case().timezone
-            self.exhibits = {e.id: e for e in self.store.exhibits()}
-            self.categories = {c.id: c for c in self.store.categories()}
-            entries = list(chronology.build(self.store))
-            # The search text in comprehensions, with no Python call per row: lower() is
-            # casefold() for ASCII text, and about twice as fast.
-            hays = [f"{e.annotation.text}\n{e.annotation.speaker}\n{e.annotation.note}" for e in entries]
-            hays = [h.lower() if h.isascii() else h.casefold() for h in hays]
-            self.rows = [Row(e, h) for e, h in zip(entries, hays, strict=True)]
+            self._fill(chronology.build(self.store), {e.id: e for e in self.store.exhibits()},
+                       {c.id: c for c in self.store.categories()}, self.store.case().timezone)
+
+    def set_session(self, session) -> None:
+        """Rows from the review session's chronology (loaded once), then kept up by its change sets."""
+        self.store = session.store
+        self._fill(session.entries, dict(session.exhibits), dict(session.categories), session.case.timezone)
+
+    def _fill(self, entries: list[chronology.Entry], exhibits: dict, categories: dict, timezone: str) -> None:
+        self.beginResetModel()
+        self.exhibits, self.categories, self.timezone = exhibits, categories, timezone
+        # The search text in comprehensions, with no Python call per row: lower() is
+        # casefold() for ASCII text, and about twice as fast.
+        hays = [f"{e.annotation.text}\n{e.annotation.speaker}\n{e.annotation.note}" for e in entries]
+        hays = [h.lower() if h.isascii() else h.casefold() for h in hays]
+        self.rows = [Row(e, h) for e, h in zip(entries, hays, strict=True)]
         self._swatches = {cid: QColor(c.colour or "#7f7f7f") for cid, c in self.categories.items()}
         self._reindex()
-        if self.store is not None:
-            self._haystacks = hays
+        self._haystacks = hays
         self.endResetModel()
+
+    def apply_changes(self, change) -> None:
+        """Show a change set (an operation here, or another program's writes): only the rows it
+        touches move or repaint; the model is never reset."""
+        categories, exhibits = change.categories(), change.exhibits()
+        for cat_id, cat in categories.items():
+            if cat is not None:
+                self.categories[cat_id] = cat
+                self._swatches[cat_id] = QColor(cat.colour or "#7f7f7f")
+        touched = dict(change.annotations())
+        for ex_id, ex in exhibits.items():
+            if ex is not None:
+                self.exhibits[ex_id] = ex
+                # A new recording start moves every mark of the exhibit on the clock.
+                touched.update({r.annotation.id: r.annotation for r in self.rows if r.annotation.exhibit_id == ex_id
+                                and r.annotation.id not in touched})
+        for ann_id, ann in touched.items():
+            self.apply(ann_id, ann)
+        if (categories or change.case_changed) and self.rows:
+            if change.case_changed and self.store is not None:
+                self.timezone = self.store.case().timezone
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(COLUMNS) - 1))
 
     def _reindex(self) -> None:
         self._keys = None  # sort keys are built on the first single change
@@ -133,7 +160,7 @@ class AnnotationTableModel(ColumnsModel):
         return chronology.Entry(ann, ex, cat, clock_at(ex.recording_start, ann.start_ms),
                                 clock_at(ex.recording_start, ann.end_ms))
 
-    # -- single changes (from commands) ---------------------------------------------------
+    # -- single changes (from change sets) ------------------------------------------------
     def apply(self, annotation_id: int, annotation: Annotation | None) -> None:
         """Show one mark's new state: ``None`` means it is gone."""
         old = self._row_of.get(annotation_id)

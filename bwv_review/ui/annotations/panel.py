@@ -43,6 +43,7 @@ class AnnotationPanel(QWidget):
         self.proxy.setSourceModel(model)
 
         self.search = QLineEdit()
+        self.search.setProperty("escLeaves", True)  # Esc leaves the box for the video (it does not play)
         self.search.setPlaceholderText("Search words, speaker and notes (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.search.setToolTip("Search as you type through the words, speakers and notes of every mark")

@@ -29,12 +29,12 @@ from PySide6.QtWidgets import (
 )
 
 from ...core import align as aligning
-from ...core import audio
+from ...core import audio, operations
 from ...core.errors import ReviewError
 from ...core.store import CaseStore
 from ...core.timecode import format_ms
 from ..player.widget import PlayerWidget
-from ..workers import Task, TaskPool
+from ..tasks import Task, TaskPool
 
 NUDGES = [("\u22121 s", -1000.0), ("\u2212100 ms", -100.0), ("\u22121 frame", None),
           ("+1 frame", None), ("+100 ms", 100.0), ("+1 s", 1000.0)]
@@ -108,13 +108,18 @@ class AlignDialog(QDialog):
     applied = Signal(str)  # the exhibit whose recording start was stored
 
     def __init__(self, parent: QWidget | None, store: CaseStore, settings=None,
-                 exhibit: str | None = None, reference: str | None = None, actor: str | None = None) -> None:
+                 exhibit: str | None = None, reference: str | None = None, actor: str | None = None,
+                 pool: TaskPool | None = None, store_start=None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Align cameras by sound")
         self.store = store
         self._actor = actor or (getattr(settings, "reviewer", "") if settings is not None else "") or "unknown"
         self._tz = store.case().timezone
-        self._pool = TaskPool(self)
+        self._own_pool = pool is None
+        self._pool = pool or TaskPool(self)
+        # How a start is stored: the review session's undoable operation in the window
+        # (returns its change set, or None after saying why); a bare operation otherwise.
+        self._store_start = store_start
         self._task: Task | None = None
         self.offset_ms = 0.0
         self.found: aligning.Alignment | None = None  # what the sound said (None: by hand)
@@ -227,8 +232,14 @@ class AlignDialog(QDialog):
         ex, ref = pair
         self.titles[0].setText(f"<b>{ref.ref}</b> (reference)")
         self.titles[1].setText(f"<b>{ex.ref}</b>")
-        for player, e in zip(self.players, (ref, ex), strict=True):
-            player.load(self.store.footage_path(e), e.sha256, e.ref, ref.recording_start, self._tz)
+        try:
+            paths = [self.store.footage_path(e) for e in (ref, ex)]
+        except ReviewError as exc:  # a stored path this computer will not follow: nothing to line up
+            self.find_button.setEnabled(False)
+            self.status.setText(str(exc))
+            return
+        for player, e, path in zip(self.players, (ref, ex), paths, strict=True):
+            player.load(path, e.sha256, e.ref, ref.recording_start, self._tz)
         self.look_bar.blockSignals(True)
         self.look_bar.setRange(0, max(0, ref.duration_ms - 1))
         self.look_bar.blockSignals(False)
@@ -256,7 +267,11 @@ class AlignDialog(QDialog):
             return
         self.cancel()
         ex, ref = pair
-        paths = (self.store.footage_path(ex), ex.sha256, self.store.footage_path(ref), ref.sha256)
+        try:
+            paths = (self.store.footage_path(ex), ex.sha256, self.store.footage_path(ref), ref.sha256)
+        except ReviewError as exc:
+            self.status.setText(str(exc))
+            return
 
         def work(progress, cancelled):
             try:  # per mille in, KiB out of the worker: scale so the bar moves
@@ -275,14 +290,14 @@ class AlignDialog(QDialog):
         self.progress.setRange(0, 0)
         self._busy(True)
         self.status.setText(f"Listening to {ex.ref} and {ref.ref} for the sound they share\u2026")
-        self._pool.start(task)
+        self._pool.start(task, report_failure=False)  # failures are said in the dialog
 
     def cancel(self) -> None:
         if self._task is not None:
             self._task.cancel()
 
     def is_busy(self) -> bool:
-        return self._pool.running() > 0
+        return self._task is not None
 
     def _busy(self, busy: bool) -> None:
         self.progress.setVisible(busy)
@@ -361,18 +376,28 @@ class AlignDialog(QDialog):
             return
         ex, ref = pair
         source = "aligned" if self.found is not None else "offset"
-        try:
-            stored = aligning.set_start_from(self.store, ex.ref, ref.ref, self.offset_ms, self._actor, source=source)
-        except ReviewError as exc:
-            self.status.setText(str(exc))
-            return
+        if self._store_start is not None:
+            if self._store_start(ex.ref, ref.ref, self.offset_ms, source) is None:
+                self.status.setText("Not stored; the message says why.")
+                return
+        else:
+            try:
+                operations.set_start_from(self.store, ex.ref, ref.ref, self.offset_ms, self._actor, source=source)
+            except ReviewError as exc:
+                self.status.setText(str(exc))
+                return
+        stored = self.store.exhibit(ex.ref)
         self.status.setText(f"Stored: {stored.ref} now starts {stored.recording_start} "
                             f"({'by sound' if source == 'aligned' else 'lined up by hand'}; audited).")
         self.applied.emit(stored.ref)
 
     # -- closing -----------------------------------------------------------------------------
     def shutdown(self) -> None:
-        self._pool.shutdown()
+        task, self._task = self._task, None
+        if task is not None:  # the window's pool joins it; its answer no longer comes here
+            task.detach()
+        if self._own_pool:
+            self._pool.shutdown()
         for player in self.players:
             player.shutdown()
 

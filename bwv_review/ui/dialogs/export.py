@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QTextBrowser,
@@ -45,7 +45,8 @@ from ...core.export import (
 from ...core.model import STATUSES
 from ...core.store import CaseStore
 from ...core.timecode import now_utc
-from ..workers import Task, TaskPool
+from ..tasks import Task, TaskPool
+from .message import ask
 
 DESCRIPTIONS = {
     "docx": "Statement extract (Word)",
@@ -151,12 +152,14 @@ class ExportDialog(QDialog):
         body.addLayout(left, 2)
         body.addWidget(self.preview, 3)
         layout = QVBoxLayout(self)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)  # quiet on offscreen platforms
         layout.addLayout(body, 1)
         layout.addWidget(self.progress)
         layout.addWidget(self.buttons)
         self.format.currentIndexChanged.connect(self._format_changed)
         self.exhibit.currentIndexChanged.connect(self._format_changed)
         self._format_changed()
+        self.setMinimumSize(760, 480)
         self.resize(1100, 640)
 
     # -- choices -------------------------------------------------------------------------
@@ -210,7 +213,7 @@ class ExportDialog(QDialog):
         task.failed.connect(lambda sentence: self._finish(sentence, error=True))
         task.cancelled.connect(lambda: self._finish("Cancelled; nothing was written."))
         self.task = task
-        self.pool.start(task)
+        self.pool.start(task, report_failure=False)  # said in the dialog
 
     def _progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, max(total, 1))
@@ -269,8 +272,9 @@ class ExportDialog(QDialog):
         self._run(work, self._exported)
 
     def confirm_overwrite(self, out: Path) -> bool:
-        answer = QMessageBox.question(self, "Replace file?", f"{out.name} already exists. Replace it?")
-        return answer == QMessageBox.StandardButton.Yes
+        """Ask before replacing a file; Enter (or Esc) keeps it: replacing is never the default."""
+        return ask(self, "Replace file?", f"{out.name} already exists in {out.parent}. Replace it?",
+                   "Replace", "Keep the file")
 
     def _exported(self, result) -> None:
         paths, warnings = result
@@ -293,11 +297,17 @@ class ExportDialog(QDialog):
             self.reject()
 
     def done(self, result: int) -> None:  # noqa: D401 - Qt override: join the worker before closing
-        if self.task is not None:
-            self.task.cancel()
+        task, self.task = self.task, None
+        if task is not None:  # cancelled; the pool joins its thread, and its answer no longer comes here
+            task.detach()
         if self.pool.parent() is self:
             self.pool.shutdown()
         super().done(result)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - closed without done() (never shown): join too
+        if self.pool.parent() is self:
+            self.pool.shutdown()
+        super().closeEvent(event)
 
 
 class _Named:

@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
 
 
 class SentenceDialog(QDialog):
-    def __init__(self, title: str, sentence: str, parent=None, icon=QStyle.StandardPixmap.SP_MessageBoxWarning):
+    def __init__(self, title: str, sentence: str, parent=None, icon=QStyle.StandardPixmap.SP_MessageBoxWarning,
+                 buttons: QDialogButtonBox | None = None):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setWindowModality(Qt.WindowModality.WindowModal)
@@ -32,8 +33,10 @@ class SentenceDialog(QDialog):
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.text.setMinimumWidth(380)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
+        if buttons is None:
+            buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
         row = QHBoxLayout()
         row.addWidget(picture)
         row.addWidget(self.text, 1)
@@ -42,3 +45,19 @@ class SentenceDialog(QDialog):
         layout.addLayout(row)
         layout.addWidget(buttons)
         self.resize(max(440, self.sizeHint().width()), self.sizeHint().height() + 8)
+
+
+def ask(parent, title: str, sentence: str, yes: str, no: str) -> bool:
+    """A question whose safe answer (``no``) is the default: Enter or Esc chooses it."""
+    buttons = QDialogButtonBox()
+    do = buttons.addButton(yes, QDialogButtonBox.ButtonRole.AcceptRole)
+    keep = buttons.addButton(no, QDialogButtonBox.ButtonRole.RejectRole)
+    do.setAutoDefault(False)
+    keep.setDefault(True)
+    box = SentenceDialog(title, sentence, parent, QStyle.StandardPixmap.SP_MessageBoxQuestion, buttons)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+    keep.setFocus()
+    try:
+        return box.exec() == QDialog.DialogCode.Accepted
+    finally:
+        box.deleteLater()

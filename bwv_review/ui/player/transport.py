@@ -70,7 +70,8 @@ class TransportBar(QWidget):
 
         self.goto = QLineEdit(self)
         self.goto.setPlaceholderText("Go to time\u2026")
-        self.goto.setToolTip("Type a file time (HH:MM:SS.mmm, MM:SS or seconds, e.g. 12.5) and press Enter")
+        self.goto.setToolTip("Type a file time (HH:MM:SS.mmm, MM:SS or seconds, e.g. 12.5) or a clock time "
+                                "(23:41:07) and press Enter")
         self.goto.setAccessibleName("Go to time")
         self.goto.setClearButtonEnabled(True)
         self.goto.setMaximumWidth(self.fontMetrics().horizontalAdvance("00:00:00.000") * 2)
@@ -79,6 +80,9 @@ class TransportBar(QWidget):
         layout.addWidget(self.goto)
         self.set_time(None, None)
         self.set_enabled(False)
+        # Text -> file ms, or ReviewError with a sentence: the window gives one that also takes
+        # clock time on the exhibit's clock (core.goto) and refuses times outside the footage.
+        self.resolve = parse_time
 
     def _button(self, icon, tip: str) -> QToolButton:
         button = QToolButton(self)
@@ -121,7 +125,7 @@ class TransportBar(QWidget):
         if not text:
             return
         try:
-            ms = parse_time(text)
+            ms = self.resolve(text)
         except ReviewError as exc:
             self.goto.setStyleSheet("QLineEdit { border: 2px solid #d32f2f; }")
             self.badTime.emit(str(exc))

@@ -486,6 +486,9 @@ class PlayerWidget(QWidget):
         self.view.set_caption(caption, hover)
 
     # -- review coverage ------------------------------------------------------------------------
+    def flush_watched(self) -> None:  # the window, as its picture is hidden or shown: report what was seen
+        self._playing and self._flush_watched(self._clock.position())
+
     def _flush_watched(self, now: float) -> None:
         start = self._watch_from
         if start is None:

@@ -2,9 +2,10 @@
 
 A Redactions dock (the exhibit's redactions, confirm, delete, find faces, export the copy),
 Mark > Redact mode (Ctrl+R) and its keys, and the overlay on the player (preview, outlines,
-drawing). Every change is an undoable command on the session's undo stack, audited as
-marks are. Long work (faces, the copy) runs as a background task with progress and
-cancel; the case file, numpy and PyAV load when first needed.
+drawing). Every change is a core operation (core.operations) run through the review
+session, so it is undone and redone on the same stack as marks and audited as they are.
+Long work (faces, the copy) runs in the window's task pool with progress and cancel; the
+case file, numpy and PyAV load when first needed.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QProgressDialog
 
-from ..workers import Task, preload_worker_modules
-from . import commands as cmd
+from ...core import operations
+from ...core.errors import ReviewError
+from ...core.timecode import format_ms
+from ..tasks import Task, preload_worker_modules
 from .overlay import RedactOverlay
 from .panel import RedactionsPanel
 
@@ -144,10 +147,13 @@ class RedactMode(QObject):
         self.items, self.selected_id = [], None
         if session is not None:
             session.exhibitOpened.connect(lambda _ex: self.reload())
-            session.caseChanged.connect(self.reload)
-            session.undo.indexChanged.connect(lambda _i: self.reload())
-            self.ctx = cmd.RedactionContext(session.store, session.actor, self.reload, self.window.show_error)
+            session.changed.connect(self._changed)
         self.reload()
+
+    def _changed(self, change) -> None:
+        """A change set (here, an undo, another program): redraw if it touched redactions."""
+        if change.touches("redaction", "exhibit"):
+            self.reload()
 
     def _records(self):
         from ...core.redact import records  # noqa: PLC0415
@@ -198,11 +204,23 @@ class RedactMode(QObject):
             self.select(r.id)
             self.player.seek(r.start_ms)
 
-    def _push(self, command) -> None:
-        if self.session is None or self.session.readonly:
+    def _push(self, operation, *args, **kwargs):
+        """Run a redaction operation as the reviewer's undoable change (None if refused: said why)."""
+        session = self.session
+        if session is None or session.readonly:
             self.window.show_error("This case is open read-only; redactions cannot be changed here.")
-            return
-        self.session.undo.push(command)
+            return None
+        core = session.core
+        return core.change(lambda: operation(core.store, *args, core.reviewer, **kwargs))
+
+    def _edit(self, redaction_id: int, changes: dict, label: str, action: str = operations.REDACTION_UPDATE):
+        return self._push(lambda store, actor: operations.edit_redaction(store, redaction_id, actor, changes,
+                                                                         action=action, label=label))
+
+    def _add(self, items: list, label: str, action: str = operations.REDACTION_ADD):
+        change = self._push(lambda store, actor: operations.add_redactions(store, items, actor, action=action,
+                                                                           label=label))
+        return [i for i, r in (change.redactions().items() if change else []) if r is not None]
 
     # -- changes -------------------------------------------------------------------------------
     def add_box(self, box) -> None:
@@ -212,8 +230,8 @@ class RedactMode(QObject):
         start = self.now()
         end = min(ex.duration_ms, start + NEW_BOX_MS)
         r = model.picture(ex.id, start, max(start, end), box)
-        self._push(cmd.AddRedactions(self.ctx, [r], f"Add redaction box at {cmd.format_ms(start)}"))
-        self.select(max((x.id for x in self.items), default=None))
+        made = self._add([r], f"Add redaction box at {format_ms(start)}")
+        self.select(made[0] if made else None)
 
     def add_sound(self) -> None:
         from ...core.redact import model  # noqa: PLC0415
@@ -221,8 +239,8 @@ class RedactMode(QObject):
         ex = self.session.exhibit
         start = self.now()
         r = model.sound(ex.id, start, min(ex.duration_ms, start + NEW_SOUND_MS))
-        self._push(cmd.AddRedactions(self.ctx, [r], f"Mute sound from {cmd.format_ms(start)}"))
-        self.select(max((x.id for x in self.items), default=None))
+        made = self._add([r], f"Mute sound from {format_ms(start)}")
+        self.select(made[0] if made else None)
 
     def edit_box(self, redaction_id: int, box) -> None:
         r = next((x for x in self.items if x.id == redaction_id), None)
@@ -232,8 +250,7 @@ class RedactMode(QObject):
             keys = [type(r.keyframes[0])(r.keyframes[0].time_ms, box)]
         else:
             keys = r.with_keyframe(self._key_time(r), box).keyframes
-        self._push(cmd.EditRedaction(self.ctx, r.id, {"keyframes": keys}, f"Move redaction {r.id}",
-                                     action="redaction.move"))
+        self._edit(r.id, {"keyframes": keys}, f"Move redaction {r.id}", action="redaction.move")
 
     def _key_time(self, r) -> float:
         """The current frame's time, held inside the redaction's interval."""
@@ -249,8 +266,7 @@ class RedactMode(QObject):
             return
         if len(r.keyframes) == 1 and abs(r.keyframes[0].time_ms - t) > 0.5:
             keys = sorted([*r.keyframes, type(r.keyframes[0])(t, r.box_at(t))], key=lambda k: k.time_ms)
-        self._push(cmd.EditRedaction(self.ctx, r.id, {"keyframes": keys}, f"Keyframe at {cmd.format_ms(t)}",
-                                     action="redaction.keyframe"))
+        self._edit(r.id, {"keyframes": keys}, f"Keyframe at {format_ms(t)}", action="redaction.keyframe")
 
     def remove_keyframe(self) -> None:
         r = self.selected()
@@ -259,8 +275,7 @@ class RedactMode(QObject):
         t = self._key_time(r)
         keys = [k for k in r.keyframes if abs(k.time_ms - t) > 0.5]
         if len(keys) != len(r.keyframes):
-            self._push(cmd.EditRedaction(self.ctx, r.id, {"keyframes": keys}, f"Remove keyframe at {cmd.format_ms(t)}",
-                                         action="redaction.unkeyframe"))
+            self._edit(r.id, {"keyframes": keys}, f"Remove keyframe at {format_ms(t)}", action="redaction.unkeyframe")
 
     def set_time(self, field: str) -> None:
         r = self.selected()
@@ -272,18 +287,17 @@ class RedactMode(QObject):
             changes["end_ms"] = now
         if field == "end_ms" and r.start_ms > now:
             changes["start_ms"] = now
-        self._push(cmd.EditRedaction(self.ctx, r.id, changes, f"Redaction {r.id} {field[:-3]} {cmd.format_ms(now)}",
-                                     action=f"redaction.set-{field[:-3]}"))
+        self._edit(r.id, changes, f"Redaction {r.id} {field[:-3]} {format_ms(now)}", action=f"redaction.set-{field[:-3]}")
 
     def toggle(self, field: str, values: tuple[str, str]) -> None:
         r = self.selected()
         if r is None or r.kind != "picture":
             return
         new = values[1] if getattr(r, field) == values[0] else values[0]
-        self._push(cmd.EditRedaction(self.ctx, r.id, {field: new}, f"Redaction {r.id}: {new}"))
+        self._edit(r.id, {field: new}, f"Redaction {r.id}: {new}")
 
     def set_reason(self, redaction_id: int, reason: str) -> None:
-        self._push(cmd.EditRedaction(self.ctx, redaction_id, {"reason": reason}, f"Reason of redaction {redaction_id}"))
+        self._edit(redaction_id, {"reason": reason}, f"Reason of redaction {redaction_id}")
 
     def confirm(self) -> None:
         r = self.selected()
@@ -291,14 +305,12 @@ class RedactMode(QObject):
             ids = [r.id] if r.status == "suggested" else []
         else:
             ids = [x.id for x, _ in self.overlay.regions if x.status == "suggested"]
-        if ids:
-            self._push(cmd.ConfirmRedactions(self.ctx, ids))
+        if ids and self._push(operations.confirm_redactions, ids) is not None:
             self.window.statusBar().showMessage(f"Confirmed {len(ids)} redaction(s).", 4000)
 
     def delete(self) -> None:
         r = self.selected()
-        if r is not None:
-            self._push(cmd.DeleteRedaction(self.ctx, r.id))
+        if r is not None and self._push(operations.delete_redaction, r.id) is not None:
             self.select(None)
 
     # -- long work -----------------------------------------------------------------------------
@@ -308,33 +320,26 @@ class RedactMode(QObject):
             return
         preload_worker_modules(*WORKER_MODULES)
         task = self.task = Task(fn, name)
-        dialog = self.progress = QProgressDialog(label, "Cancel", 0, 0, self.window)
-        dialog.setWindowTitle("bwv-review")
-        dialog.setWindowModality(Qt.WindowModality.NonModal)
-        dialog.setMinimumDuration(0)
-        dialog.setAutoClose(False)
-        dialog.setAutoReset(False)
-        dialog.canceled.connect(task.cancel)
-        task.progress.connect(lambda d, t: (dialog.setMaximum(max(1, t)), dialog.setValue(min(d, max(1, t)))))
         task.succeeded.connect(done)
-        task.failed.connect(self.window.show_error)
-        task.cancelled.connect(lambda: self.window.statusBar().showMessage("Cancelled; nothing was changed.", 6000))
         task.done.connect(self._task_done)
-        self.window.pool.start(task)
-        dialog.show()
+        self.window.pool.start(task, label, self.window)  # failures and Cancel reported by the pool
+        self.progress = task.dialog
+        self.progress.setMinimumDuration(0)
+        self.progress.show()
 
     def _task_done(self) -> None:
-        dialog, self.progress, self.task = self.progress, None, None
-        if dialog is not None:
-            dialog.close()
-            dialog.deleteLater()
+        self.progress, self.task = None, None
 
     def find_faces(self) -> None:
         session = self.session
         if session is None or session.exhibit is None:
             return
         ex = session.exhibit
-        path = session.store.footage_path(ex)
+        try:
+            path = session.store.footage_path(ex)
+        except ReviewError as exc:  # a stored path this computer will not follow
+            self.window.show_error(str(exc))
+            return
 
         def work(progress, cancelled):
             from ...core.redact.faces import suggest_faces  # noqa: PLC0415
@@ -347,8 +352,7 @@ class RedactMode(QObject):
             if self.session is not session or not suggestions:
                 self.window.statusBar().showMessage("No faces found.", 6000)
                 return
-            self._push(cmd.AddRedactions(self.ctx, suggestions, f"Add {len(suggestions)} face suggestion(s)",
-                                         action="redaction.suggest"))
+            self._add(suggestions, f"Add {len(suggestions)} face suggestion(s)", action=operations.REDACTION_SUGGEST)
             self.window.statusBar().showMessage(
                 f"{len(suggestions)} face suggestion(s) added (dashed); confirm each with C.", 8000)
 
