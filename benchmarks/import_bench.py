@@ -2,8 +2,9 @@
 
     python benchmarks/import_bench.py [--rows 200000] [--work DIR]
 
-The figure is ``bwv-review import`` done in process (``import_file``: read and check every
-row, insert in one transaction with an audit row each) beside a reference measured in the
+The figure is ``bwv-review import`` done in process (``operations.import_annotations``, as
+the command line and the window run it: read and check every row, then insert them in one
+transaction with an audit row each, sealed once, as one undoable change) beside a reference measured in the
 same run on the same machine: Python's csv module reading the same file and a bare
 ``sqlite3`` ``executemany`` of the same rows into a table with the annotation columns, one
 transaction, WAL and synchronous=FULL like a case file. The target is under 10 s; the ratio
@@ -24,8 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bwv_review.core import operations  # noqa: E402
 from bwv_review.core.evidence import import_footage  # noqa: E402
-from bwv_review.core.export.importer import import_file  # noqa: E402
 from bwv_review.core.export.tables import HEADERS  # noqa: E402
 from bwv_review.core.store import CaseStore  # noqa: E402
 from bwv_review.core.timecode import format_ms  # noqa: E402
@@ -87,9 +88,9 @@ def figures(work: Path | None = None, rows: int = 200_000) -> list[dict]:
         make_csv(log, rows, ex.duration_ms)
         ref = reference(log, folder)
         t0, c0 = time.perf_counter(), time.process_time()
-        result = import_file(store, log, "bench")
+        change, result = operations.import_annotations(store, log, None, "bench")
         took, cpu = time.perf_counter() - t0, time.process_time() - c0
-        assert len(result.added) == rows
+        assert len(result.added) == rows == len(change.rows)
         store.close()
     return [{"name": f"import {rows:,} CSV rows (one transaction, audited)", "value": round(took, 2), "unit": "s",
              "reference": f"bare csv.reader + sqlite3 executemany {ref:.2f} s ({took / ref:.1f}x); CPU {cpu:.2f} s; "
