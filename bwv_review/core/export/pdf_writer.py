@@ -111,7 +111,8 @@ class PdfWriter:
     def _embed(self, face: Face, used: dict[int, str], drawn: set[int]) -> int:
         gids = sorted(drawn | set(used) | {0})
         logging.getLogger("fontTools.subset").setLevel(logging.ERROR)  # no "table not subset" chatter
-        font = TTFont(io.BytesIO(face.data), fontNumber=face.number if face.data[:4] == b"ttcf" else -1, lazy=True)
+        font = TTFont(io.BytesIO(face.data), fontNumber=face.number if face.data[:4] == b"ttcf" else -1, lazy=True,
+                      recalcTimestamp=False)  # a subset saved now must not say when: same bytes every time
         for tag in _DROP:  # before subsetting: a layout table is not even read
             if tag in font:
                 del font[tag]

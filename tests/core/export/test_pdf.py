@@ -190,3 +190,16 @@ def test_a_quote_never_starts_a_page_without_its_warning(case, out_dir):
     for page in pages:
         chronology = page.split(" Log Clock ")[0]
         assert chronology.count("UNTRUSTED: this case failed verification") == chronology.count(" into exhibit ")
+
+
+def test_the_same_export_gives_the_same_bytes_whatever_the_clock_says(case, out_dir, monkeypatch):
+    """A statement made again (in the window, then on the command line) is byte for byte the
+    same: nothing in it may come from the wall clock, not even inside an embedded font."""
+    from fontTools.ttLib.tables import _h_e_a_d
+
+    report = build_report(case, generated=GENERATED)
+    made = []
+    for now in (3_000_000_000, 3_000_000_001):  # fontTools stamps a font it saves with "now"
+        monkeypatch.setattr(_h_e_a_d, "timestampNow", lambda now=now: now)
+        made.append(render(report, "pdf"))
+    assert made[0] == made[1]
