@@ -1,7 +1,7 @@
 """Every figure of issues 9 and 13 in one run, each against a reference measured in the same run.
 
     python benchmarks/run.py [--quick] [--json OUT] [--markdown benchmarks/RESULTS.md]
-                             [--work DIR] [--only footage,cli,case,audio,scaling,export,gui]
+                             [--work DIR] [--only footage,cli,case,audio,scaling,export,gui,team]
 
 Sound-against-picture sync is measured apart (it needs its own display and sound server,
 and mpv): python benchmarks/av_sync.py --runs 3
@@ -39,7 +39,7 @@ sys.path.insert(0, str(HERE.parent))
 
 import footage  # noqa: E402
 
-SECTIONS = ("footage", "cli", "case", "audio", "scaling", "export", "gui")
+SECTIONS = ("footage", "cli", "case", "audio", "scaling", "export", "gui", "team")
 
 
 def scaling_seek(ten: Path, hour: Path, trials: int) -> list[dict]:
@@ -99,6 +99,10 @@ def run(args) -> list[dict]:
     section("scaling", lambda: scaling_seek(ten_720, hour_720, trials))
     section("export", lambda: export_bench.figures(work, 10_000) + import_bench.figures(work, 200_000))
     section("gui", lambda: gui_bench.figures(work, quick, clip_1080, hour_1080))
+    if "team" in only:
+        import team_bench  # a PostgreSQL server of its own (Debian's postgresql package) unless BWV_BENCH_PG_URL
+
+        section("team", lambda: team_bench.figures(Path(tempfile.mkdtemp(dir=work)), 200 if quick else 300, 100_000, 50))
     print(f"total {time.perf_counter() - t0:.0f} s", flush=True)
     return figures
 

@@ -28,9 +28,10 @@ COMMANDS = {
     "exhibit": "clock_cmds", "align": "clock_cmds", "transcribe": "transcript_cmds",
     "transcript": "transcript_cmds", "suggest": "transcript_cmds", "link": "link_cmds", "unlink": "link_cmds",
     "redact": "redact_cmds", "redactions": "redact_cmds", "undo": "undo_cmds",
+    "push": "server_cmds", "pull": "server_cmds", "present": "server_cmds",
 }
 MODULES = ["case_cmds", "trust_cmds", "footage_cmds", "export_cmds", "clock_cmds", "transcript_cmds", "link_cmds",
-           "redact_cmds", "undo_cmds"]
+           "redact_cmds", "undo_cmds", "server_cmds"]
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_BAD_INPUT = 0, 1, 2
 

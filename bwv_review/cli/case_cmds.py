@@ -7,19 +7,25 @@ from pathlib import Path
 
 from .. import paths
 from ..core import chronology, operations
+from ..core.cases import create_case, is_server
+from ..core.errors import ReviewError
 from ..core.model import STATUSES, Annotation
-from ..core.store import CASE_SUFFIX, CaseStore
+from ..core.store import CASE_SUFFIX
 from ..core.timecode import format_ms, local, parse_time, zone
 from .common import StderrProgress, emit, emit_json, open_case, read_text_arg, reviewer, warn
 
 
 def register(sub) -> None:
-    p = sub.add_parser("new", help="create a case file", description="Create a new, empty case file.")
-    p.add_argument("case", help=f"the case file to create (suggested extension {CASE_SUFFIX})")
+    p = sub.add_parser("new", help="create a case file (or a case in an empty PostgreSQL database)",
+                       description="Create a new, empty case file, or a team case in an empty PostgreSQL database "
+                                   "(postgresql://[user@]host[:port]/database, made as its owner role).")
+    p.add_argument("case", help=f"the case file to create (suggested extension {CASE_SUFFIX}), or a server address")
     p.add_argument("--title", required=True, help='e.g. "Operation Example"')
     p.add_argument("--reference", default="", help='e.g. "IOPC 2019/0001"')
     p.add_argument("--reviewer", help="your name as it should appear in the audit log")
     p.add_argument("--timezone", default="Europe/London", help="clock times are shown in this zone")
+    p.add_argument("--reviewers-role", metavar="ROLE",
+                   help="server cases: the database group role whose members review the case (see the README)")
     p.set_defaults(func=cmd_new)
 
     p = sub.add_parser("add", help="add footage as an exhibit (hashed on import)")
@@ -54,11 +60,16 @@ def register(sub) -> None:
 
 
 def cmd_new(args) -> int:
-    path = Path(args.case)
     zone(args.timezone)
-    store = CaseStore.create(path, args.title, args.reference, reviewer(args.reviewer), args.timezone)
+    if args.reviewers_role and not is_server(args.case):
+        raise ReviewError("--reviewers-role is for a case on a server (postgresql://...); a case file has no roles.")
+    location = args.case if is_server(args.case) else Path(args.case)
+    store = create_case(location, args.title, args.reference, reviewer(args.reviewer), args.timezone,
+                        args.reviewers_role)
     store.close()
-    emit(f"Created case {path}")
+    emit(f"Created case {location}")
+    if is_server(args.case) and not args.reviewers_role:
+        warn("bwv-review: note: no --reviewers-role was given, so only the role that made the case can use it.")
     return 0
 
 

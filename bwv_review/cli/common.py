@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import paths
+from ..core import cases
 from ..core.errors import ReviewError
 
 if TYPE_CHECKING:  # the case store (sqlite-utils) loads only for commands that open a case
@@ -100,17 +101,17 @@ def reviewer(explicit: str | None = None, store: CaseStore | None = None) -> str
 
 
 def open_case(path: str, readonly: bool = False, who: str | None = None) -> CaseStore:
-    from ..core.store import CaseStore
-    """Open a case. For writing, the acting reviewer (``reviewer``) is worked out first, so an
-    upgrade of an older case format is attributed and signed as them; it is ``store.actor``."""
+    """Open a case: a case file, or a server case's address (postgresql://...). For writing,
+    the acting reviewer (``reviewer``) is worked out first, so an upgrade of an older case
+    format is attributed and signed as them; it is ``store.actor``."""
     if readonly:
-        return CaseStore.open(Path(path), readonly=True)
+        return cases.open_case(path, readonly=True)
     try:
         actor = reviewer(who)
     except ReviewError:
-        with CaseStore.open(Path(path), readonly=True) as peek:
+        with cases.open_case(path, readonly=True) as peek:
             actor = reviewer(who, peek)
-    return CaseStore.open(Path(path), actor=actor)
+    return cases.open_case(path, actor=actor)
 
 
 class StderrProgress:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import paths
-from ..core import keys, seals
+from ..core import audit, cases, footage_paths, keys, seals
 from ..core.errors import ReviewError
 from ..core.evidence import verify
 from ..core.statements import Claim, check_claim, parse_head, read_statement
@@ -51,6 +51,8 @@ def register(sub) -> None:
     change = p.add_mutually_exclusive_group()
     change.add_argument("--add", metavar="FOLDER")
     change.add_argument("--remove", metavar="FOLDER")
+    change.add_argument("--case", nargs=2, metavar=("URL", "FOLDER"),
+                        help="a server case's media folder on this computer: its footage paths start there")
     p.set_defaults(func=cmd_media_root)
 
 
@@ -84,6 +86,7 @@ def cmd_verify(args) -> int:
              "intact, every entry signed by a key listed in the case; every record matches its audit trail.")
         emit(f"Audit head {rows}:{head}")
         _print_keys(store)
+        _print_people(store)
         _copies_said(store)
         if claim is not None:
             emit(f"The case still holds the state the statement was made from (audit head {claim.seq}:"
@@ -115,8 +118,16 @@ def _print_keys(store: CaseStore) -> None:
         emit(f"Signing key: {name} {keys.shown(fpr)}{here}")
 
 
+def _print_people(store: CaseStore) -> None:
+    """Who made the changes: the name each reviewer gave, beside the database role the server
+    recorded (team cases); a name under several roles stands out."""
+    for actor, role, entries in audit.people(store.db):
+        if role is not None:
+            emit(f"Changes: {actor} as database role {role}, {entries} entr{'y' if entries == 1 else 'ies'}")
+
+
 def cmd_upgrade(args) -> int:
-    with CaseStore.open(Path(args.case), readonly=True) as peek:
+    with cases.open_case(args.case, readonly=True) as peek:
         version = peek.format_version
         if not peek.needs_upgrade:
             emit(f"{args.case} is already in the current case format ({version}); nothing was changed.")
@@ -124,7 +135,8 @@ def cmd_upgrade(args) -> int:
     with open_case(args.case, who=args.reviewer) as store:
         rows, head = store.audit_head()
         emit(f"Upgraded {args.case} from case format {version} to {store.format_version}; audit head {rows}:{head}.")
-        emit(f"The old file is kept as {store.path.name}.format{version}.bak.")
+        if not cases.is_server(args.case):
+            emit(f"The old file is kept as {Path(store.path).name}.format{version}.bak.")
     return 0
 
 
@@ -141,6 +153,13 @@ def cmd_identity(args) -> int:
 
 
 def cmd_media_root(args) -> int:
+    if args.case:
+        from ..core.pg.url import parse  # noqa: PLC0415
+
+        address = parse(args.case[0])
+        folder = footage_paths.set_server_root(address.key, Path(args.case[1]).expanduser())
+        emit(f"Footage of the server case {address.key} is read from {folder} on this computer.")
+        return 0
     roots = paths.media_roots()
     if args.add:
         folder = Path(args.add).expanduser()

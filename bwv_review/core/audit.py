@@ -42,7 +42,12 @@ _INSERT = f"INSERT INTO audit ({', '.join(FIELDS)}, hash) VALUES ({', '.join('?'
 
 
 def row_hash(row: dict) -> str:
-    return _digest([row[f] for f in FIELDS])
+    fields = [row[f] for f in FIELDS]
+    # The database role (team cases, format 7 on) is hashed only where the server recorded
+    # one, so every entry made before keeps its hash.
+    if row.get("db_role") is not None:
+        fields.append(row["db_role"])
+    return _digest(fields)
 
 
 def _digest(fields: list) -> str:
@@ -86,11 +91,15 @@ def record(
 ) -> dict:
     """Append one audit row; the caller holds the write transaction that made the change."""
     seq, prev = head(db)
-    fields = _fields(seq + 1, now_iso(), actor, action, entity, entity_id, before, after, _tagged(db, detail), prev)
+    # On a server the role is the server's to fill in (reviewers cannot write that column);
+    # the entry's hash covers the role this connection logged in as, so a mismatch shows.
+    role = getattr(db, "db_role", None)
+    fields = _fields(seq + 1, now_iso(), actor, action, entity, entity_id, before, after, _tagged(db, detail), prev,
+                     role)
     # Plain SQL: this runs inside every change's transaction, so it must cost little.
     db.conn.execute(_INSERT, fields)
     db.conn.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", [fields[0], fields[-1]])
-    return dict(zip((*FIELDS, "hash"), fields, strict=True))
+    return {**dict(zip((*FIELDS, "hash"), fields, strict=True)), "db_role": role}
 
 
 def record_many(
@@ -107,14 +116,14 @@ def record_many(
     of the head. ``changes`` is consumed as the rows are written (it may report progress).
     Returns the new head (rows, hash)."""
     seq, prev = head(db)
-    at, detail = now_iso(), _tagged(db, detail)
+    at, detail, role = now_iso(), _tagged(db, detail), getattr(db, "db_role", None)
     last = [seq, prev]
 
     def rows():
         n, previous = last
         for entity_id, before, after in changes:
             n += 1
-            fields = _fields(n, at, actor, action, entity, entity_id, before, after, detail, previous)
+            fields = _fields(n, at, actor, action, entity, entity_id, before, after, detail, previous, role)
             previous = fields[-1]
             last[:] = n, previous
             yield fields
@@ -133,12 +142,13 @@ def _tagged(db: Database, detail: str) -> str:
 
 
 def _fields(seq: int, at: str, actor: str, action: str, entity: str | None, entity_id: int | None,
-            before: dict | None, after: dict | None, detail: str, prev: str) -> list:
-    """One row's stored values: FIELDS, then its hash."""
+            before: dict | None, after: dict | None, detail: str, prev: str, role: str | None = None) -> list:
+    """One row's stored values: FIELDS, then its hash (which covers the server's database
+    role, when there is one: the server writes that column itself)."""
     fields = [seq, at, actor or "unknown", action, entity, entity_id,
               None if before is None else _canonical(before), None if after is None else _canonical(after),
               detail or "", prev]
-    return [*fields, _digest(fields)]
+    return [*fields, _digest(fields if role is None else [*fields, role])]
 
 
 @dataclass
@@ -230,3 +240,15 @@ def head(db: Database) -> tuple[int, str]:
     """(rows, hash of the newest row): quoted in exports so a later edit can be proven."""
     row = db.conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
     return (row[0], row[1]) if row else (0, GENESIS)
+
+
+def people(db: Database) -> list[tuple[str, str | None, int]]:
+    """(name given, database role recorded or None, entries) for everyone who changed the case."""
+    return [(r[0], r[1], r[2]) for r in db.conn.execute(
+        "SELECT actor, db_role, count(*) FROM audit GROUP BY actor, db_role ORDER BY min(seq)")]
+
+
+def entries_since(db: Database, seq: int) -> list[dict]:
+    """Audit entries after ``seq``, oldest first: what another reviewer (or program) changed."""
+    return list(db.query("SELECT seq, at, actor, db_role, action, entity, entity_id, after FROM audit WHERE seq > ? "
+                         "ORDER BY seq", [seq]))

@@ -338,11 +338,8 @@ class CaseFile:
         if self.readonly:
             raise CaseFileError(f"Case file {self.path} is open read-only; nothing was changed.")
         if self._depth:
-            self._depth += 1
-            try:
-                yield self.db
-            finally:
-                self._depth -= 1
+            with self._joined() as db:
+                yield db
             return
         conn = self.db.conn
         try:
@@ -369,6 +366,30 @@ class CaseFile:
             raise
         finally:
             self._depth = 0
+
+    @contextlib.contextmanager
+    def _joined(self) -> Iterator[Database]:
+        """A write inside an open transaction: it joins it (both engines)."""
+        self._depth += 1
+        try:
+            yield self.db
+        finally:
+            self._depth -= 1
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads that must agree with each other (verify, an export) see one committed state,
+        even while another program writes to the case."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("COMMIT")
 
     def _check_unchanged_schema(self) -> None:
         """Another program may have changed the schema since we opened (a trigger planted

@@ -141,6 +141,11 @@ def check_integrity(store: CaseStore, thorough: bool = False) -> Verification:
     """The case file itself, without hashing footage (fast): the audit chain, its signatures,
     every record against its audit trail, and the machine drafts. ``thorough`` checks every
     signature ever made, not only the newest valid one (see ``seals.check``)."""
+    with store.snapshot():  # one committed state, even while other reviewers write
+        return _check_integrity(store, thorough)
+
+
+def _check_integrity(store: CaseStore, thorough: bool) -> Verification:
     result = Verification()
     result.problems += audit.check_chain(store.db)
     if store.format_version >= schema.SIGNED_FROM:

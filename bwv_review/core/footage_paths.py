@@ -10,6 +10,7 @@ end, or hash a file the reviewer never chose.
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -112,3 +113,70 @@ def stored_path(case_folder: Path, footage: Path) -> str:
     except ValueError:  # another drive on Windows
         return real.as_posix()
     return PurePosixPath(*Path(rel).parts).as_posix()
+
+
+# -- footage of a case on a server ----------------------------------------------------------------
+# A server case has no folder of its own: its exhibits are stored relative to a media folder
+# that each desktop sets for that case (Z:\BWV\Op Example on one, /mnt/bwv/op-example on
+# another). The SHA-256 in the case proves every desktop reads the same file.
+SERVER_ROOTS_FILE = "server-media-roots.json"
+
+
+def _server_roots() -> dict[str, str]:
+    try:
+        data = json.loads((paths.config_dir() / SERVER_ROOTS_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)} if isinstance(data, dict) else {}
+
+
+def server_root(case_key: str) -> Path | None:
+    """This desktop's media folder for the server case ``case_key`` (see pg.url), or None."""
+    found = _server_roots().get(case_key)
+    return Path(found) if found and Path(found).is_absolute() else None
+
+
+def set_server_root(case_key: str, folder: Path) -> Path:
+    real = Path(folder).resolve()
+    if not real.is_dir():
+        raise FootageError(f"{folder} is not a folder.")
+    roots_now = _server_roots()
+    roots_now[case_key] = str(real)
+    target = paths.config_dir() / SERVER_ROOTS_FILE
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(json.dumps(roots_now, indent=1, ensure_ascii=False), "utf-8")
+    tmp.replace(target)
+    return real
+
+
+def _require_root(case_key: str, url: str) -> Path:
+    root = server_root(case_key)
+    if root is None:
+        raise FootageError(
+            f"This computer has no media folder for the server case {url}: set the folder where this case's "
+            f"footage is on this computer with `bwv-review media-root --case {url} FOLDER`.")
+    return root
+
+
+def resolve_server(case_key: str, url: str, stored: str, label: str = "this exhibit") -> Path:
+    """Where a server case's footage is on this desktop (refused like ``resolve`` otherwise)."""
+    root = _require_root(case_key, url)
+    _candidate, absolute = _stored_parts(stored)
+    if absolute:
+        raise FootageError(f"The footage path of {label} ({stored!r}) is not relative to the case's media folder, "
+                           "so it cannot be found the same way on every computer.")
+    return resolve(root, stored, label)
+
+
+def stored_server_path(case_key: str, url: str, footage: Path) -> str:
+    """How a server case names footage: '/'-separated, relative to this desktop's media folder
+    for it (refused outside it: the other reviewers would not find it)."""
+    root = _require_root(case_key, url)
+    real = Path(footage).resolve()
+    if _system(real):
+        raise FootageError(f"{footage} is a system file, not footage.")
+    check_regular(real)
+    if not _inside(real, [root]):
+        raise FootageError(f"{footage} is not inside this case's media folder {root}; put the footage there (on the "
+                           "shared storage every reviewer reaches) and add it from there.")
+    return PurePosixPath(*real.relative_to(root).parts).as_posix()

@@ -93,8 +93,10 @@ def add_annotation(store: CaseStore, annotation: Annotation, actor: str, *, acti
 
 
 def edit_annotation(store: CaseStore, annotation_id: int, actor: str, changes: dict, *,
-                    action: str = ANNOTATION_UPDATE, label: str = "") -> ChangeSet:
-    """Change some fields of one mark; nothing is written (an empty change set) if none differ."""
+                    action: str = ANNOTATION_UPDATE, label: str = "", expected: Annotation | None = None) -> ChangeSet:
+    """Change some fields of one mark; nothing is written (an empty change set) if none differ.
+    ``expected``: the mark as the reviewer saw it; refused (conflicts.ConflictError, naming who)
+    if anyone changed it since, never written over their change."""
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ReviewError(f"These cannot be edited: {', '.join(sorted(unknown))}.")
@@ -103,38 +105,41 @@ def edit_annotation(store: CaseStore, annotation_id: int, actor: str, changes: d
     if not changes:
         return ChangeSet(action, actor, label or "Edit mark")
     return _perform(store, actor, action, label or f"Edit {', '.join(changes)}",
-                    lambda: store.update_annotation(annotation_id, actor, action=action, **changes))
+                    lambda: store.update_annotation(annotation_id, actor, action=action, expected=expected, **changes))
 
 
-def set_start(store: CaseStore, annotation_id: int, start_ms: int, actor: str) -> ChangeSet:
+def set_start(store: CaseStore, annotation_id: int, start_ms: int, actor: str,
+              expected: Annotation | None = None) -> ChangeSet:
     """Move a mark's start; refused (not silently moving the end) if it would pass its end."""
     ann = store.annotation(annotation_id)
     if ann.end_ms is not None and start_ms > ann.end_ms:
         raise ReviewError(f"The start {format_ms(start_ms)} would come after the end {format_ms(ann.end_ms)} of "
                           "this mark; move the end first (or clear it). Nothing was changed.")
     return edit_annotation(store, annotation_id, actor, {"start_ms": int(start_ms)}, action=ANNOTATION_SET_START,
-                           label=f"Set start to {format_ms(start_ms)}")
+                           label=f"Set start to {format_ms(start_ms)}", expected=expected)
 
 
-def set_end(store: CaseStore, annotation_id: int, end_ms: int, actor: str) -> ChangeSet:
+def set_end(store: CaseStore, annotation_id: int, end_ms: int, actor: str,
+            expected: Annotation | None = None) -> ChangeSet:
     ann = store.annotation(annotation_id)
     if end_ms < ann.start_ms:
         raise ReviewError(f"The end {format_ms(end_ms)} would come before the start {format_ms(ann.start_ms)}; "
                           "move to a later point first. Nothing was changed.")
     return edit_annotation(store, annotation_id, actor, {"end_ms": int(end_ms)}, action=ANNOTATION_SET_END,
-                           label=f"Set end to {format_ms(end_ms)}")
+                           label=f"Set end to {format_ms(end_ms)}", expected=expected)
 
 
-def set_interval(store: CaseStore, annotation_id: int, start_ms: int, end_ms: int, actor: str) -> ChangeSet:
+def set_interval(store: CaseStore, annotation_id: int, start_ms: int, end_ms: int, actor: str,
+                 expected: Annotation | None = None) -> ChangeSet:
     return edit_annotation(store, annotation_id, actor, {"start_ms": int(start_ms), "end_ms": int(end_ms)},
                            action=ANNOTATION_SET_INTERVAL,
-                           label=f"Set interval {format_ms(start_ms)}-{format_ms(end_ms)}")
+                           label=f"Set interval {format_ms(start_ms)}-{format_ms(end_ms)}", expected=expected)
 
 
-def delete_annotation(store: CaseStore, annotation_id: int, actor: str) -> ChangeSet:
-    ann = store.annotation(annotation_id)
+def delete_annotation(store: CaseStore, annotation_id: int, actor: str, expected: Annotation | None = None) -> ChangeSet:
+    ann = expected or store.annotation(annotation_id)
     return _perform(store, actor, ANNOTATION_DELETE, f"Delete mark at {format_ms(ann.start_ms)}",
-                    lambda: store.delete_annotation(annotation_id, actor, action=ANNOTATION_DELETE))
+                    lambda: store.delete_annotation(annotation_id, actor, action=ANNOTATION_DELETE, expected=expected))
 
 
 def link(store: CaseStore, annotation_ids: list[int], actor: str) -> ChangeSet:

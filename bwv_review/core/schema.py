@@ -221,7 +221,15 @@ def _v6(db: Database) -> None:
     )
 
 
-STEPS = [_v1, _v2, _v3, _v4, _v5, _v6]
+def _v7(db: Database) -> None:
+    """Team cases: the database role that made each audit entry (filled in by a PostgreSQL
+    server, never typed: NULL in a case kept in a file, and for every entry made before),
+    and an index to find a record's history (who changed this mark last, and when)."""
+    db.execute("ALTER TABLE audit ADD COLUMN db_role TEXT")
+    db.execute("CREATE INDEX audit_entity ON audit(entity, entity_id)")
+
+
+STEPS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
 VERSION = len(STEPS)
 SIGNED_FROM = 5  # the first format whose audit entries are signed
 
@@ -258,6 +266,18 @@ def migrate(db: Database, actor: str, seal: Sealer | None = None, target: int | 
 
 
 _EXPECTED: dict[tuple, frozenset] = {}
+SERVER_FROM = 7  # the first format a case on a PostgreSQL server can have (it records db_role)
+
+
+def expected_connection(version: int) -> sqlite3.Connection:
+    """An empty in-memory database with case format ``version``'s schema, made by the steps."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        migrate(Database(conn), actor="bwv-review", target=version)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def expected_schema(version: int) -> frozenset[tuple[str, str, str, str | None]]:
@@ -266,9 +286,8 @@ def expected_schema(version: int) -> frozenset[tuple[str, str, str, str | None]]
     key = (version, *STEPS[:version])
     found = _EXPECTED.get(key)
     if found is None:
-        conn = sqlite3.connect(":memory:", isolation_level=None)
+        conn = expected_connection(version)
         try:
-            migrate(Database(conn), actor="bwv-review", target=version)
             found = frozenset(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
         finally:
             conn.close()

@@ -38,6 +38,7 @@ UNDO = "undo"  # (label to undo | None, label to redo | None)
 MESSAGE = "message"  # a sentence for the status bar
 ERROR = "error"  # a sentence for a dialog: something was refused or failed
 CLOSED = "closed"
+CONNECTION, PRESENT = "connection", "present"  # server cases only: see core/team.py
 MAIN_VIEW = "main"  # the case window's player; "synced" is Watch cameras together
 
 
@@ -116,6 +117,12 @@ class Session:
         self._seen = store.audit_head()[0]
         self._version = store.data_version()
         self.closed = False
+        self.typing_from: dict[int, Annotation] = {}  # each mark as it was when its words began
+        self.team = None
+        if getattr(store, "address", None) is not None:  # a case on a server
+            from .team import Team  # noqa: PLC0415
+
+            self.team = Team(self)
 
     # -- observers -------------------------------------------------------------------------
     def subscribe(self, observer: Callable[[Event], None]) -> None:
@@ -154,8 +161,10 @@ class Session:
                       key=lambda a: (a.start_ms, a.id))
 
     # -- changing the case ----------------------------------------------------------------------
-    def _run(self, make: Callable[[], ChangeSet], undoable: bool = True) -> ChangeSet | None:
-        """Run one operation; apply and announce its change set, or say why it was refused."""
+    def _run(self, make: Callable[[], ChangeSet], undoable: bool = True,
+             offline: tuple | None = None) -> ChangeSet | None:
+        """Run one operation; apply and announce its change set, or say why it was refused.
+        ``offline``: (kind, mark, changes) to keep if a server case cannot be reached."""
         if self.closed:
             return None
         if self.readonly:
@@ -166,6 +175,10 @@ class Session:
                 self._adopt(operations.add_reviewer(self.store, self.reviewer))
             change = make()
         except ReviewError as exc:
+            if self.team is not None and getattr(exc, "lost", False):
+                if offline is not None and self.team.keep(*offline, exc):
+                    return None
+                self.team.went_away(exc)
             self._tell(ERROR, str(exc))
             return None
         if undoable and change and change.undoable:
@@ -213,10 +226,14 @@ class Session:
 
     def poll(self) -> ChangeSet | None:
         """Take in what another program (the CLI, another reviewer) wrote since we last looked."""
-        if self.closed:
+        if self.closed or (self.team is not None and not self.team.poll()):
             return None
         try:
             version = self.store.data_version()
+        except ReviewError as exc:
+            if self.team is not None and getattr(exc, "lost", False):
+                self.team.went_away(exc)
+            return None
         except Exception:  # noqa: BLE001 - a vanished file is reported when it is next written
             return None
         if version == self._version:
@@ -282,7 +299,8 @@ class Session:
         return made
 
     def add_annotation(self, ann: Annotation, action: str = operations.ANNOTATION_ADD, label: str = "") -> Annotation | None:
-        change = self._run(lambda: operations.add_annotation(self.store, ann, self.reviewer, action=action, label=label))
+        change = self._run(lambda: operations.add_annotation(self.store, ann, self.reviewer, action=action, label=label),
+                           offline=("add", ann, {}))
         made = change.annotation() if change else None
         if made is not None:
             self.select(made.id)
@@ -296,8 +314,10 @@ class Session:
             return
         if text == sel.text:
             self.pending_words.pop(sel.id, None)
+            self.typing_from.pop(sel.id, None)
         else:
             self.pending_words[sel.id] = text
+            self.typing_from.setdefault(sel.id, sel)
 
     def words_for(self, annotation_id: int) -> str | None:
         return self.pending_words.get(annotation_id)
@@ -306,7 +326,7 @@ class Session:
         for ann_id, text in list(self.pending_words.items()):
             self.pending_words.pop(ann_id, None)
             if ann_id in self.annotations and not self.readonly:
-                self.edit(ann_id, {"text": text})
+                self.edit(ann_id, {"text": text}, expected=self.typing_from.pop(ann_id, None))
 
     def words_confirmed(self) -> bool:
         """Enter in the words: save them; True if playback should carry on."""
@@ -315,10 +335,14 @@ class Session:
         return resume
 
     # -- editing --------------------------------------------------------------------------------
-    def edit(self, annotation_id: int, changes: dict) -> ChangeSet | None:
+    def edit(self, annotation_id: int, changes: dict, expected: Annotation | None = None) -> ChangeSet | None:
+        """``expected``: the mark as the reviewer saw it when they began (else as shown now); a
+        change another reviewer saved since refuses this one, with a sentence naming them."""
         if "text" not in changes:
             self.commit_words()  # the words typed first, as their own change
-        return self._run(lambda: operations.edit_annotation(self.store, annotation_id, self.reviewer, changes))
+        seen = expected or self.annotations.get(annotation_id)
+        return self._run(lambda: operations.edit_annotation(self.store, annotation_id, self.reviewer, changes,
+                                                            expected=seen), offline=("update", seen, changes))
 
     def _on_screen(self, annotation_id: int | None) -> Annotation | None:
         """The mark a position on screen may be given to: it must be on the exhibit shown."""
@@ -345,12 +369,15 @@ class Session:
         if ann is None:
             return None
         self.commit_words()
-        return self._run(lambda: operation(self.store, ann.id, position_ms, self.reviewer))
+        return self._run(lambda: operation(self.store, ann.id, position_ms, self.reviewer, expected=ann))
 
     def set_interval(self, annotation_id: int, start_ms: int, end_ms: int) -> ChangeSet | None:
         if self._on_screen(annotation_id) is None:
             return None
-        return self._run(lambda: operations.set_interval(self.store, annotation_id, start_ms, end_ms, self.reviewer))
+        seen = self.annotations.get(annotation_id)
+        return self._run(lambda: operations.set_interval(self.store, annotation_id, start_ms, end_ms, self.reviewer,
+                                                         expected=seen),
+                         offline=("update", seen, {"start_ms": start_ms, "end_ms": end_ms}))
 
     def delete(self, annotation_id: int | None = None) -> ChangeSet | None:
         target = annotation_id if annotation_id is not None else self.selected_id
@@ -359,7 +386,9 @@ class Session:
             return None
         self.pending_words.pop(target, None)
         self.commit_words()
-        return self._run(lambda: operations.delete_annotation(self.store, target, self.reviewer))
+        seen = self.annotations.get(target)
+        return self._run(lambda: operations.delete_annotation(self.store, target, self.reviewer, expected=seen),
+                         offline=("delete", seen, {}))
 
     def link(self, annotation_ids: list[int]) -> ChangeSet | None:
         self.commit_words()

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
 
-from . import audit, footage_paths, model, schema
+from . import audit, conflicts, dialect, footage_paths, model, schema
 from .casefile import BUSY_TIMEOUT_S, CaseFile, harden
 from .errors import CaseFileError, ReviewError
 from .model import Annotation, Case, Category, Exhibit, from_row, insert_row, to_row
@@ -50,9 +50,24 @@ def _update(conn: sqlite3.Connection, table: str, rid: int, changes: dict) -> No
 _ANNOTATION_FIELDS = tuple(f.name for f in fields(Annotation))
 
 
+def _ascii_lower(text: str) -> str:
+    """What SQLite's NOCASE compares: ASCII letters folded, everything else as it is."""
+    return text.translate(_ASCII_FOLD)
+
+
+_ASCII_FOLD = {c: c + 32 for c in range(65, 91)}
+
+
 class CaseStore(CaseFile):
     """A case opened for reading and writing (or read-only): its case details, exhibits,
-    categories and annotations, each change one audited, signed transaction."""
+    categories and annotations, each change one audited, signed transaction.
+
+    This class is the one store interface: a case in a file (casefile.CaseFile, below) and a
+    case on a PostgreSQL server (pg.case.ServerCase, a subclass that replaces how a case is
+    opened and how a transaction is run) share every method here; ``dialect`` holds the
+    statements that differ."""
+
+    dialect = dialect.SQLITE
 
     # -- opening -------------------------------------------------------------------
     @classmethod
@@ -86,13 +101,7 @@ class CaseStore(CaseFile):
                 reviewers=[reviewer] if reviewer else [],
                 timezone=timezone,
             )
-            with store.transaction():
-                row = {"id": 1, **to_row(case)}
-                row["reviewers"] = schema.dumps_list(case.reviewers)
-                _insert(store.db.conn, "case_info", row)
-                audit.record(store.db, reviewer, "case.create", "case_info", 1, after=store._row("case_info", 1))
-                for cat in schema.default_categories():
-                    store._insert_category(cat, reviewer)
+            store._initialise(case, reviewer)
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.close()
         except BaseException:
@@ -102,6 +111,16 @@ class CaseStore(CaseFile):
             raise
         tmp.replace(path)
         return cls.open(path, actor=reviewer or None)
+
+    def _initialise(self, case: Case, reviewer: str) -> None:
+        """A new case's details and default categories, as its first audited change."""
+        with self.transaction():
+            row = {"id": 1, **to_row(case)}
+            row["reviewers"] = schema.dumps_list(case.reviewers)
+            _insert(self.db.conn, "case_info", row)
+            audit.record(self.db, reviewer, "case.create", "case_info", 1, after=self._row("case_info", 1))
+            for cat in schema.default_categories():
+                self._insert_category(cat, reviewer)
 
     def _row(self, table: str, rid: int) -> dict:
         return _select(self.db.conn, table, rid)
@@ -144,7 +163,8 @@ class CaseStore(CaseFile):
         return from_row(Exhibit, row)
 
     def exhibit(self, ref: str) -> Exhibit:
-        rows = list(self.db.query("SELECT * FROM exhibit WHERE ref = ? COLLATE NOCASE", [ref.strip()]))
+        match = self.dialect.nocase_eq.format(col="ref")
+        rows = list(self.db.query(f"SELECT * FROM exhibit WHERE {match}", [ref.strip()]))
         if not rows:
             known = ", ".join(e.ref for e in self.exhibits()) or "none yet"
             raise ReviewError(f"No exhibit {ref!r} in this case (exhibits: {known}).")
@@ -161,7 +181,8 @@ class CaseStore(CaseFile):
             raise ReviewError("An exhibit needs a reference, such as AB/1.")
         exhibit.ref = exhibit.ref.strip()
         with self.transaction():
-            if self.db.execute("SELECT 1 FROM exhibit WHERE ref = ? COLLATE NOCASE", [exhibit.ref]).fetchone():
+            match = self.dialect.nocase_eq.format(col="ref")
+            if self.db.execute(f"SELECT 1 FROM exhibit WHERE {match}", [exhibit.ref]).fetchone():
                 raise ReviewError(f"Exhibit {exhibit.ref} is already in this case.")
             same = self.db.execute("SELECT ref FROM exhibit WHERE sha256 = ?", [exhibit.sha256]).fetchone()
             if same:
@@ -281,8 +302,9 @@ class CaseStore(CaseFile):
         conn = self.db.conn
         total = len(rows)
         with self.transaction():
-            seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'annotation'").fetchone()
-            floor = max(seq[0] if seq else 0, conn.execute("SELECT coalesce(max(id), 0) FROM annotation").fetchone()[0])
+            # New ids are above every id in the table on both engines (SQLite's AUTOINCREMENT,
+            # the server's identity), and the write lock keeps anyone else from adding meanwhile.
+            floor = conn.execute("SELECT coalesce(max(id), 0) FROM annotation").fetchone()[0]
             conn.executemany(f"INSERT INTO annotation ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
                              rows)
             ids = [r[0] for r in conn.execute("SELECT id FROM annotation WHERE id > ? ORDER BY id", [floor])]
@@ -311,22 +333,30 @@ class CaseStore(CaseFile):
             audit.record_many(self.db, actor, action, "annotation", changes(), detail)
         return added
 
-    def update_annotation(self, annotation_id: int, actor: str, action: str = "annotation.update", **changes) -> Annotation:
-        current = self.annotation(annotation_id)
+    def update_annotation(self, annotation_id: int, actor: str, action: str = "annotation.update",
+                          expected: Annotation | None = None, **changes) -> Annotation:
+        """Change an annotation. ``expected``: the annotation as the reviewer saw it when they
+        began the edit; if anyone changed or deleted it since, the change is refused with a
+        sentence showing theirs (conflicts.ConflictError), never saved over it."""
+        current = self.annotation(annotation_id) if expected is None else conflicts.still(self, expected)
         for key, value in changes.items():
             setattr(current, key, value)
         self._check_annotation(current)
         changes["updated"] = now_iso()
         with self.transaction():
             before = self._row("annotation", annotation_id)
+            conflicts.check(self, "annotation", annotation_id, before, expected,
+                            {k: v for k, v in changes.items() if k != "updated"})
             _update(self.db.conn, "annotation", annotation_id, changes)
             audit.record(self.db, actor, action, "annotation", annotation_id, before, self._row("annotation", annotation_id))
         return self.annotation(annotation_id)
 
-    def delete_annotation(self, annotation_id: int, actor: str, action: str = "annotation.delete") -> Annotation:
-        current = self.annotation(annotation_id)
+    def delete_annotation(self, annotation_id: int, actor: str, action: str = "annotation.delete",
+                          expected: Annotation | None = None) -> Annotation:
+        current = self.annotation(annotation_id) if expected is None else conflicts.still(self, expected)
         with self.transaction():
             before = self._row("annotation", annotation_id)
+            conflicts.check(self, "annotation", annotation_id, before, expected)
             self.db.conn.execute("DELETE FROM annotation WHERE id = ?", [annotation_id])
             audit.record(self.db, actor, action, "annotation", annotation_id, before=before)
         return current
@@ -353,7 +383,7 @@ class CaseStore(CaseFile):
             self.db.conn.executemany(
                 "INSERT INTO coverage (exhibit_id, reviewer, second, speed, watched_at) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (exhibit_id, reviewer, second) DO UPDATE SET "
-                "speed = min(speed, excluded.speed), watched_at = excluded.watched_at",
+                f"speed = {self.dialect.smaller}(speed, excluded.speed), watched_at = excluded.watched_at",
                 [(exhibit_id, reviewer, int(s), float(speed), stamp) for s in sorted(set(seconds))],
             )
 
@@ -369,10 +399,8 @@ class CaseStore(CaseFile):
 
     def speakers(self) -> list[str]:
         """Speakers used so far in this case, for the editor's list."""
-        rows = self.db.execute(
-            "SELECT DISTINCT speaker FROM annotation WHERE speaker != '' ORDER BY speaker COLLATE NOCASE"
-        ).fetchall()
-        return [r[0] for r in rows]
+        rows = self.db.execute("SELECT DISTINCT speaker FROM annotation WHERE speaker != ''").fetchall()
+        return sorted((r[0] for r in rows), key=lambda s: (_ascii_lower(s), s))
 
     def data_version(self) -> int:
         """Changes when any connection (another app or the CLI) commits to this file."""

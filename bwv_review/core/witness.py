@@ -34,8 +34,10 @@ def case_id(db: Database) -> str | None:
     return row[0] if row and isinstance(row[0], str) and _ID.fullmatch(row[0]) else None
 
 
-def _file(cid: str, case_path: Path) -> Path:
-    where = hashlib.sha256(str(Path(case_path).resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+def _file(cid: str, case_path: Path | str) -> Path:
+    # A server case is named by its address (host, port, database), a file by where it is.
+    place = case_path if isinstance(case_path, str) else str(Path(case_path).resolve())
+    where = hashlib.sha256(place.encode("utf-8", "surrogatepass")).hexdigest()[:16]
     return paths.data_dir() / "witness" / f"{cid[:32]}-{where}.json"
 
 

@@ -57,10 +57,10 @@ def decode_thumbnail(*args, **kwargs):
     return decode(*args, **kwargs)
 
 
-def _open_store(path: Path, readonly: bool):
-    from ..core.store import CaseStore
+def _open_store(path: Path | str, readonly: bool):
+    from ..core import cases  # a file path or a server case's address
 
-    return CaseStore.open(path, readonly=readonly)
+    return cases.open_case(path, readonly=readonly)
 
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".avi", ".mkv", ".m4v", ".mts", ".wmv", ".3gp", ".webm", ".mpg", ".mpeg"}

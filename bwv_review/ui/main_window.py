@@ -109,7 +109,10 @@ class MainWindow(WindowActions, QMainWindow):
         install_redact(self)  # Redact mode over the player, the Redactions dock, the redacted copy
         self._wire_static()
         self.reviewer_label = QLabel()
+        self.present_label = QLabel()  # a server case: who else has it open
+        self.statusBar().addPermanentWidget(self.present_label)
         self.statusBar().addPermanentWidget(self.reviewer_label)
+        self._connection = ""  # a server case: why it cannot be reached now
         # The window's minimum is set here rather than by its layout constraining the
         # platform window (which the offscreen test platform cannot do, and warns about).
         self.layout().setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
@@ -162,8 +165,8 @@ class MainWindow(WindowActions, QMainWindow):
     def open_case(self, path, readonly: bool = False) -> bool:
         """Open a case for review. Writes nothing to it: the reviewer's name joins the case
         with their first change."""
+        from ..core import cases
         from ..core.session import Session
-        from ..core.store import CaseStore
         from .annotations.panel import AnnotationPanel
         from .editing import EditingBinding
         from .exhibits import ExhibitsPanel
@@ -172,16 +175,20 @@ class MainWindow(WindowActions, QMainWindow):
 
         if not self.ensure_reviewer():  # first: an upgrade of an older case is signed as this reviewer
             return False
+        server = cases.is_server(path)  # postgresql://...: a team case (File > Open server case…)
+        where = path if server else Path(path)
         try:
-            store = CaseStore.open(Path(path), readonly=readonly, actor=self.settings.reviewer, upgrade=False)
+            store = cases.open_case(where, readonly=readonly, actor=self.settings.reviewer, upgrade=False)
             if store.needs_upgrade and not readonly and self.confirm_upgrade(store):
                 store.close()
-                store = CaseStore.open(Path(path), actor=self.settings.reviewer)
+                store = cases.open_case(where, actor=self.settings.reviewer)
         except ReviewError as exc:
             self.show_error(str(exc))
             return False
         self.close_case()
-        self.settings.add_recent_case(str(Path(path).resolve()))
+        self.settings.add_recent_case(path if server else str(Path(path).resolve()))
+        if server:
+            self.settings.add_server_case(path)
         core = Session(store, self.settings.reviewer, reaction_lag_ms=self.settings.reaction_lag_ms)
         self.session = session = ReviewSession(core, self)
         self.panel = AnnotationPanel(session.annotations)
@@ -201,7 +208,8 @@ class MainWindow(WindowActions, QMainWindow):
         self.setWindowTitle(f"{case.title}{ref} — {APP_TITLE}")
         self._set_banner()
         self.reviewer_label.setText(f"{case.title}{ref}  ·  Reviewer: {self.settings.reviewer}  ·  "
-                                    + ("read-only" if store.readonly else "every change is saved at once"))
+                                    + ("read-only" if store.readonly else "every change is saved at once")
+                                    + (f"  ·  server case, database role {store.db_role}" if server else ""))
         self.stack.setCurrentIndex(1)
         self._restore_layout()
         self._relabel_marks()
@@ -241,6 +249,8 @@ class MainWindow(WindowActions, QMainWindow):
         session.exhibitOpened.connect(self._exhibit_opened)
         session.undoChanged.connect(self._undo_changed)
         session.changed.connect(self._changed)
+        session.connectionChanged.connect(self._connection_changed)
+        session.presentChanged.connect(lambda text: self.present_label.setText(f"{text}  ·"))
         ep = self.exhibits_panel
         ep.openRequested.connect(lambda ex: session.core.open_exhibit(ex.id))
         ep.addRequested.connect(self.add_footage)
@@ -288,6 +298,8 @@ class MainWindow(WindowActions, QMainWindow):
         self._problems: list[str] = []
         self.verification: list[str] | None = None  # the open case's problems, once verified
         self.reviewer_label.setText(f"Reviewer: {self.settings.reviewer or 'not set'}")
+        self.present_label.setText("")
+        self._connection = ""
         for dock in (self.exhibits_dock, self.marks_dock, self.editor_dock, self.transcript.dock,
                      self.transcript.suggestions_dock):
             dock.hide()
@@ -296,13 +308,19 @@ class MainWindow(WindowActions, QMainWindow):
         """An older case format: upgrading writes the file (audited, signed, a copy of the old
         file kept beside it); the safe answer, reading it as it is, is the default."""
         return ask(self, "Upgrade this case file?",
-                   f"{store.path.name} is in an older case format ({store.format_version}). To change it here it "
+                   f"{Path(store.path).name if not hasattr(store, 'url') else store.url} is in an older case format ({store.format_version}). To change it here it "
                    "must be upgraded first: the upgrade is audited and signed by you, and a copy of the file as it "
                    "is now is kept beside it. Without the upgrade it opens read-only and is not touched.",
                    "Upgrade it", "Open read-only")
 
+    def _connection_changed(self, problem: str) -> None:
+        self._connection = problem
+        if problem:
+            self.present_label.setText("")
+        self._set_banner()
+
     def _set_banner(self) -> None:
-        lines = []
+        lines = [self._connection] if self._connection else []
         if self.session is not None and self.session.store.needs_upgrade:
             lines.append("Read-only: this case file is in an older format and was not upgraded, so it is read as it "
                          "is and cannot be changed here. Open it again and choose Upgrade to work on it.")
@@ -337,6 +355,13 @@ class MainWindow(WindowActions, QMainWindow):
     def _changed(self, change) -> None:
         if change.categories():
             self._relabel_marks()
+
+    def choose_server_case(self) -> None:
+        from .dialogs.server_case import ServerCaseDialog
+
+        dialog = ServerCaseDialog(self.settings.server_cases(), self)
+        if dialog.exec() == ServerCaseDialog.DialogCode.Accepted and dialog.url():
+            self.open_case(dialog.url())
 
     def choose_case(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open case", str(Path.home()), "bwv-review cases (*.bwvcase);;All files (*)")

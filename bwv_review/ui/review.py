@@ -4,7 +4,8 @@ The core session holds the state and makes every change (through core operations
 adapter turns its events into Qt signals, keeps the table and exhibits models up to date
 by applying each change set (never resetting them), and runs the timers the core has none
 of: looking for another program's writes every second (``PRAGMA data_version``, then the
-audit rows since) and saving the coverage gathered every few seconds.
+audit rows since; on a server case also at once when its NOTIFY arrives, ui/notices.py)
+and saving the coverage gathered every few seconds.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ class ReviewSession(QObject):
     selectionChanged = Signal(object)  # Annotation or None
     undoChanged = Signal(object, object)  # label to undo, label to redo (None: nothing)
     closed = Signal()
+    connectionChanged = Signal(str)  # a server case: why it cannot be reached now, or "" once it is back
+    presentChanged = Signal(str)  # a server case: who else has it open
 
     def __init__(self, core: core_session.Session, parent: QObject | None = None):
         super().__init__(parent)
@@ -49,14 +52,20 @@ class ReviewSession(QObject):
         self._timer = QTimer(self, interval=POLL_MS)
         self._timer.timeout.connect(self._tick)
         self._timer.start()
+        self._notices = None
+        if core.team is not None:  # a server case: other reviewers' changes as soon as they commit
+            from .notices import Notices
+
+            self._notices = Notices(core.store, self)
+            self._notices.heard.connect(self.core.poll)
 
     @classmethod
     def open(cls, path: Path | str, reviewer: str, readonly: bool = False, reaction_lag_ms: int = 0,
              parent: QObject | None = None) -> ReviewSession:
         """Open a case for review; ReviewError (a sentence) when it cannot be. Writes nothing."""
-        from ..core.store import CaseStore  # sqlite_utils loads with the first case
+        from ..core import cases  # sqlite_utils (or psycopg) loads with the first case
 
-        store = CaseStore.open(Path(path), readonly=readonly)
+        store = cases.open_case(path if cases.is_server(path) else Path(path), readonly=readonly)
         try:
             core = core_session.Session(store, reviewer, reaction_lag_ms=reaction_lag_ms)
         except BaseException:
@@ -106,6 +115,10 @@ class ReviewSession(QObject):
             self.error.emit(value)
         elif kind == core_session.CLOSED:
             self.closed.emit()
+        elif kind == core_session.CONNECTION:
+            self.connectionChanged.emit(value)
+        elif kind == core_session.PRESENT:
+            self.presentChanged.emit(value)
 
     def _tick(self) -> None:
         self._ticks += 1
@@ -119,4 +132,6 @@ class ReviewSession(QObject):
     def close(self) -> None:
         """Save the words being typed and the coverage gathered; close the case file."""
         self._timer.stop()
+        if self._notices is not None:
+            self._notices.stop()
         self.core.close()

@@ -88,11 +88,14 @@ class Settings:
         self._set("transcribe/model", str(folder or "").strip())
 
     # -- recent cases -----------------------------------------------------------
-    def recent_cases(self) -> list[str]:
-        value = self.q.value("cases/recent", [])
+    def _strings(self, key: str) -> list[str]:
+        value = self.q.value(key, [])
         if isinstance(value, str):
             value = [value] if value else []
         return [str(v) for v in (value or []) if v]
+
+    def recent_cases(self) -> list[str]:
+        return self._strings("cases/recent")
 
     def add_recent_case(self, path: str) -> None:
         items = [path] + [p for p in self.recent_cases() if p != path]
@@ -100,6 +103,13 @@ class Settings:
 
     def remove_recent_case(self, path: str) -> None:
         self._set("cases/recent", [p for p in self.recent_cases() if p != path])
+
+    def server_cases(self) -> list[str]:
+        """Server case addresses opened before, newest first (never a password: refused on open)."""
+        return self._strings("cases/servers")
+
+    def add_server_case(self, url: str) -> None:
+        self._set("cases/servers", ([url] + [u for u in self.server_cases() if u != url])[:MAX_RECENT])
 
     # -- window layout ----------------------------------------------------------
     def window_state(self) -> tuple[QByteArray | None, QByteArray | None]:

@@ -47,6 +47,8 @@ class WindowActions:
         file = bar.addMenu("&File")
         file.addAction(self._action("New case…", self.new_case, "Ctrl+N", "Create a new case file"))
         file.addAction(self._action("Open case…", self.choose_case, "Ctrl+O", "Open a .bwvcase file"))
+        file.addAction(self._action("Open server case…", self.choose_server_case, "Ctrl+Shift+O",
+                                    "Open a team case on a PostgreSQL server (postgresql://...)"))
         self.recent_menu = file.addMenu("Open recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         file.addAction(self._action("Open the sample case", self.open_sample, tip="Open the worked example case"))

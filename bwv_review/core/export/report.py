@@ -196,7 +196,13 @@ def _resolve_filters(store: CaseStore, options: ExportOptions) -> tuple[set[int]
     return cats, statuses
 
 
-def build_report(
+def build_report(store: CaseStore, *args, **kwargs) -> Report:
+    """See ``_build_report``: read in one committed state, even while other reviewers write."""
+    with store.snapshot():
+        return _build_report(store, *args, **kwargs)
+
+
+def _build_report(
     store: CaseStore,
     options: ExportOptions | None = None,
     generated: datetime | None = None,

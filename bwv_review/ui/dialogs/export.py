@@ -62,8 +62,10 @@ DESCRIPTIONS = {
 PREVIEW_CHARS = 60_000
 
 
-def _read_only(path: Path) -> CaseStore:
-    return CaseStore.open(path, readonly=True)
+def _read_only(path: Path | str) -> CaseStore:
+    from ...core import cases  # noqa: PLC0415 - a file path or a server case's address
+
+    return cases.open_case(path, readonly=True)
 
 
 class ExportDialog(QDialog):

@@ -372,11 +372,11 @@ class RedactMode(QObject):
         case_path, actor = session.store.path, session.actor()
 
         def work(progress, cancelled):
+            from ...core import cases  # noqa: PLC0415
             from ...core.redact.disclose import make_copy  # noqa: PLC0415
-            from ...core.store import CaseStore  # noqa: PLC0415
 
             # Its own connection: SQLite connections stay on the thread that made them.
-            with CaseStore.open(case_path) as store:
+            with cases.open_case(case_path) as store:
                 return make_copy(store, ex.ref, Path(out), actor, burn_in=True, force=Path(out).exists(),
                                  progress=functools.partial(_scaled, progress), cancel=cancelled)
 

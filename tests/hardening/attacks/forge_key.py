@@ -33,7 +33,8 @@ def main(case, old, new, name):
     row = [seq + 1, now, name, "signer.add", "signer", cur.lastrowid, None,
            recompute_chain.canonical(after), f"signing key ed25519:{fpr}", prev]
     digest = hashlib.sha256(recompute_chain.canonical(row).encode()).hexdigest()
-    db.execute("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (*row, digest))
+    db.execute("INSERT INTO audit (seq, at, actor, action, entity, entity_id, before, after, detail, prev_hash, hash) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (*row, digest))
     db.execute("UPDATE audit_head SET seq = ?, hash = ?", (seq + 1, digest))
     hashes = dict(db.execute("SELECT seq, hash FROM audit"))
     db.execute("DELETE FROM audit_seal")

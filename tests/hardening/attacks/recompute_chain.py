@@ -23,7 +23,7 @@ def main(case, old, new):
     db.execute("UPDATE annotation SET text = replace(text, ?, ?)", (old, new))
     prev = "0" * 64
     for row in db.execute("SELECT * FROM audit ORDER BY seq").fetchall():
-        seq, at, actor, action, entity, entity_id, before, after, detail, _, _ = row
+        seq, at, actor, action, entity, entity_id, before, after, detail = row[:9]  # then prev_hash, hash, db_role
         before = before.replace(old, new) if before else before
         after = after.replace(old, new) if after else after
         fields = [seq, at, actor, action, entity, entity_id, before, after, detail, prev]
