@@ -117,6 +117,17 @@ class _GuiThreadCollection:
 _collection = _GuiThreadCollection()
 
 
+def hold_gui_collection() -> None:
+    """A thread of our own (decoding, the sound reader, server notices) is starting: while it
+    runs, Python's garbage is collected on the GUI thread only (see _GuiThreadCollection).
+    Call on the GUI thread; pair with ``release_gui_collection`` once the thread has ended."""
+    _collection.hold()
+
+
+def release_gui_collection() -> None:
+    _collection.release()
+
+
 class _Worker(QObject):
     progress = Signal(int, int)
     succeeded = Signal(object)

@@ -46,3 +46,23 @@ def test_garbage_is_collected_on_the_gui_thread_while_a_task_runs(qtbot):
     qtbot.waitUntil(lambda: bool(_Tracked.freed_on), timeout=5_000)
     assert _Tracked.freed_on == [threading.main_thread().name]
     assert gc.isenabled() == before  # as it was, once no worker runs
+
+
+def test_no_automatic_collection_while_the_player_threads_run(qtbot):
+    """The decode and sound threads run for as long as footage is open, outside the pool:
+    they hold GUI-thread collection for their whole life and give it back when joined."""
+    from bwv_review.ui.player.decoder import DecodeThread
+    from bwv_review.ui.player.sound_worker import SoundReader
+
+    before = gc.isenabled()
+    decode = DecodeThread()
+    sound = SoundReader()
+    sound._ensure()  # its thread starts with the first footage read
+    try:
+        assert not gc.isenabled()
+        decode.shutdown()
+        assert not gc.isenabled()  # the sound thread still runs
+    finally:
+        decode.shutdown()  # a second shutdown gives nothing back twice
+        sound.shutdown()
+    assert gc.isenabled() == before
