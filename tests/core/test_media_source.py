@@ -267,3 +267,25 @@ def test_a_one_frame_file(tmp_path):
             assert read_index(source.frame_at(0).image) == 0
             source.cache.clear()
         assert source.next_frame() is None
+
+
+@pytest.mark.parametrize("angle", [None, 90])
+def test_frames_asked_to_fit_come_scaled_and_the_full_picture_after_is_exact(clip, rotated, angle):
+    # A player playing asks for pictures the size of its view; pausing asks for the same frame
+    # at full size, which must be the exact decoded frame, never the scaled one blown up.
+    path = clip if angle is None else rotated[angle]
+    with VideoSource(path) as fresh:
+        expected = {i: fresh.frame(i).image.copy() for i in (3, 4, 5)}
+    with VideoSource(path) as source:
+        info = source.info
+        for i in (3, 4, 5):
+            small = source.frame(i, fit=(info.width // 2, info.height // 2)).image
+            assert small.shape == (info.height // 2, info.width // 2, 3)  # turned as shown, half size
+        grabs = source.grabs
+        for i in (5, 4, 3):  # kept as decoded: converted again at full size, not decoded again
+            full = source.frame(i).image
+            assert full.shape == expected[i].shape and np.array_equal(full, expected[i])
+        assert source.grabs == grabs
+        # A view larger than the frame gets the frame at its own size.
+        assert np.array_equal(source.frame(6, fit=(info.width * 2, info.height * 2)).image,
+                              source.frame(6).image)

@@ -445,3 +445,25 @@ def test_the_view_paints_picture_caption_and_messages(qtbot, player, clip4s):
     assert image.pixelColor(2, image.height() // 2).lightness() < 20  # the bar beside it
     player.view.set_message("Something went wrong, and this sentence explains what happened.")
     assert not player.view.grab().toImage().isNull()
+
+
+def test_playing_shows_pictures_fitted_to_the_view_and_pausing_the_exact_full_frame(qtbot, player, clip720):
+    # 1280x720 in a 640x420 view: while playing, frames come already scaled to the view;
+    # paused, the picture on screen is the full decoded frame, pixel for pixel.
+    from bwv_review.core.media import VideoSource
+
+    load(qtbot, player, clip720)
+    assert player.displayed_image().width() == 1280
+    scaled = []
+    player.frameShown.connect(lambda *_: player.is_playing() and scaled.append(player.displayed_image().width()))
+    player.play()
+    qtbot.waitUntil(lambda: len(scaled) >= 3, timeout=5000)
+    player.pause()
+    assert all(width < 1280 for width in scaled[1:]), scaled
+    qtbot.waitUntil(lambda: player.displayed_image().width() == 1280, timeout=5000)
+    index = player.current_frame_index()
+    assert shown_index(player) == index
+    image = player.displayed_image().convertToFormat(QImage.Format.Format_RGB888)
+    data = np.frombuffer(image.constBits(), np.uint8, count=image.bytesPerLine() * 720).reshape(720, -1)
+    with VideoSource(clip720) as source:
+        assert np.array_equal(data[:, : 1280 * 3].reshape(720, 1280, 3), source.frame(index).image)
