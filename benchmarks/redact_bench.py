@@ -63,7 +63,7 @@ def copy_figures(source: Path, work: Path) -> list[dict]:
     out = Path(tempfile.mkdtemp(dir=work))
     ours = out / "redacted.mp4"
     wall, cpu = time.perf_counter(), _cpu_self()
-    write_copy(source, ours, redactions, info, label="Redacted copy of AB/1, 2024-05-01")
+    write_copy(source, ours, redactions, label="Redacted copy of AB/1, 2024-05-01")
     ours_wall, ours_cpu = time.perf_counter() - wall, _cpu_self() - cpu
     reference = out / "ffmpeg.mp4"
     wall, cpu = time.perf_counter(), _cpu_children()
@@ -99,7 +99,7 @@ def face_figures(source: Path) -> list[dict]:
             pass
     decode_s = time.perf_counter() - wall
     wall = time.perf_counter()
-    tracks = suggest_faces(source, info, exhibit_id=1)
+    tracks = suggest_faces(source, exhibit_id=1)
     faces_s = time.perf_counter() - wall
     ref = f"bare PyAV decode {decode_s:.0f} s; face suggestions {faces_s:.0f} s ({len(tracks)} tracks)"
     return [

@@ -83,14 +83,15 @@ def cmd_redact(args) -> int:
 
 
 def _faces(args) -> int:
-    from ..core.redact.faces import FaceScan, suggest_faces  # noqa: PLC0415 - decodes footage
+    from ..core.footage import Footage  # noqa: PLC0415 - decodes footage
+    from ..core.redact.faces import FaceScan, suggest_faces  # noqa: PLC0415
 
     with open_case(args.case, who=args.reviewer) as store:
         actor = store.actor
         ex = store.exhibit(args.exhibit)
         start, end = _times(args, ex)
         scan = FaceScan()
-        found = suggest_faces(store.footage_path(ex), None, ex.id, start_ms=start or 0, end_ms=end,
+        found = suggest_faces(Footage.shared(store.footage_path(ex), ex.sha256), ex.id, start_ms=start or 0, end_ms=end,
                               progress=StderrProgress("Looking for faces"), scan=scan)
         if found:
             found = records.add_many(store, found, actor, action="redaction.suggest")

@@ -67,7 +67,8 @@ def make_copy(
 
     ``progress(stage, done, total)`` with stage "hash", "copy" or "check".
     """
-    from .copy import check_target, write_copy  # noqa: PLC0415 - PyAV/numpy only when a copy is made
+    from ..footage import Footage  # noqa: PLC0415 - PyAV/numpy only when a copy is made
+    from .copy import check_target, write_copy  # noqa: PLC0415
 
     out = Path(out)
     report_path = Path(report) if report else default_report_path(out)
@@ -103,7 +104,7 @@ def make_copy(
         warnings.append(f"Exhibit {exhibit.ref} has no redactions to apply: the copy only strips its metadata.")
     when = generated or now_utc()
     label = label_for(exhibit.ref, local(when, store.case().timezone)) if burn_in else None
-    result = write_copy(source, out, chosen, label=label, force=force, progress=stage("copy"), cancel=cancel)
+    result = write_copy(Footage.shared(source, exhibit.sha256), out, chosen, label=label, force=force, progress=stage("copy"), cancel=cancel)
     written = [out]
     try:
         row = {

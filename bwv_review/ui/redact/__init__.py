@@ -342,10 +342,11 @@ class RedactMode(QObject):
             return
 
         def work(progress, cancelled):
+            from ...core.footage import Footage  # noqa: PLC0415
             from ...core.redact.faces import suggest_faces  # noqa: PLC0415
 
             # Progress is in KiB in the worker's reports: frames x 1024 keep it exact.
-            return suggest_faces(path, None, ex.id, progress=lambda d, t: progress(d * 1024, t * 1024),
+            return suggest_faces(Footage.shared(path, ex.sha256), ex.id, progress=lambda d, t: progress(d * 1024, t * 1024),
                                  cancel=cancelled)
 
         def found(suggestions) -> None:
