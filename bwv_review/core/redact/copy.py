@@ -208,7 +208,7 @@ class _Job:
         ctx_in = self.ain.codec_context
         rate = ctx_in.sample_rate or 48000
         stream = self.out.add_stream(AUDIO_CODEC, rate=rate)
-        stream.layout = ctx_in.layout if ctx_in.layout and ctx_in.layout.nb_channels else "mono"
+        stream.layout = _named_layout(ctx_in.layout)
         stream.codec_context.bit_rate = AUDIO_BITRATE
         stream.time_base = Fraction(1, rate)
         return stream
@@ -290,6 +290,18 @@ class _Job:
                     self._audio_block(block, self.aout.rate)
             for packet in self.aout.encode(None):
                 self.out.mux(packet)
+
+
+# The layouts the AAC encoder takes, by channel count (a file may say only "1 channels", as
+# AVIs with PCM sound from old cameras do, and AAC refuses a layout without named channels).
+AAC_LAYOUTS = {1: "mono", 2: "stereo", 3: "3.0", 4: "4.0", 5: "5.0", 6: "5.1", 7: "6.1", 8: "7.1"}
+
+
+def _named_layout(layout) -> str:
+    channels = getattr(layout, "nb_channels", 0) or 1
+    if layout is not None and layout.name in AAC_LAYOUTS.values():
+        return layout.name
+    return AAC_LAYOUTS.get(channels, "stereo")  # more than 8 channels: mixed down by the resampler
 
 
 def _verify_times(copy: Path, info: MediaInfo) -> None:
