@@ -81,6 +81,7 @@ def make_copy(
         raise ReviewError(f"Case file {store.path} is read-only; a copy must be recorded in it, so none was made.")
     check_target(out, force)
     exhibit = store.exhibit(exhibit_ref)
+    stored_out, stored_report = records.stored_copy_path(store, out), records.stored_copy_path(store, report_path)
     source = store.footage_path(exhibit)
     if not source.is_file():
         raise ReviewError(f"Footage for exhibit {exhibit.ref} is missing (expected at {source}); no copy was made.")
@@ -109,7 +110,7 @@ def make_copy(
     try:
         row = {
             "exhibit_id": exhibit.id,
-            "path": store.stored_path(out),
+            "path": stored_out,
             "sha256": result.sha256,
             "size": out.stat().st_size,
             "source_sha256": digest,
@@ -125,7 +126,7 @@ def make_copy(
         data = render_report(store, exhibit, row, chosen, actor, report_path.suffix.lower(), warnings)
         _write_new(report_path, data, force)
         written.append(report_path)
-        row["report_path"] = store.stored_path(report_path)
+        row["report_path"] = stored_report
         row["report_sha256"] = sha256_file(report_path)
         recorded = records.record_copy(store, row, actor)
     except BaseException:

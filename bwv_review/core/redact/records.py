@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import fields
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .. import audit
 from ..errors import ReviewError
@@ -162,9 +162,22 @@ def copies(store: CaseStore, exhibit_id: int | None = None) -> list[dict]:
     return [dict(r) for r in store.db.query(sql + " ORDER BY id", args)]
 
 
-def copy_path(store: CaseStore, row: dict) -> Path:
-    stored = Path(row["path"])
-    return stored if stored.is_absolute() else store.folder / stored
+def stored_copy_path(store: CaseStore, path: Path) -> str:
+    """How a copy (or its report) is named in the case: relative to the case's folder (for a
+    server case, this desktop's media folder for it) when written inside it, so the folder can
+    move; else where it was written on this computer. A copy is written, never read as footage,
+    so unlike footage no place is refused and no folder becomes a media folder by it."""
+    real = Path(path).resolve()
+    folder = Path(store.folder).resolve()
+    if real.is_relative_to(folder):
+        return PurePosixPath(*real.relative_to(folder).parts).as_posix()
+    return real.as_posix()
+
+
+def copy_path(store: CaseStore, stored: str) -> Path:
+    """Where a recorded copy (or report) is on this computer, from its stored name."""
+    path = Path(stored)
+    return path if path.is_absolute() else store.folder / path
 
 
 def copy_notes(store: CaseStore) -> tuple[list[tuple[dict, Path]], list[str]]:
@@ -173,10 +186,10 @@ def copy_notes(store: CaseStore) -> tuple[list[tuple[dict, Path]], list[str]]:
     latest: dict[Path, dict] = {}
     made = copies(store)
     for row in made:
-        latest[copy_path(store, row)] = row
+        latest[copy_path(store, row["path"])] = row
     present, notes = [], []
     for row in made:
-        path = copy_path(store, row)
+        path = copy_path(store, row["path"])
         if latest[path] is not row:
             notes.append(f"Redacted copy {row['id']} ({path.name}) was replaced by copy {latest[path]['id']}.")
         elif not path.is_file():
