@@ -57,6 +57,7 @@ REDACTION_SUGGEST = "redaction.suggest"  # a machine's suggestions (faces), neve
 REDACTION_UPDATE = "redaction.update"  # also redaction.move, .keyframe, .unkeyframe, .set-start, .set-end
 REDACTION_CONFIRM = "redaction.confirm"
 REDACTION_DELETE = "redaction.delete"
+REDACTION_COPY = "redaction.copy"  # a redacted copy made: recorded, never undone
 COVERAGE_RECORD = "coverage.record"  # not audited: it records the review, not the evidence
 
 EDITABLE = ("category_id", "speaker", "text", "note", "status", "start_ms", "end_ms")
@@ -285,6 +286,12 @@ def confirm_redactions(store: CaseStore, redaction_ids: list[int], actor: str) -
 def delete_redaction(store: CaseStore, redaction_id: int, actor: str) -> ChangeSet:
     return _perform(store, actor, REDACTION_DELETE, f"Delete redaction {redaction_id}",
                     lambda: _redaction_records().delete(store, redaction_id, actor, action=REDACTION_DELETE))
+
+
+def record_redacted_copy(store: CaseStore, row: dict, actor: str) -> ChangeSet:
+    """A redacted copy just made (its file in place), with both hashes and what it applied."""
+    return _perform(store, actor, REDACTION_COPY, f"Record redacted copy {Path(row['path']).name}",
+                    lambda: _redaction_records().record_copy(store, row, actor))
 
 
 # -- undo and redo -----------------------------------------------------------------------------

@@ -197,3 +197,20 @@ def test_no_copy_from_changed_footage(cli, case, tmp_path):
     assert not out.exists() and not (tmp_path / "copy disclosure report.docx").exists()
     r = cli("export", path, "--format", "mp4", "-o", out)
     assert r.returncode == 2 and "--exhibit" in r.stderr
+
+
+def test_redactions_from_the_command_line_are_changes_bwv_review_undo_takes_back(cli, case):
+    path, _ = case
+    assert cli("redact", path, "--exhibit", "AB/1", "--from", "0.4", "--to", "1.2", "--box", "40,60,64,48").returncode == 0
+    assert cli("redact", path, "--exhibit", "AB/1", "--from", "0.5", "--to", "0.9", "--audio").returncode == 0
+    assert cli("redactions", path, "--exhibit", "AB/1", "--delete", "1").returncode == 0
+    r = cli("undo", path)
+    assert r.returncode == 0, r.stderr
+    assert "redaction.delete" in r.stdout and "redaction 1 now box 40,60,64,48" in r.stdout
+    r = cli("undo", path)
+    assert r.returncode == 0 and "redaction 2 removed" in r.stdout, r.stderr
+    assert [x["id"] for x in _listed(cli, path)] == [1]
+    actions = [row["action"] for row in _audit(path) if row["action"].startswith("redaction")]
+    assert actions == ["redaction.add", "redaction.add", "redaction.delete", "redaction.undo-delete",
+                       "redaction.undo-add"]
+    assert all("change " in row["detail"] for row in _audit(path) if row["action"].startswith("redaction"))

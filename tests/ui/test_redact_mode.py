@@ -243,6 +243,9 @@ def test_redacted_copy_from_the_window_with_the_clis_choices(qtbot, window, revi
     assert dialog.report_name.text() == "AB-1 redacted disclosure report.pdf, beside the copy"
     dialog.ok.click()
     qtbot.waitUntil(lambda: redact.work.task is None and out.exists(), timeout=60_000)
+    assert "Redacted copy written: AB-1 redacted.mp4" in window.statusBar().currentMessage()
+    later = window.session.core.poll()  # the record is this window's own change, not another program's
+    assert later is None or not later.rows
     with CaseStore.open(review_case, readonly=True) as check:
         (copy,) = records.copies(check)
     assert copy["label"] is None and '"include_suggested": true' in copy["settings"]

@@ -7,7 +7,8 @@
 3. The disclosure report (docx or pdf: what, where, when, why, by whom; both hashes) is
    written beside it.
 4. The copy is recorded in the case, with a snapshot of the redactions applied, as one
-   audited change. Should recording fail, the copy and report just written are removed:
+   audited change (``operations.record_redacted_copy``; the change set comes back with it, so
+   the window takes it in as its own). Should recording fail, the copy and report just written are removed:
    no copy leaves the building that the case does not know about.
 
 Both front ends call ``make_copy``; the GUI runs it as a background task (progress, cancel).
@@ -22,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from .. import operations
+from ..changes import ChangeSet
 from ..errors import ReviewError
 from ..integrity import sha256_file
 from ..store import CaseStore
@@ -40,6 +43,7 @@ class Disclosure:
     applied: list[Redaction]
     dropped_streams: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    change: ChangeSet | None = None  # the audited change that recorded it
 
 
 def default_report_path(out: Path) -> Path:
@@ -128,12 +132,13 @@ def make_copy(
         written.append(report_path)
         row["report_path"] = stored_report
         row["report_sha256"] = sha256_file(report_path)
-        recorded = records.record_copy(store, row, actor)
+        change = operations.record_redacted_copy(store, row, actor)
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)
         raise
-    return Disclosure(recorded, out, report_path, chosen, result.dropped, warnings)
+    recorded = next(r.after for r in change.rows if r.entity == "redacted_copy")
+    return Disclosure(recorded, out, report_path, chosen, result.dropped, warnings, change)
 
 
 def _settings(result, include_suggested: bool) -> dict:

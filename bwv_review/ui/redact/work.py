@@ -77,7 +77,7 @@ class RedactWork(QObject):
         ex = session.exhibit
         statuses = [r.status for r in items]
         dialog = self.copy_dialog = CopyDialog(
-            ex.ref, session.store.folder / f"{safe_filename(ex.ref)} redacted.mp4",
+            ex.ref, (session.store.folder / f"{safe_filename(ex.ref)} redacted.mp4").resolve(),
             label_for(ex.ref, local(now_utc(), session.store.case().timezone)),
             statuses.count("confirmed"), statuses.count("suggested"), self.parent_widget)
         dialog.finished.connect(lambda result: self._copy_chosen(session, ex, dialog, result))
@@ -102,6 +102,8 @@ class RedactWork(QObject):
                                  progress=lambda _stage, done, total: progress(done, total), cancel=cancelled)
 
         def made(result) -> None:
+            if not session.core.closed and result.change is not None:
+                session.core.adopt(result.change)  # made on the task's connection: ours, not another program's
             for warning in result.warnings:
                 self.message.emit(warning, 8000)
             self.message.emit(f"Redacted copy written: {result.path.name} (SHA-256 {result.copy['sha256'][:16]}\u2026), "
