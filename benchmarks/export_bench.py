@@ -28,7 +28,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bwv_review.core import chronology  # noqa: E402
 from bwv_review.core.evidence import import_footage  # noqa: E402
 from bwv_review.core.export import FORMATS, ExportOptions, build_report, render_outputs, write_all  # noqa: E402
-from bwv_review.core.export.importer import add_annotations  # noqa: E402
 from bwv_review.core.model import STATUSES, Annotation  # noqa: E402
 from bwv_review.core.store import CaseStore  # noqa: E402
 from tests.footage import write_clip  # noqa: E402
@@ -54,7 +53,7 @@ def make_case(folder: Path, count: int) -> CaseStore:
     for a in anns:
         if a.end_ms is not None and a.end_ms > ex.duration_ms:
             a.end_ms = ex.duration_ms
-    add_annotations(store, anns, "bench", action="annotation.add")
+    store.add_annotations(anns, "bench", action="annotation.add")
     return store
 
 

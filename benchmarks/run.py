@@ -15,8 +15,8 @@ instead of 60 s (so the long files are 10 s clips repeated), 10 seeks instead of
 decode rounds instead of 3, a 512 MB file to hash instead of 2 GB, 200 annotation commits
 instead of 500, 4 s of playback per speed instead of 20 (2x must not reach the clip's end), 512 MB hashed during the stall
 figure instead of 1.5 GB, 3 start-up trials instead of 7, and 10 s of playing for the
-memory figure instead of 20. The 1-hour waveform, 100,000 marks and 10,000-mark exports
-are the same in both modes (they are the figures).
+memory figure instead of 20. The 1-hour waveform, 100,000 marks, 10,000-mark exports and the
+200,000-row import are the same in both modes (they are the figures).
 
 A figure's ``met`` is null where the issue asks only for a report.
 """
@@ -87,6 +87,7 @@ def run(args) -> list[dict]:
     import footage_bench
     import footage_cli_bench
     import gui_bench
+    import import_bench
 
     trials = 10 if quick else 25
     section("footage", lambda: footage_bench.figures(clip_1080, trials=trials, rounds=2 if quick else 3))
@@ -96,7 +97,7 @@ def run(args) -> list[dict]:
             + case_bench.hashing(work, 512 if quick else 2048, rounds=2, keep=True))
     section("audio", lambda: audio_bench.waveform_figures(hour_720, ten_720))
     section("scaling", lambda: scaling_seek(ten_720, hour_720, trials))
-    section("export", lambda: export_bench.figures(work, 10_000))
+    section("export", lambda: export_bench.figures(work, 10_000) + import_bench.figures(work, 200_000))
     section("gui", lambda: gui_bench.figures(work, quick, clip_1080, hour_1080))
     if "team" in only:
         import team_bench  # a PostgreSQL server of its own (Debian's postgresql package) unless BWV_BENCH_PG_URL

@@ -2,14 +2,16 @@
 PNG of its first page) from the worked example in the scenario: Operation Example,
 IOPC 2019/0001, exhibits AB/1 and CD/1 on one clock.
 
-    python docs/make_sample_export.py [--docx]   # from the repository root
+    python docs/make_sample_export.py [--docx] [--scripts]   # from the repository root
 
 Footage is generated on the spot (tests/footage.py: each frame shows its index), so names,
 times and words are invented but every step is the one an investigator takes. The case is
 signed with a key made for the sample alone, so its fingerprint and the audit head shown
 on page 1 change each time the sample is made. Needs
 pdftoppm (poppler-utils) for the PNG; --docx also writes the DOCX and, when LibreOffice
-is installed, renders it to docs/sample-statement-docx.png for a visual check.
+is installed, renders it to docs/sample-statement-docx.png for a visual check; --scripts
+also writes docs/sample-statement-scripts.png, page 1 of a statement quoting words in other
+scripts (what a reviewer types is invented here too).
 """
 
 from __future__ import annotations
@@ -76,15 +78,47 @@ def build_case(folder: Path) -> CaseStore:
     return store
 
 
+# (speaker, words): the same words as the PDF tests' other scripts, a few of them
+SCRIPTS = [
+    ("neighbour (Arabic)", "قال لي إنه خنقني."),
+    ("neighbour (Hebrew)", "הוא חנק אותי."),
+    ("interpreter (Welsh)", "Mae’r ŵyn a’r ŷd yn y maes."),
+    ("female (Polish)", "Zażółć gęślą jaźń. Nic się nie stało."),
+    ("caller (Chinese)", "他掐住了我的脖子。"),
+    ("caller (Japanese)", "彼は私の首を絞めた。"),
+    ("caller (Korean)", "그가 내 목을 졸랐어요."),
+    ("text message", "ok 👍🏽 on my way 🚓 ❤️"),
+    ("note", "e\u0301 n\u0303 a\u0308\u0323 𝐇𝐞 ∑"),
+]
+
+
+def scripts_page(folder: Path, out: Path) -> None:
+    store = CaseStore.create(folder / "Scripts.bwvcase", "Operation Example", "IOPC 2019/0001", REVIEWER)
+    clip = write_clip(folder / "EF-1.mp4", frames=120, fps=2, size=(160, 120))
+    ex = import_footage(store, clip, "EF/1", REVIEWER, wearer="PC 1187 Okafor", start="2019-06-17T21:02:10+01:00")
+    for i, (speaker, words) in enumerate(SCRIPTS):
+        store.add_annotation(Annotation(exhibit_id=ex.id, start_ms=2000 + i * 4500, category_id=store.category(
+            "disclosure").id, speaker=speaker, text=words, status="verified", reviewer=REVIEWER), REVIEWER)
+    pdf = folder / "scripts.pdf"
+    export_case(store, "pdf", pdf, ExportOptions(), generated=GENERATED)
+    store.close()
+    subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+                    str(out / "sample-statement-scripts")], check=True)
+    print(f"Wrote {out / 'sample-statement-scripts.png'}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docx", action="store_true", help="also write and render the DOCX")
+    parser.add_argument("--scripts", action="store_true", help="also a page of quotes in other scripts")
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         # A signing key of the sample's own (and no note of it kept): never the user's.
         os.environ["BWV_REVIEW_HOME"] = str(folder / "sample-reviewer-home")
+        if args.scripts:
+            scripts_page(folder, args.out)
         with build_case(folder) as store:
             pdf = args.out / "sample-statement.pdf"
             export_case(store, "pdf", pdf, ExportOptions(), generated=GENERATED, force=True)

@@ -7,7 +7,9 @@ from datetime import datetime
 from pathlib import Path
 
 from ..core import operations
-from ..core.export import FORMATS, ExportOptions, export_case
+from ..core.errors import ReviewError
+from ..core.export import FORMATS, PER_EXHIBIT_FORMATS, ExportOptions, export_case
+from ..core.export.files import safe_filename
 from ..core.model import STATUSES
 from ..core.timecode import parse_instant
 from .common import StderrProgress, emit, open_case, warn
@@ -20,12 +22,15 @@ def register(sub) -> None:
         description="Footage hashes are re-checked first; a mismatch is warned about here and stated "
                     "in the file. Statements (docx, pdf, html) quote verified annotations only unless "
                     "--include-drafts; logs carry every annotation with its status. srt, vtt and eaf "
-                    "are one file per exhibit: with several exhibits, OUT's name gets each exhibit's ref.",
+                    "hold one exhibit each: with several exhibits, give --exhibit REF, or a folder as OUT "
+                    "to write one file per exhibit named by its ref (AB-1.eaf, CD-1.eaf).",
     )
     p.add_argument("case")
-    p.add_argument("--format", "-f", required=True, choices=(*FORMATS, "mp4"),
-                   help="mp4: the redacted copy of one --exhibit, with its disclosure report")
-    p.add_argument("-o", "--output", required=True, metavar="OUT", help="the file to write")
+    p.add_argument("--format", "-f", choices=(*FORMATS, "mp4"),
+                   help="the kind of file (default: from OUT's ending); mp4: the redacted copy of one "
+                        "--exhibit, with its disclosure report")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="the file (or, for srt/vtt/eaf, folder) "
+                   "to write")
     p.add_argument("--exhibit", metavar="REF", help="only this exhibit")
     p.add_argument("--category", action="extend", nargs="+", default=[], metavar="C",
                    help="only these categories (slugs or names)")
@@ -52,7 +57,8 @@ def register(sub) -> None:
     )
     p.add_argument("case")
     p.add_argument("file", help="a .eaf, .csv or .json file")
-    p.add_argument("--exhibit", required=True, metavar="REF", help="the exhibit the times refer to")
+    p.add_argument("--exhibit", metavar="REF", help="the exhibit the times refer to (default: each annotation "
+                   "goes to the exhibit the file names, so a whole-case JSON restores every exhibit)")
     p.add_argument("--from", dest="source", metavar="REF",
                    help="when FILE holds several exhibits, the one to take annotations from")
     p.add_argument("--tiers", choices=("auto", "speaker", "category"), default="auto",
@@ -63,8 +69,24 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_import)
 
 
+def _format(args) -> str:
+    """--format, or OUT's ending; refused when they disagree (a PDF named .docx helps nobody)."""
+    out = Path(args.output)
+    ending = out.suffix.lower().lstrip(".")
+    known = (*FORMATS, "mp4")
+    if args.format:
+        if ending in known and ending != args.format:
+            raise ReviewError(f"{out.name} ends in .{ending} but --format is {args.format}; nothing was written.")
+        return args.format
+    if ending in known:
+        return ending
+    raise ReviewError(f"Give --format ({', '.join(known)}): {out.name} does not end in one of them. "
+                      "Nothing was written.")
+
+
 def cmd_export(args) -> int:
-    if args.format == "mp4":
+    fmt = _format(args)
+    if fmt == "mp4":
         from .redact_cmds import cmd_export_mp4  # noqa: PLC0415
 
         return cmd_export_mp4(args)
@@ -77,15 +99,23 @@ def cmd_export(args) -> int:
         tiers=args.tiers,
         stills=args.stills,
     )
+    out = Path(args.output)
     with open_case(args.case, readonly=True) as store:
-        result = export_case(store, args.format, Path(args.output), options, generated=generated,
+        if fmt in PER_EXHIBIT_FORMATS and not args.exhibit and not out.is_dir():
+            refs = [ex.ref for ex in store.exhibits()]
+            if len(refs) > 1:
+                raise ReviewError(
+                    f"A .{fmt} file holds one exhibit and this case has {len(refs)} ({', '.join(refs)}); "
+                    f"choose one with --exhibit REF, or give a folder as -o to write one file per exhibit "
+                    f"({', '.join(safe_filename(r) + '.' + fmt for r in refs[:3])}). Nothing was written.")
+        result = export_case(store, fmt, out, options, generated=generated,
                              force=args.force, progress=StderrProgress("Checking footage"))
     report = result.report
     for problem in report.verification_problems:
         warn(f"bwv-review: WARNING: {problem} (stated first in the export)")
     for warning in report.other_warnings:
         warn(f"bwv-review: WARNING: {warning} (stated in the export)")
-    count = len(report.statement_entries if args.format in ("docx", "pdf", "html") else report.entries)
+    count = len(report.statement_entries if fmt in ("docx", "pdf", "html") else report.entries)
     for path in result.paths:
         emit(f"Wrote {path}")
     emit(f"{count} annotation(s); audit head {report.audit_rows}:{report.audit_hash}")
@@ -99,11 +129,12 @@ def _generated(text: str | None) -> datetime | None:
 
 def cmd_import(args) -> int:
     with open_case(args.case, who=args.reviewer) as store:
-        change, warnings = operations.import_annotations(  # loads the spreadsheet reader when importing
+        _change, result = operations.import_annotations(  # loads the readers only when importing
             store, Path(args.file), args.exhibit, store.actor, source_exhibit=args.source, tiers=args.tiers,
-            default_category=args.category)
-        for warning in warnings:
+            default_category=args.category, progress=StderrProgress("Importing"))
+        for warning in result.warnings:
             warn(f"bwv-review: WARNING: {warning}")
-        ex = store.exhibit(args.exhibit)
-        emit(f"Imported {len(change.annotations())} annotation(s) into exhibit {ex.ref} from {Path(args.file).name}")
+        emit(f"Imported {len(result.added)} annotation(s) from {Path(args.file).name}:")
+        for line in result.summary:
+            emit(f"  {line}")
     return 0

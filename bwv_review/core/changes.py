@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from .errors import ReviewError
@@ -27,15 +28,26 @@ _TAG = re.compile(r"(?:^|; )change (\d+)(?: \((undoes|redoes) change (\d+)\))?$"
 
 @dataclass(frozen=True)
 class RowChange:
-    """One audited row written: its table, id, the action named in the log, before and after."""
+    """One audited row written: its table, id, the action named in the log, before and after.
+
+    The rows are kept as the log holds them (JSON) and read on first use: a 200,000-row import
+    is one change, and a command line that only reports it never needs them parsed."""
 
     entity: str
     id: int
     action: str
-    before: dict | None
-    after: dict | None
+    before_json: str | None
+    after_json: str | None
     seq: int
     actor: str = ""
+
+    @cached_property
+    def before(self) -> dict | None:
+        return _loads(self.before_json)
+
+    @cached_property
+    def after(self) -> dict | None:
+        return _loads(self.after_json)
 
 
 @dataclass(frozen=True)
@@ -125,7 +137,7 @@ def rows_since(store: CaseStore, seq: int, until: int | None = None) -> list[Row
         sql += " AND seq <= ?"
         args.append(until)
     rows = store.db.conn.execute(sql + " ORDER BY seq", args)
-    return [RowChange(entity, eid, action, _loads(before), _loads(after), s, actor)
+    return [RowChange(entity, eid, action, before, after, s, actor)
             for s, actor, action, entity, eid, before, after in rows if entity is not None]
 
 
@@ -156,7 +168,7 @@ def recorded(store: CaseStore, number: int) -> ChangeSet:
             break
         action, actor, undoes = action or act, who, tag[2]
         if entity is not None:
-            rows.append(RowChange(entity, eid, act, _loads(before), _loads(after), seq, who))
+            rows.append(RowChange(entity, eid, act, before, after, seq, who))
     if not rows:
         raise ReviewError(f"There is no change {number} in this case's audit log.")
     return ChangeSet(action, actor, f"change {number} ({action})", tuple(rows), number, undoes=undoes,

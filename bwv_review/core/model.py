@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from functools import cache
 
+from .timecode import format_ms
+
 STATUSES = ("draft", "verified", "disputed", "inaudible")
 
 
@@ -95,3 +97,41 @@ def from_row(cls, row: dict):
     if names.issuperset(row):
         return cls(**row)
     return cls(**{k: v for k, v in row.items() if k in names})
+
+
+def annotation_problem(ann: Annotation, ex: Exhibit, category_ids: set[int]) -> str | None:
+    """What is wrong with ``ann`` on exhibit ``ex`` (one sentence), or None. The one rule set
+    for an annotation typed, edited or imported."""
+    if isinstance(ann.start_ms, bool) or not isinstance(ann.start_ms, int) or (
+            ann.end_ms is not None and (isinstance(ann.end_ms, bool) or not isinstance(ann.end_ms, int))):
+        return "Times must be whole milliseconds."
+    if ann.start_ms < 0:
+        return "An annotation cannot start before 00:00:00.000."
+    # A zero-length exhibit has no time past 00:00:00.000.
+    if ann.start_ms > ex.duration_ms:
+        return f"{_shown(ann.start_ms)} is past the end of exhibit {ex.ref} ({format_ms(ex.duration_ms)} long)."
+    if ann.end_ms is not None:
+        if ann.end_ms < ann.start_ms:
+            return "An annotation cannot end before it starts."
+        if ann.end_ms > ex.duration_ms:
+            return (f"End {_shown(ann.end_ms)} is past the end of exhibit {ex.ref} "
+                    f"({format_ms(ex.duration_ms)} long).")
+    if ann.status not in STATUSES:
+        return f"Status {ann.status!r} is not one of {', '.join(STATUSES)}."
+    for name in ("speaker", "text", "note", "reviewer"):
+        value = getattr(ann, name)
+        if not isinstance(value, str):
+            return f"The {name} must be text."
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                return (f"The {name} holds U+{ord(value[exc.start]):04X}, half of a surrogate pair (as left by "
+                        "bytes that were not UTF-8), which is not valid text.")
+    if ann.category_id not in category_ids:
+        return f"Category {ann.category_id} does not exist."
+    return None
+
+
+def _shown(ms: int) -> str:
+    return format_ms(ms) if ms <= 10**12 else f"{str(ms)[:15]}... ms"

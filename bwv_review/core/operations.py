@@ -29,6 +29,7 @@ from .model import Annotation, Category, from_row
 from .timecode import format_ms
 
 if TYPE_CHECKING:
+    from .export.importer import ImportResult
     from .store import CaseStore
 
 # -- audit action names: defined here, once ------------------------------------------------
@@ -155,19 +156,18 @@ def unlink(store: CaseStore, annotation_id: int, actor: str) -> ChangeSet:
                     lambda: events.unlink(store, annotation_id, actor))
 
 
-def import_annotations(store: CaseStore, path: Path | str, exhibit_ref: str, actor: str,
-                       **options) -> tuple[ChangeSet, list[str]]:
-    """Add every annotation in an ELAN, CSV or JSON file to an exhibit, or none: one change.
-    Returns the change and the importer's warnings."""
-    from .export.importer import import_annotations as read_and_add
+def import_annotations(store: CaseStore, path: Path | str, exhibit_ref: str | None, actor: str, *,
+                       progress=None, **options) -> tuple[ChangeSet, ImportResult]:
+    """Add every annotation in an ELAN, CSV or JSON file (to ``exhibit_ref``, or to the exhibits
+    the file names), or none: one change. The file is read and checked before the write lock
+    is taken. Returns the change and the importer's result (added, warnings, links, summary)."""
+    from .export.importer import prepare_import, write_import
 
-    warnings: list[str] = []
-
-    def body() -> None:
-        warnings.extend(read_and_add(store, path, exhibit_ref, actor, **options).warnings)
-
-    change = _perform(store, actor, ANNOTATION_IMPORT, f"Import {Path(path).name}", body)
-    return change, warnings
+    prepared = prepare_import(store, path, exhibit_ref=exhibit_ref, **options)
+    result: list[ImportResult] = []
+    change = _perform(store, actor, ANNOTATION_IMPORT, f"Import {Path(path).name}",
+                      lambda: result.append(write_import(store, prepared, actor, progress)))
+    return change, result[0]
 
 
 # -- exhibits ----------------------------------------------------------------------------------

@@ -408,8 +408,8 @@ class Session:
         warnings: list[str] = []
 
         def run() -> ChangeSet:
-            change, found = operations.import_annotations(self.store, path, exhibit_ref, self.reviewer, **options)
-            warnings.extend(found)
+            change, result = operations.import_annotations(self.store, path, exhibit_ref, self.reviewer, **options)
+            warnings.extend(result.warnings)
             return change
 
         change = self._run(run)

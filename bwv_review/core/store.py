@@ -15,14 +15,15 @@ Safety rules this module keeps (opening and transactions are in casefile.py):
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
 
-from . import audit, conflicts, dialect, footage_paths, schema
+from . import audit, conflicts, dialect, footage_paths, model, schema
 from .casefile import BUSY_TIMEOUT_S, CaseFile, harden
 from .errors import CaseFileError, ReviewError
-from .model import STATUSES, Annotation, Case, Category, Exhibit, from_row, insert_row, to_row
-from .timecode import format_ms, now_iso
+from .model import Annotation, Case, Category, Exhibit, from_row, insert_row, to_row
+from .timecode import now_iso
 
 CASE_SUFFIX = ".bwvcase"
 # Plain SQL for the per-action writes: sqlite-utils' insert()/get()/update() look the
@@ -253,25 +254,10 @@ class CaseStore(CaseFile):
 
     def _check_annotation(self, ann: Annotation) -> None:
         ex = self.exhibit_by_id(ann.exhibit_id)
-        if ann.start_ms < 0:
-            raise ReviewError("An annotation cannot start before 00:00:00.000.")
-        if ex.duration_ms and ann.start_ms > ex.duration_ms:
-            raise ReviewError(
-                f"{format_ms(ann.start_ms)} is past the end of exhibit {ex.ref} "
-                f"({format_ms(ex.duration_ms)} long)."
-            )
-        if ann.end_ms is not None:
-            if ann.end_ms < ann.start_ms:
-                raise ReviewError("An annotation cannot end before it starts.")
-            if ex.duration_ms and ann.end_ms > ex.duration_ms:
-                raise ReviewError(
-                    f"End {format_ms(ann.end_ms)} is past the end of exhibit {ex.ref} "
-                    f"({format_ms(ex.duration_ms)} long)."
-                )
-        if ann.status not in STATUSES:
-            raise ReviewError(f"Status {ann.status!r} is not one of {', '.join(STATUSES)}.")
-        if self.db.execute("SELECT 1 FROM category WHERE id = ?", [ann.category_id]).fetchone() is None:
-            raise ReviewError(f"Category {ann.category_id} does not exist.")
+        known = self.db.execute("SELECT 1 FROM category WHERE id = ?", [ann.category_id]).fetchone() is not None
+        problem = model.annotation_problem(ann, ex, {ann.category_id} if known else set())
+        if problem:
+            raise ReviewError(problem)
 
     def add_annotation(self, ann: Annotation, actor: str, action: str = "annotation.add") -> Annotation:
         """Insert (or, for undo of a delete, re-insert with its old id) one annotation."""
@@ -284,6 +270,68 @@ class CaseStore(CaseFile):
             rid = _insert(self.db.conn, "annotation", insert_row(ann))
             audit.record(self.db, actor, action, "annotation", rid, after=self._row("annotation", rid))
         return self.annotation(rid)
+
+    def add_annotations(self, annotations: list[Annotation], actor: str, action: str = "annotation.import",
+                        detail: str = "", *, link_groups: list | None = None,
+                        progress: Callable[[int, int], None] | None = None) -> list[Annotation]:
+        """Insert many annotations in one transaction, one audit row each (all or none).
+
+        Every annotation is checked first by the same rules as one added by hand; the first
+        problem refuses the lot. ``link_groups`` (one label or None per annotation) links the
+        annotations sharing a label as one event, numbered by the lowest id among them, as
+        ``link`` does. ``progress(done, total)`` is told as rows are written."""
+        if link_groups is not None and len(link_groups) != len(annotations):
+            raise ValueError("link_groups needs one entry per annotation")
+        exhibits: dict[int, Exhibit] = {}
+        category_ids = {r[0] for r in self.db.conn.execute("SELECT id FROM category")}
+        for n, ann in enumerate(annotations, start=1):
+            ex = exhibits.get(ann.exhibit_id)
+            if ex is None:
+                ex = exhibits[ann.exhibit_id] = self.exhibit_by_id(ann.exhibit_id)
+            problem = model.annotation_problem(ann, ex, category_ids)
+            if problem:
+                raise ReviewError(f"Annotation {n} of {len(annotations)}: {problem}")
+        stamp = now_iso()
+        names = [f for f in _ANNOTATION_FIELDS if f != "id"]
+        rows = []
+        for ann in annotations:
+            ann.created = ann.created or stamp
+            ann.updated = stamp
+            ann.reviewer = ann.reviewer or actor
+            rows.append([getattr(ann, f) for f in names])
+        conn = self.db.conn
+        total = len(rows)
+        with self.transaction():
+            # New ids are above every id in the table on both engines (SQLite's AUTOINCREMENT,
+            # the server's identity), and the write lock keeps anyone else from adding meanwhile.
+            floor = conn.execute("SELECT coalesce(max(id), 0) FROM annotation").fetchone()[0]
+            conn.executemany(f"INSERT INTO annotation ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+                             rows)
+            ids = [r[0] for r in conn.execute("SELECT id FROM annotation WHERE id > ? ORDER BY id", [floor])]
+            if len(ids) != total:
+                raise ReviewError("The case changed while importing; nothing was added.")
+            if link_groups is not None:
+                first: dict = {}
+                for rid, label in zip(ids, link_groups, strict=True):
+                    if label is not None:
+                        first.setdefault(label, rid)
+                events = [(first[label], rid) for rid, label in zip(ids, link_groups, strict=True)
+                          if label is not None]
+                conn.executemany("UPDATE annotation SET event = ? WHERE id = ?", events)
+            cur = conn.execute("SELECT * FROM annotation WHERE id > ? ORDER BY id", [floor])
+            cols = [d[0] for d in cur.description]
+            picks = [cols.index(f) for f in _ANNOTATION_FIELDS]
+            rows, key = cur.fetchall(), cols.index("id")
+            added = [Annotation(*[row[i] for i in picks]) for row in rows]
+
+            def changes():  # one audit row per annotation, as it is written
+                for n, row in enumerate(rows, start=1):
+                    yield row[key], None, dict(zip(cols, row, strict=True))
+                    if progress is not None and (n % 2000 == 0 or n == total):
+                        progress(n, total)
+
+            audit.record_many(self.db, actor, action, "annotation", changes(), detail)
+        return added
 
     def update_annotation(self, annotation_id: int, actor: str, action: str = "annotation.update",
                           expected: Annotation | None = None, **changes) -> Annotation:

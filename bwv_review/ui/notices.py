@@ -14,6 +14,7 @@ import threading
 from PySide6.QtCore import QObject, Signal
 
 from ..core.errors import ReviewError
+from .tasks import hold_gui_collection, release_gui_collection
 
 RETRY_S = 1.0
 WAIT_S = 0.5  # how long one wait lasts, so closing the case never waits longer than this
@@ -26,6 +27,7 @@ class Notices(QObject):
         super().__init__(parent)
         self._store = store
         self._stop = threading.Event()
+        hold_gui_collection()  # garbage is never collected (Qt objects freed) in this thread
         self._thread = threading.Thread(target=self._run, name="bwv-review notices", daemon=True)
         self._thread.start()
 
@@ -48,5 +50,8 @@ class Notices(QObject):
             listener.close()
 
     def stop(self) -> None:
+        if self._stop.is_set():
+            return
         self._stop.set()
         self._thread.join(timeout=10)
+        release_gui_collection()

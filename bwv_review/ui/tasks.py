@@ -12,6 +12,7 @@ show a progress window with Cancel, passes every failure sentence on through its
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import threading
@@ -64,6 +65,67 @@ def preload_worker_modules(*optional: str) -> None:
             importlib.import_module(name)
         except ImportError:
             pass
+
+
+class _GuiThreadCollection:
+    """Python's cyclic garbage collector runs in whichever thread happens to allocate. When a
+    worker allocating heavily (a PDF being set, a 200,000-row import) sets it off, it frees
+    whatever Qt objects sit in reference cycles (a closed dialog, a model) on that worker's
+    thread, and Qt crashes: the export dialog's worker segfaulted in plain Python code about
+    one run in three after other windows had been closed. So while any task runs, automatic
+    collection is off and the GUI thread collects on a timer instead, generation by
+    generation as the automatic collector would (pyqtgraph and calibre do the same)."""
+
+    INTERVAL_MS = 100
+
+    def __init__(self) -> None:
+        self.holders = 0
+        self.timer: QTimer | None = None
+        self.was_enabled = True
+
+    def hold(self) -> None:
+        """A worker is about to start (called on the GUI thread)."""
+        if self.holders == 0:
+            self.was_enabled = gc.isenabled()
+            gc.disable()
+            self.timer = QTimer()
+            self.timer.setInterval(self.INTERVAL_MS)
+            self.timer.timeout.connect(self.collect)
+            self.timer.start()
+        self.holders += 1
+
+    def release(self) -> None:
+        """A worker's thread has ended (called on the GUI thread)."""
+        self.holders -= 1
+        if self.holders == 0:
+            self.timer.stop()
+            self.timer = None
+            # The young garbage the run left (cheap to collect) goes here, not on some thread later.
+            gc.collect(0)
+            if self.was_enabled:
+                gc.enable()
+
+    @staticmethod
+    def collect() -> None:
+        counts, thresholds = gc.get_count(), gc.get_threshold()
+        for generation in (2, 1, 0):  # the oldest generation due also collects the younger ones
+            if counts[generation] > thresholds[generation]:
+                gc.collect(generation)
+                return
+
+
+_collection = _GuiThreadCollection()
+
+
+def hold_gui_collection() -> None:
+    """A thread of our own (decoding, the sound reader, server notices) is starting: while it
+    runs, Python's garbage is collected on the GUI thread only (see _GuiThreadCollection).
+    Call on the GUI thread; pair with ``release_gui_collection`` once the thread has ended."""
+    _collection.hold()
+
+
+def release_gui_collection() -> None:
+    _collection.release()
 
 
 class _Worker(QObject):
@@ -191,6 +253,7 @@ class TaskPool(QObject):
         task.worker.done.connect(self._on_done)
         self._running[task] = thread
         self._by_worker[task.worker] = task
+        _collection.hold()
         thread.start()
         return task
 
@@ -203,6 +266,7 @@ class TaskPool(QObject):
         if thread is not None:
             thread.quit()
             thread.wait()
+            _collection.release()
             task.worker.deleteLater()
             thread.deleteLater()
             # If the caller lets go of the task in its `done` slot, dropping our reference too
@@ -228,7 +292,9 @@ class TaskPool(QObject):
         self.cancel_all()
         for task, thread in list(self._running.items()):
             thread.quit()
-            if not thread.wait(timeout_ms):
+            if thread.wait(timeout_ms):
+                _collection.release()
+            else:  # collection stays with the GUI thread: better than a crash
                 log.error("thread %s did not stop in time", task.name)
             self._running.pop(task, None)
             self._by_worker.pop(task.worker, None)

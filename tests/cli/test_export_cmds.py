@@ -96,7 +96,7 @@ def test_import_round_trip_and_refusal(cli, cli_case, tmp_path, other_clip):
     assert r.returncode == 0, r.stderr
     r = cli("import", cli_case, tmp_path / "ab.eaf", "--exhibit", "CD/1", "--reviewer", "Second")
     assert r.returncode == 0, r.stderr
-    assert "Imported 2 annotation(s) into exhibit CD/1" in r.stdout
+    assert "Imported 2 annotation(s) from ab.eaf" in r.stdout and "2 annotation(s) into exhibit CD/1" in r.stdout
     listed = json.loads(cli("list", cli_case, "--json", "--exhibit", "CD/1").stdout)
     assert [(a["start_ms"], a["end_ms"], a["text"], a["status"]) for a in listed] == [
         (500, 900, "=cmd|' /C calc'!A0", "draft"), (1250, None, "He strangled me.", "verified")]
@@ -106,3 +106,41 @@ def test_import_round_trip_and_refusal(cli, cli_case, tmp_path, other_clip):
     assert r.returncode == 2 and "row 3" in r.stderr and "nothing was added" in r.stderr
     assert len(json.loads(cli("list", cli_case, "--json", "--exhibit", "CD/1").stdout)) == 2
     assert cli("verify", cli_case).returncode == 0
+
+
+def test_export_format_from_the_file_name(cli, cli_case, tmp_path):
+    r = cli("export", cli_case, "-o", tmp_path / "statement.pdf")
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "statement.pdf").read_bytes().startswith(b"%PDF")
+    r = cli("export", cli_case, "-o", tmp_path / "statement.docx", "--format", "pdf")
+    assert r.returncode == 2 and "ends in .docx but --format is pdf" in r.stderr
+    r = cli("export", cli_case, "-o", tmp_path / "statement.txt")
+    assert r.returncode == 2 and "Give --format" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "statement.docx").exists() and not (tmp_path / "statement.txt").exists()
+
+
+@pytest.mark.parametrize("fmt", ["eaf", "srt", "vtt"])
+def test_one_exhibit_per_file_formats_never_pick_names_silently(cli, cli_case, tmp_path, other_clip, fmt):
+    second = cli_case.parent / "CD-1.mp4"
+    second.write_bytes(other_clip.read_bytes())
+    assert cli("add", cli_case, second, "--exhibit", "CD/1").returncode == 0
+    r = cli("export", cli_case, "-o", tmp_path / f"review.{fmt}")
+    assert r.returncode == 2 and "holds one exhibit and this case has 2 (AB/1, CD/1)" in r.stderr
+    assert list(tmp_path.glob(f"*.{fmt}")) == []
+    folder = tmp_path / "per-exhibit"
+    folder.mkdir()
+    r = cli("export", cli_case, "-o", folder, "--format", fmt)
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in folder.iterdir()) == [f"AB-1.{fmt}", f"CD-1.{fmt}"]
+    assert f"Wrote {folder / ('AB-1.' + fmt)}" in r.stdout
+    r = cli("export", cli_case, "-o", tmp_path / f"ab.{fmt}", "--exhibit", "AB/1")
+    assert r.returncode == 0 and (tmp_path / f"ab.{fmt}").is_file()
+
+
+def test_import_a_whole_case_json_without_naming_an_exhibit(cli, cli_case, tmp_path):
+    r = cli("export", cli_case, "-o", tmp_path / "all.json")
+    assert r.returncode == 0, r.stderr
+    r = cli("import", cli_case, tmp_path / "all.json", "--reviewer", "Second")
+    assert r.returncode == 0, r.stderr
+    assert "Imported 2 annotation(s) from all.json:" in r.stdout and "2 annotation(s) into exhibit AB/1" in r.stdout
+    assert len(json.loads(cli("list", cli_case, "--json").stdout)) == 4

@@ -12,7 +12,7 @@ import pytest
 
 from tests.footage import write_clip
 
-HEAVY = ("cv2", "av", "numpy", "openpyxl", "reportlab", "PySide6", "shiboken6")
+HEAVY = ("cv2", "av", "numpy", "openpyxl", "uharfbuzz", "fontTools", "bidi", "PySide6", "shiboken6")
 
 PROBE = (
     "import json, sys\n"

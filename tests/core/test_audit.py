@@ -4,6 +4,8 @@ import sqlite3
 
 import pytest
 
+from bwv_review.core import audit, seals
+from bwv_review.core.errors import ReviewError
 from bwv_review.core.evidence import verify_case
 from bwv_review.core.model import Annotation
 from bwv_review.core.store import CaseStore
@@ -112,3 +114,55 @@ def test_footage_missing(annotated, footage_copy):
     path, _ = annotated
     footage_copy.rename(footage_copy.with_name("moved.mp4"))
     assert _problems(path) == [f"Footage for exhibit AB/1 is missing (expected at {footage_copy})."]
+
+
+def _written_by(case, write):
+    """The audit rows and head ``write`` appends in one transaction, which is then undone."""
+    class Undo(Exception):
+        pass
+
+    seq = audit.head(case.db)[0]
+    with pytest.raises(Undo):
+        with case.transaction():
+            write()
+            got = (case.db.execute("SELECT * FROM audit WHERE seq > ? ORDER BY seq", [seq]).fetchall(),
+                   audit.head(case.db))
+            raise Undo
+    assert audit.head(case.db)[0] == seq
+    return got
+
+
+def test_a_batch_of_audit_rows_is_the_chain_one_row_at_a_time_makes(case, monkeypatch):
+    monkeypatch.setattr(audit, "now_iso", lambda: "2019-08-01T09:30:00.000+00:00")
+    changes = [(i, None, {"id": i, "text": f"line {i}", "é": "ü"}) for i in range(1, 400)]
+    changes += [(7, {"id": 7, "text": "before"}, {"id": 7, "text": "after"}), (7, {"id": 7}, None), (None, None, None)]
+    one_by_one = _written_by(case, lambda: [audit.record(case.db, "Test Reviewer", "annotation.import", "annotation",
+                                                         i, before, after, "from a.csv") for i, before, after in changes])
+    batched = _written_by(case, lambda: audit.record_many(case.db, "Test Reviewer", "annotation.import", "annotation",
+                                                          iter(changes), "from a.csv"))
+    assert batched == one_by_one and len(batched[0]) == len(changes)
+    assert _written_by(case, lambda: audit.record_many(case.db, "T", "x", "annotation", [])) == ([], audit.head(case.db))
+
+
+def test_a_bulk_import_is_audited_sealed_and_verified_like_single_adds(case):
+    ex, cat = case.exhibit("AB/1"), case.category("disclosure")
+    added = case.add_annotations([Annotation(exhibit_id=ex.id, category_id=cat.id, start_ms=i, text=f"line {i}")
+                                  for i in range(500)], "Test Reviewer")
+    rows = case.audit_rows()[-500:]
+    assert [(r["action"], r["entity_id"]) for r in rows] == [("annotation.import", a.id) for a in added]
+    assert audit.check_chain(case.db) == [] and audit.check_records(case.db) == []
+    sealed = seals.check(case.db, thorough=True)
+    assert sealed.problems == [] and sealed.covered_until == case.audit_head()[0]
+    assert verify_case(case) == []
+
+
+@pytest.mark.parametrize("where", ["text", "detail"])
+def test_words_that_are_not_text_refuse_the_whole_batch(case, where):
+    ex, cat = case.exhibit("AB/1"), case.category("disclosure")
+    before = (case.annotations(), case.audit_head())
+    bad = "bad \udc80"  # a byte that was not UTF-8, passed on as a lone surrogate
+    anns = [Annotation(exhibit_id=ex.id, category_id=cat.id, start_ms=i, text=bad if where == "text" and i else "ok")
+            for i in range(3)]
+    with pytest.raises(ReviewError, match="not text|surrogate"):
+        case.add_annotations(anns, "T", detail=bad if where == "detail" else "")
+    assert (case.annotations(), case.audit_head()) == before

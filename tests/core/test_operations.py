@@ -171,8 +171,8 @@ def test_import_is_one_change_through_the_same_path(case, tmp_path):
     path = tmp_path / "log.csv"
     path.write_text("File time start,Category,Text\n00:00:00.400,disclosure,One\n00:00:01.000,advice,Two\n",
                     encoding="utf-8")
-    change, warnings = operations.import_annotations(case, path, "AB/1", ME)
-    assert warnings == [] and len(change.rows) == 2
+    change, result = operations.import_annotations(case, path, "AB/1", ME)
+    assert result.warnings == [] and len(change.rows) == 2 == len(result.added)
     assert all(r["detail"] == f"imported from log.csv; change {change.number}" for r in case.audit_rows()[-2:])
     operations.undo(case, change, ME)
     assert case.annotations() == []

@@ -6,6 +6,7 @@ import os
 import shutil
 import sqlite3
 import stat
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,6 @@ from bwv_review.core import keys, schema, seals, statements
 from bwv_review.core.errors import CaseFileError, ReviewError
 from bwv_review.core.evidence import check_integrity, verify_case
 from bwv_review.core.export import export_case
-from bwv_review.core.export.importer import add_annotations
 from bwv_review.core.model import Annotation
 from bwv_review.core.store import CaseStore
 
@@ -30,7 +30,7 @@ def test_every_write_transaction_is_sealed_once(case):
     before = case.db.execute("SELECT count(*) FROM audit_seal").fetchone()[0]
     case.add_annotation(_ann(case), "Test Reviewer")
     many = [_ann(case, f"line {i}", i) for i in range(1000)]
-    add_annotations(case, many, "Test Reviewer")  # 1000 audit entries, one transaction
+    case.add_annotations(many, "Test Reviewer")  # 1000 audit entries, one transaction
     rows = case.db.execute("SELECT first_seq, last_seq FROM audit_seal ORDER BY id").fetchall()
     assert len(rows) == before + 2
     assert rows[-1][1] - rows[-1][0] == 999
@@ -160,6 +160,16 @@ def test_every_export_states_its_head_and_keys(case, tmp_path, fmt):
     case.add_annotation(_ann(case, "later", 900), "Test Reviewer")
     since = statements.check_claim(case, claim).since
     assert [r["action"] for r in since] == ["annotation.add"]
+
+
+def test_a_pdf_statement_is_read_without_a_pdf_reader(case, tmp_path, monkeypatch):
+    """pypdf is a test-only dependency: the head and keys must be readable from the PDF's bytes."""
+    monkeypatch.setitem(sys.modules, "pypdf", None)  # `import pypdf` now fails, as in the app
+    case.add_annotation(_ann(case, status="verified"), "Test Reviewer")
+    out = export_case(case, "pdf", tmp_path / "s.pdf").paths[0]
+    claim = statements.read_statement(out)
+    assert (claim.seq, claim.head_hash) == case.audit_head()
+    assert claim.fingerprints == {keys.load().fingerprint}
 
 
 def test_a_statement_quoting_two_heads_is_refused(case, tmp_path):

@@ -107,11 +107,10 @@ def test_kill_during_export_leaves_no_half_file(case):
     """The export appears whole (it opens) or not at all, however the process dies."""
     import zipfile
 
-    from bwv_review.core.export.importer import add_annotations
     from bwv_review.core.model import Annotation
 
     ex, cat = case.exhibit("AB/1"), case.category("disclosure")
-    add_annotations(case, [Annotation(exhibit_id=ex.id, category_id=cat.id, start_ms=i % 2000,
+    case.add_annotations([Annotation(exhibit_id=ex.id, category_id=cat.id, start_ms=i % 2000,
                                       text=f"quote {i} " * 8, status="verified") for i in range(4000)], "me")
     path = case.path
     case.close()

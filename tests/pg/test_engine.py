@@ -182,3 +182,32 @@ def test_an_operation_of_several_writes_commits_whole_or_not_at_all(server_case)
         assert [m.text for m in store.annotations()] == ["one", "two"]
         change = operations.edit_annotation(store, a.id, "Reviewer A", {"text": "one, edited"})
         assert change.number == head[0] + 1 and store.annotation(a.id).text == "one, edited"
+
+
+def test_a_bulk_import_goes_into_a_server_case_whole(server_case, tmp_path):
+    """The bulk import (one executemany for the marks, one for their audit entries) on the
+    server: every row in, links restored, each entry carrying the role, the case verifies,
+    and a file that fails part-way adds nothing."""
+    from bwv_review.core import audit, operations
+
+    _owner, as_role = server_case
+    rows = ["File time start,Category,Speaker,Text,Event"]
+    rows += [f"00:00:00.{i:03d},disclosure,female,line {i},{'7' if i < 2 else ''}" for i in range(300)]
+    path = tmp_path / "log.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with open_case(as_role("reviewer_b"), actor="Reviewer B") as store:
+        change, result = operations.import_annotations(store, path, "AB/1", "Reviewer B")
+        assert len(result.added) == 300 == len(change.rows) and result.links == [[a.id for a in result.added[:2]]]
+        assert sorted(a.text for a in store.annotations()) == sorted(f"line {i}" for i in range(300))
+        entries = store.audit_rows()[-300:]
+        assert {(r["action"], r["db_role"], r["actor"]) for r in entries} == {
+            ("annotation.import", "reviewer_b", "Reviewer B")}
+        assert audit.check_chain(store.db) == [] and audit.check_records(store.db) == []
+        assert evidence.verify(store).problems == []
+        head = store.audit_head()
+        bad = tmp_path / "bad.csv"
+        bad.write_text("File time start,Category,Text\n00:00:00.100,disclosure,fine\n00:00:09.000,disclosure,too late\n",
+                       encoding="utf-8")
+        with pytest.raises(ReviewError, match="past the end"):
+            operations.import_annotations(store, bad, "AB/1", "Reviewer B")
+        assert store.audit_head() == head and len(store.annotations()) == 300

@@ -32,7 +32,7 @@ def _wait_idle(qtbot, dialog):
                     timeout=30_000)
 
 
-@pytest.mark.parametrize("fmt", ["csv", "docx", "eaf"])
+@pytest.mark.parametrize("fmt", ["csv", "docx", "eaf", "pdf"])
 def test_export_writes_the_same_bytes_as_the_command_line(qtbot, annotated, tmp_path, capsys, fmt):
     dialog = ExportDialog(annotated)
     qtbot.addWidget(dialog)

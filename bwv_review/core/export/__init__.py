@@ -7,8 +7,10 @@ same case and the same ``generated`` time.
 Statement formats (docx, pdf, html) quote verified annotations only unless
 ``include_drafts``; log formats (csv, xlsx, json, srt, vtt, eaf) carry every annotation the
 filters let through, with its status. Subtitles and ELAN files belong to one video each:
-with several exhibits, one file per exhibit is written beside ``out``, named
-``<out stem> <safe exhibit ref><suffix>``.
+given a folder as ``out``, one file per exhibit is written in it, named by the exhibit's
+ref (``AB-1.eaf``); given a file name and several exhibits, one file per exhibit is
+written beside it, named ``<out stem> <safe exhibit ref><suffix>`` (the window lists the
+names; the command line refuses this and asks for --exhibit or a folder).
 """
 
 from __future__ import annotations
@@ -95,6 +97,8 @@ def output_paths(report_or_exhibits, fmt: str, out: Path) -> list[tuple[Path, in
         exhibits = [r.exhibit for r in report_or_exhibits.exhibits]
     else:
         exhibits = list(report_or_exhibits)
+    if out.is_dir():
+        return [(out / f"{safe_filename(ex.ref)}.{fmt}", ex.id) for ex in exhibits]
     if len(exhibits) == 1:
         return [(out, exhibits[0].id)]
     return [(out.with_name(f"{out.stem} {safe_filename(ex.ref)}{out.suffix}"), ex.id) for ex in exhibits]

@@ -33,6 +33,7 @@ from .report import (
     status_text,
     unverified_mark,
 )
+from .scripts import base_rtl, script_runs
 
 RED = "B00000"
 GREY = "444444"
@@ -113,17 +114,32 @@ TWIPS_PER_CM = 567
 
 def _run(text: str, size: float | None = None, bold: bool = False, colour: str | None = None,
          mono: bool = False) -> str:
-    props = ""
+    """Runs for ``text``, one per script, each saying its direction and language (w:rtl,
+    w:lang), so Word shapes and orders Arabic and Hebrew and picks East Asian fonts."""
+    return "".join(_script_run(part, tag, rtl, size, bold, colour, mono)
+                   for part, tag, rtl in script_runs(printable(text)))
+
+
+def _script_run(text: str, tag: str, rtl: bool, size: float | None, bold: bool, colour: str | None,
+                mono: bool) -> str:
+    east = tag in ("ja", "ko", "und-Hani")
+    props = ""  # in the order the OOXML schema requires
     if mono:
         props += '<w:rFonts w:ascii="Courier New" w:hAnsi="Courier New" w:cs="Courier New"/>'
+    elif east:
+        props += '<w:rFonts w:hint="eastAsia"/>'
     if bold:
-        props += "<w:b/>"
+        props += "<w:b/><w:bCs/>"
     if colour:
         props += f'<w:color w:val="{colour}"/>'
     if size:
         props += f'<w:sz w:val="{round(size * 2)}"/><w:szCs w:val="{round(size * 2)}"/>'
+    if rtl:
+        props += "<w:rtl/><w:cs/>"
+    if tag:
+        props += f'<w:lang w:{"bidi" if rtl else "eastAsia" if east else "val"}="{tag}"/>'
     parts = []
-    for i, line in enumerate(printable(text).split("\n")):
+    for i, line in enumerate(text.split("\n")):
         if i:
             parts.append("<w:br/>")
         for j, chunk in enumerate(line.split("\t")):
@@ -151,10 +167,11 @@ def _para(doc, text: str, bold: bool = False, size: float | None = None, colour:
     _append(doc, f"<w:p {_W}>{_run(text, size, bold, colour)}</w:p>")
 
 
-def _cell(runs: str, width_cm: float, span: int = 1) -> str:
+def _cell(runs: str, width_cm: float, span: int = 1, rtl: bool = False) -> str:
     grid = f'<w:gridSpan w:val="{span}"/>' if span > 1 else ""
+    para = "<w:pPr><w:bidi/></w:pPr>" if rtl else ""  # a quote in Arabic or Hebrew starts on the right
     return (f'<w:tc><w:tcPr><w:tcW w:w="{round(width_cm * TWIPS_PER_CM)}" w:type="dxa"/>{grid}</w:tcPr>'
-            f"<w:p>{runs}</w:p></w:tc>")
+            f"<w:p>{para}{runs}</w:p></w:tc>")
 
 
 def _table(doc, headers: list[str], rows: list[str], widths: list[float], size: float = 8) -> None:
@@ -169,7 +186,8 @@ def _table(doc, headers: list[str], rows: list[str], widths: list[float], size: 
 
 
 def _row(texts: list[str], widths: list[float], size: float = 8) -> str:
-    return "<w:tr>" + "".join(_cell(_run(t, size), w) for t, w in zip(texts, widths, strict=True)) + "</w:tr>"
+    return "<w:tr>" + "".join(_cell(_run(t, size), w, rtl=base_rtl(t)) for t, w in zip(texts, widths, strict=True)) \
+        + "</w:tr>"
 
 
 def _exhibits(doc, report: Report) -> None:

@@ -28,6 +28,7 @@ from .report import (
     status_text,
     unverified_mark,
 )
+from .scripts import script_runs
 
 CSS = """
 body { font-family: "Segoe UI", "DejaVu Sans", Arial, sans-serif; font-size: 11pt; margin: 2em auto;
@@ -49,6 +50,19 @@ th { background: #eee; }
 
 def _e(text: str) -> str:
     return escape(printable(text), quote=True)
+
+
+def _words(text: str) -> str:
+    """Case words, escaped, each run of another script marked with its language and direction."""
+    out = []
+    for part, tag, rtl in script_runs(printable(text)):
+        part = escape(part, quote=True)
+        if tag or rtl:
+            lang = f' lang="{tag}"' if tag else ""
+            out.append(f'<span{lang} dir="{"rtl" if rtl else "ltr"}">{part}</span>')
+        else:
+            out.append(part)
+    return "".join(out)
 
 
 def render_html(report: Report) -> bytes:
@@ -128,11 +142,11 @@ def _narrative(report: Report) -> list[str]:
         out.append(f'<div class="entry" id="annotation-{entry.annotation.id}">')
         if mark:
             out.append(f'<div class="unverified">{_e(mark)}</div>')
-        quote_html = f'<span class="quote" dir="auto">{_e(quote)}</span>' if quote is not None else ""
+        quote_html = f'<span class="quote" dir="auto">{_words(quote)}</span>' if quote is not None else ""
         out.append(f"<div>{_e(before)}{quote_html}{_e(after)}</div>")
         out.append(f'<div class="detail">{_e(detail_line(entry, tz, report))}</div>')
         if entry.annotation.note:
-            out.append(f'<div class="detail">Note: <span class="text">{_e(entry.annotation.note)}</span></div>')
+            out.append(f'<div class="detail">Note: <span class="text">{_words(entry.annotation.note)}</span></div>')
         still = report.stills.get(entry.annotation.id)
         if still:
             data = base64.b64encode(still.png).decode("ascii")
@@ -156,8 +170,8 @@ def _log_table(report: Report) -> list[str]:
         span = format_ms(a.start_ms) + (f"–{format_ms(a.end_ms)}" if a.end_ms is not None else "")
         out.append(
             f"<tr><td>{_e(clock)}</td><td>{_e(entry.exhibit.ref)}</td><td>{_e(span)}</td>"
-            f"<td>{_e(entry.category.name)}</td><td>{_e(a.speaker)}</td>"
-            f'<td class="text" dir="auto">{_e(a.text)}</td><td>{_e(status_text(report, entry))}</td></tr>'
+            f"<td>{_e(entry.category.name)}</td><td>{_words(a.speaker)}</td>"
+            f'<td class="text" dir="auto">{_words(a.text)}</td><td>{_e(status_text(report, entry))}</td></tr>'
         )
     out.append("</table>")
     return out

@@ -1,194 +1,44 @@
 """Bringing annotations back in from ELAN (.eaf), a spreadsheet log (.csv) or JSON.
 
 All or nothing: the whole file is read and every annotation checked against the case
-first; only then are they added, in one transaction, each with its own audit row
-(action ``annotation.import``, detail naming the file). A malformed file adds nothing.
+first; then ``CaseStore.add_annotations`` adds them in one transaction, each with its own
+audit row (action ``annotation.import``, detail naming the file), and links again the
+annotations the file says were one event. A file that is wrong anywhere adds nothing.
+
+A file naming its exhibits (a bwv-review CSV or JSON log) puts each annotation on the
+exhibit of that ref in this case: a whole-case JSON restores every exhibit at once.
+Otherwise, or with ``exhibit_ref``, every annotation goes to that one exhibit.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import audit
 from ..errors import ReviewError
-from ..model import STATUSES, Annotation, insert_row
+from ..model import Annotation
 from ..store import CaseStore
-from ..timecode import format_ms, now_iso, parse_time
+from ..timecode import format_ms
 from .eaf_read import read_eaf
-from .json_export import SCHEMA_VERSION
-from .tables import unneutralise
+from .import_tables import Incoming, read_csv, read_json, refusal, shown
 
 IMPORT_FORMATS = ("eaf", "csv", "json")
-MAX_LISTED = 8
-
-
-@dataclass
-class Incoming:
-    """One annotation as read from a file, before it is checked against the case."""
-
-    where: str  # "row 4", "tier 'female' at 00:00:01.200": for error messages
-    start_ms: int
-    end_ms: int | None = None
-    category: str = ""
-    speaker: str = ""
-    text: str = ""
-    note: str = ""
-    status: str = "draft"
-    reviewer: str = ""
+Progress = Callable[[int, int], None]
+__all__ = ["IMPORT_FORMATS", "ImportResult", "Incoming", "Prepared", "import_annotations", "import_file", "prepare_import",
+           "read_annotations", "write_import"]
 
 
 @dataclass
 class ImportResult:
     added: list[Annotation]
     warnings: list[str] = field(default_factory=list)
+    links: list[list[int]] = field(default_factory=list)  # ids of the annotations linked as one event
+    summary: list[str] = field(default_factory=list)  # what came in, and what did not
 
 
-def _fail(path: Path, problems: list[str]) -> ReviewError:
-    shown = problems[:MAX_LISTED]
-    more = f" (and {len(problems) - MAX_LISTED} more)" if len(problems) > MAX_LISTED else ""
-    return ReviewError(f"{path.name} was not imported (nothing was added): " + "; ".join(shown) + more + ".")
-
-
-# -- CSV ------------------------------------------------------------------------------------
-
-_CSV_ALIASES = {
-    "exhibit": ("exhibit",),
-    "start": ("file time start", "start", "file time"),
-    "start_ms": ("start (ms)", "start_ms"),
-    "end": ("file time end", "end"),
-    "end_ms": ("end (ms)", "end_ms"),
-    "category": ("category",),
-    "speaker": ("speaker",),
-    "text": ("text", "words"),
-    "note": ("note",),
-    "status": ("status",),
-    "reviewer": ("reviewer",),
-}
-
-
-def _decode(path: Path) -> str:
-    try:
-        return path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ReviewError(f"{path.name} is not UTF-8 text; save it as \"CSV UTF-8\" and try again.") from exc
-
-
-def read_csv(path: Path, source_exhibit: str | None = None) -> tuple[list[Incoming], list[str]]:
-    text = _decode(path)
-    first = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first.count)
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    if not rows or not any(c.strip() for c in rows[0]):
-        raise ReviewError(f"{path.name} is empty; nothing was added.")
-    if rows[0] and rows[0][0] == "VERIFICATION FAILED":
-        # A log exported from a case that failed verification lists the problems above its header.
-        start = next((i for i, r in enumerate(rows) if r and r[0].strip().casefold() == "exhibit"), 0)
-        rows = rows[start:]
-    header = [h.strip().casefold() for h in rows[0]]
-    col = {key: next((header.index(a) for a in names if a in header), None) for key, names in _CSV_ALIASES.items()}
-    if col["text"] is None or (col["start"] is None and col["start_ms"] is None):
-        raise ReviewError(f"{path.name} has no \"Text\" and \"File time start\" (or \"Start (ms)\") columns; "
-                          "is it a bwv-review log?")
-    _one_exhibit(path, [unneutralise(r[col["exhibit"]]) for r in rows[1:] if col["exhibit"] is not None
-                        and col["exhibit"] < len(r) and r[col["exhibit"]].strip()], source_exhibit)
-    items, problems = [], []
-    for n, row in enumerate(rows[1:], start=2):
-        if not any(c.strip() for c in row):
-            continue
-
-        def cell(key: str, row=row) -> str:
-            i = col[key]
-            return unneutralise(row[i]) if i is not None and i < len(row) else ""
-
-        if source_exhibit and col["exhibit"] is not None and cell("exhibit").strip().casefold() != source_exhibit.casefold():
-            continue
-        try:
-            start = _pick_time(cell("start"), cell("start_ms"), "start")
-            end = _pick_time(cell("end"), cell("end_ms"), "end")
-            if start is None:
-                raise ReviewError("no start time")
-        except ReviewError as exc:
-            problems.append(f"row {n}: {exc}")
-            continue
-        items.append(Incoming(f"row {n}", start, end, cell("category"), cell("speaker"), cell("text"),
-                              cell("note"), cell("status").strip() or "draft", cell("reviewer")))
-    if problems:
-        raise _fail(path, problems)
-    return items, []
-
-
-def _pick_time(text: str, ms: str, label: str) -> int | None:
-    text, ms = text.strip(), ms.strip()
-    from_text = parse_time(text) if text else None
-    from_ms = None
-    if ms:
-        try:
-            from_ms = int(ms)
-        except ValueError as exc:
-            raise ReviewError(f"{label} {ms!r} is not a whole number of milliseconds") from exc
-    if from_text is not None and from_ms is not None and from_text != from_ms:
-        raise ReviewError(f"{label} {text} and {ms} ms disagree; correct one of them or empty the other")
-    return from_ms if from_ms is not None else from_text
-
-
-def _one_exhibit(path: Path, refs: list[str], source_exhibit: str | None) -> None:
-    distinct = sorted(set(refs))
-    if len(distinct) > 1 and not source_exhibit:
-        raise ReviewError(f"{path.name} holds annotations for several exhibits ({', '.join(distinct)}); "
-                          "choose one with --from REF. Nothing was added.")
-
-
-# -- JSON -----------------------------------------------------------------------------------
-
-
-def read_json(path: Path, source_exhibit: str | None = None) -> tuple[list[Incoming], list[str]]:
-    try:
-        data = json.loads(_decode(path))
-    except json.JSONDecodeError as exc:
-        raise ReviewError(f"{path.name} is not valid JSON (line {exc.lineno}: {exc.msg}); nothing was added.") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("annotations"), list):
-        raise ReviewError(f"{path.name} is not a bwv-review JSON export (no \"annotations\" list).")
-    version = data.get("schema_version")
-    if not isinstance(version, int) or version > SCHEMA_VERSION:
-        raise ReviewError(f"{path.name} has schema_version {version!r}; this bwv-review reads up to "
-                          f"{SCHEMA_VERSION}. Nothing was added.")
-    anns = data["annotations"]
-    refs = [a.get("exhibit") for a in anns if isinstance(a, dict) and isinstance(a.get("exhibit"), str)]
-    _one_exhibit(path, refs, source_exhibit)
-    items, problems = [], []
-    for i, a in enumerate(anns, start=1):
-        where = f"annotation {i}"
-        if not isinstance(a, dict):
-            problems.append(f"{where}: not an object")
-            continue
-        if source_exhibit and str(a.get("exhibit", "")).casefold() != source_exhibit.casefold():
-            continue
-        start, end = a.get("start_ms"), a.get("end_ms")
-        if not isinstance(start, int) or isinstance(start, bool) or (
-                end is not None and (not isinstance(end, int) or isinstance(end, bool))):
-            problems.append(f"{where}: start_ms/end_ms must be whole numbers")
-            continue
-        fields = {k: a.get(k, "") for k in ("category", "speaker", "text", "note", "status", "reviewer")}
-        bad = [k for k, v in fields.items() if v is not None and not isinstance(v, str)]
-        if bad:
-            problems.append(f"{where}: {', '.join(bad)} must be text")
-            continue
-        fields = {k: v or "" for k, v in fields.items()}
-        fields["status"] = fields["status"] or "draft"
-        items.append(Incoming(where, start, end, **fields))
-    if problems:
-        raise _fail(path, problems)
-    return items, []
-
-
-# -- checking and adding --------------------------------------------------------------------
-
-
-def read_annotations(path: Path | str, source_exhibit: str | None = None, tiers: str = "auto",
+def read_annotations(path: Path | str, tiers: str = "auto",
                      categories: set[str] | None = None) -> tuple[list[Incoming], list[str], dict]:
     """Parse a file into ``Incoming`` annotations (no case needed), warnings, and metadata."""
     path = Path(path)
@@ -196,67 +46,179 @@ def read_annotations(path: Path | str, source_exhibit: str | None = None, tiers:
         raise ReviewError(f"{path} does not exist (nothing was added).")
     kind = path.suffix.lower().lstrip(".")
     if kind == "eaf":
-        return read_eaf(path, Incoming, tiers, categories or set())
+        return read_eaf(path, tiers, categories or set())
     if kind == "csv":
-        return (*read_csv(path, source_exhibit), {})
+        return read_csv(path), [], {}
     if kind == "json":
-        return (*read_json(path, source_exhibit), {})
-    raise ReviewError(f"{path.name}: import reads .eaf, .csv or .json files.")
+        items, exhibits = read_json(path)
+        return items, [], {"exhibits": exhibits}
+    raise ReviewError(f"{path.name}: import reads .eaf, .csv or .json files; nothing was added.")
 
 
-def import_annotations(
+def _targets(store: CaseStore, path: Path, items: list[Incoming], exhibit_ref: str | None,
+             source_exhibit: str | None, meta: dict) -> tuple[list[Incoming], dict[str, object], list[str]]:
+    """The items to import, the exhibit each goes to (by the file's ref), and warnings."""
+    warnings: list[str] = []
+    if source_exhibit:
+        wanted = source_exhibit.strip().casefold()
+        items = [i for i in items if (i.exhibit or "").strip().casefold() == wanted]
+        if not items:
+            raise ReviewError(f"{path.name} holds no annotations for exhibit {shown(source_exhibit)}; nothing was added.")
+    refs = sorted({i.exhibit for i in items if i.exhibit})
+    if exhibit_ref:
+        if len(refs) > 1 and not source_exhibit:
+            raise ReviewError(f"{path.name} holds annotations for several exhibits ({', '.join(refs)}); choose "
+                              "one with --from REF, or leave out --exhibit to import each into its own. "
+                              "Nothing was added.")
+        target = store.exhibit(exhibit_ref)
+        made_for = meta.get("sha256")
+        if made_for and made_for != target.sha256:
+            warnings.append(f"{path.name} was made for exhibit {meta.get('exhibit') or '?'} (other footage); its "
+                            f"times were applied to {target.ref} as they are.")
+        return items, {i.exhibit: target for i in items}, warnings
+    if any(not i.exhibit for i in items):
+        raise ReviewError(f"{path.name} does not say which exhibit its annotations belong to; choose one with "
+                          "--exhibit REF. Nothing was added.")
+    known = {ex.ref.casefold(): ex for ex in store.exhibits()}
+    missing = [r for r in refs if r.strip().casefold() not in known]
+    if missing:
+        raise ReviewError(f"{path.name} names exhibit(s) {', '.join(shown(r) for r in missing[:8])} that this case "
+                          "does not hold; add the footage first, or choose one exhibit with --exhibit REF. "
+                          "Nothing was added.")
+    by_ref = {r: known[r.strip().casefold()] for r in refs}
+    for ref, sha in (meta.get("exhibits") or {}).items():
+        ex = by_ref.get(ref)
+        if ex is not None and sha and sha != ex.sha256:
+            warnings.append(f"{path.name} gives exhibit {ref} another SHA-256 than this case's footage; its times "
+                            "were applied to this case's footage as they are.")
+    return items, by_ref, warnings
+
+
+@dataclass
+class Prepared:
+    """A file read and checked against the case, ready to be written (``write_import``)."""
+
+    path: Path
+    items: list[Incoming]
+    annotations: list[Annotation]
+    labels: list  # one event-link label (or None) per annotation
+    targets: dict
+    meta: dict
+    warnings: list[str]
+    dangling: int  # annotations linked to ones not in this file: their links are dropped
+
+
+def prepare_import(
     store: CaseStore,
     path: Path | str,
-    exhibit_ref: str,
-    actor: str,
     *,
+    exhibit_ref: str | None = None,
     source_exhibit: str | None = None,
     tiers: str = "auto",
     default_category: str = "other",
-) -> ImportResult:
-    """Read ``path`` and add its annotations to ``exhibit_ref`` in one go, or add none."""
+) -> Prepared:
+    """Read ``path`` and check its annotations against the case, writing nothing (so a large
+    file is parsed without holding the case's write lock); refused in one sentence."""
     path = Path(path)
-    exhibit = store.exhibit(exhibit_ref)
     cats = store.categories()
-    names = {c.slug.casefold() for c in cats} | {c.name.casefold() for c in cats}
-    items, warnings, meta = read_annotations(path, source_exhibit, tiers, names)
-    if meta.get("sha256") and meta["sha256"] != exhibit.sha256:
-        warnings.append(f"{path.name} was made for exhibit {meta.get('exhibit', '?')} (other footage); "
-                        f"its times were applied to {exhibit.ref} as they are.")
+    by_name = {c.slug.casefold(): c for c in cats} | {c.name.casefold(): c for c in cats}
+    items, warnings, meta = read_annotations(path, tiers, set(by_name))
     if not items:
         raise ReviewError(f"{path.name} holds no annotations to import; nothing was added.")
-    anns, problems = [], []
+    items, targets, more = _targets(store, path, items, exhibit_ref, source_exhibit, meta)
+    warnings += more
+    source = f"import:{path.suffix.lower().lstrip('.')}"
+    fallback = by_name.get(default_category.strip().casefold())
+    anns, labels, problems = [], [], []
     for item in items:
-        try:
-            cat = store.category(item.category or default_category)
-            if item.status not in STATUSES:
-                raise ReviewError(f"status {item.status!r} is not one of {', '.join(STATUSES)}")
-            ann = Annotation(exhibit_id=exhibit.id, start_ms=item.start_ms, end_ms=item.end_ms,
-                             category_id=cat.id, speaker=item.speaker, text=item.text, note=item.note,
-                             status=item.status, reviewer=item.reviewer,
-                             source=f"import:{path.suffix.lower().lstrip('.')}")
-            store._check_annotation(ann)  # noqa: SLF001 - the same rules as one annotation added by hand
-        except ReviewError as exc:
-            problems.append(f"{item.where} ({format_ms(item.start_ms)}): {str(exc).rstrip('.')}")
+        cat = by_name.get((item.category or "").strip().casefold()) if item.category else fallback
+        if cat is None:
+            name = item.category or default_category
+            problems.append(f"{item.where}: no category {shown(name)} in this case "
+                            f"(categories: {', '.join(c.slug for c in cats)})")
             continue
-        anns.append(ann)
+        ex = targets[item.exhibit]
+        anns.append(Annotation(exhibit_id=ex.id, start_ms=item.start_ms, end_ms=item.end_ms, category_id=cat.id,
+                               speaker=item.speaker, text=item.text, note=item.note, status=item.status,
+                               reviewer=item.reviewer, source=source))
+        labels.append(item.link)
     if problems:
-        raise _fail(path, problems)
-    return ImportResult(add_annotations(store, anns, actor, detail=f"imported from {path.name}"), warnings)
+        raise refusal(path, problems)
+    # A label shared by one annotation only links it to nothing in this import: drop it.
+    counts = Counter(label for label in labels if label is not None)
+    dangling = sum(1 for label in labels if label is not None and counts[label] < 2)
+    labels = [label if label is not None and counts[label] > 1 else None for label in labels]
+    return Prepared(path, items, anns, labels, targets, meta, warnings, dangling)
 
 
-def add_annotations(store: CaseStore, anns: list[Annotation], actor: str,
-                    action: str = "annotation.import", detail: str = "") -> list[Annotation]:
-    """Insert checked annotations in one transaction, one audit row each."""
-    stamp = now_iso()
-    ids = []
-    with store.transaction():
-        for ann in anns:
-            ann.created = ann.created or stamp
-            ann.updated = stamp
-            ann.reviewer = ann.reviewer or actor
-            rid = store.db["annotation"].insert(insert_row(ann)).last_pk
-            audit.record(store.db, actor, action, "annotation", rid,
-                         after=dict(store.db["annotation"].get(rid)), detail=detail)
-            ids.append(rid)
-    return [store.annotation(i) for i in ids]
+def write_import(store: CaseStore, prepared: Prepared, actor: str, progress: Progress | None = None) -> ImportResult:
+    """Add a prepared file's annotations (and their event links) in one transaction, or none:
+    each is checked again there, against the case as it is then."""
+    p = prepared
+    try:
+        added = store.add_annotations(p.annotations, actor, detail=f"imported from {p.path.name}",
+                                      link_groups=p.labels if any(p.labels) else None, progress=progress)
+    except ReviewError as exc:
+        raise _where(p.path, p.items, exc) from exc
+    return ImportResult(added, p.warnings, _links(added), _summary(p.path, added, p.targets, p.meta, p.dangling))
+
+
+def import_file(
+    store: CaseStore,
+    path: Path | str,
+    actor: str,
+    *,
+    exhibit_ref: str | None = None,
+    source_exhibit: str | None = None,
+    tiers: str = "auto",
+    default_category: str = "other",
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Read ``path`` and add its annotations (and their event links) in one go, or add none.
+
+    ``progress(done, total)`` hears about the annotations as they are written. A front end
+    runs ``operations.import_annotations`` (the same, as one undoable change)."""
+    prepared = prepare_import(store, path, exhibit_ref=exhibit_ref, source_exhibit=source_exhibit, tiers=tiers,
+                              default_category=default_category)
+    return write_import(store, prepared, actor, progress)
+
+
+def _where(path: Path, items: list[Incoming], exc: ReviewError) -> ReviewError:
+    """The store's "Annotation n of N: ..." as the file's own place."""
+    text = str(exc)
+    if text.startswith("Annotation ") and " of " in text and ": " in text:
+        head, _, why = text.partition(": ")
+        n = int(head.split()[1])
+        item = items[n - 1]
+        start = format_ms(item.start_ms) if item.start_ms <= 10**12 else "a time"
+        return refusal(path, [f"{item.where} ({start}): {why.rstrip('.')}"])
+    return exc
+
+
+def _links(added: list[Annotation]) -> list[list[int]]:
+    groups: dict[int, list[int]] = {}
+    for a in added:
+        if a.event is not None:
+            groups.setdefault(a.event, []).append(a.id)
+    return list(groups.values())
+
+
+def _summary(path: Path, added: list[Annotation], targets: dict, meta: dict, dangling: int) -> list[str]:
+    per = Counter(a.exhibit_id for a in added)
+    names = {ex.id: ex.ref for ex in targets.values()}
+    lines = [f"{n} annotation(s) into exhibit {names[ex_id]}" for ex_id, n in sorted(per.items(), key=lambda x: names[x[0]])]
+    links = _links(added)
+    if links:
+        lines.append(f"{len(links)} event link(s) restored ({sum(len(g) for g in links)} annotations)")
+    if dangling:
+        lines.append(f"{dangling} annotation(s) were linked to annotations not in this import; those links "
+                     "were not kept")
+    return lines + list(meta.get("summary", []))
+
+
+def import_annotations(store: CaseStore, path: Path | str, exhibit_ref: str | None, actor: str, *,
+                       source_exhibit: str | None = None, tiers: str = "auto",
+                       default_category: str = "other", progress: Progress | None = None) -> ImportResult:
+    """``import_file`` with the exhibit first (the earlier signature)."""
+    return import_file(store, path, actor, exhibit_ref=exhibit_ref, source_exhibit=source_exhibit, tiers=tiers,
+                       default_category=default_category, progress=progress)

@@ -29,6 +29,16 @@ from ..timecode import format_instant
 
 DEFAULT_POINT_MS = 2000  # how long a point annotation lasts as a subtitle cue or ELAN annotation
 
+
+def point_span(a, duration_ms: int) -> tuple[int, int]:
+    """(start, end) for a player or ELAN: a point lasts DEFAULT_POINT_MS, never past the end of
+    the footage (a point on its very last millisecond stays zero-length)."""
+    if a.end_ms is not None and a.end_ms > a.start_ms:
+        return a.start_ms, a.end_ms
+    end = a.start_ms + (1 if a.end_ms is not None else DEFAULT_POINT_MS)
+    return a.start_ms, min(end, max(duration_ms, a.start_ms)) if duration_ms > 0 else end
+
+
 CHECK_TEXT = {
     "verified": "SHA-256 re-verified at export time: matches",
     "changed": "WARNING: SHA-256 does NOT match the footage file at export time",

@@ -1,8 +1,10 @@
 """The annotation log as a spreadsheet: CSV (UTF-8 with BOM) and XLSX (typed cells).
 
-One row per annotation, in chronology order. Text that a spreadsheet would run as a
-formula (leading ``= + - @``, tab or CR) gets an apostrophe in front, so it shows as
-typed and never executes; ``unneutralise`` undoes exactly that on import.
+One row per annotation, in chronology order. In CSV, text that a spreadsheet would run as
+a formula (leading ``= + - @``, tab or CR) gets an apostrophe in front, so it shows as
+typed and never executes; ``unneutralise`` undoes exactly that on import. In XLSX every
+text is a typed string cell, which no spreadsheet runs, so it is written exactly as
+typed, with no apostrophe to see.
 
 When the case failed verification at export time, its problems come first (rows above
 the header), and the status of every annotation verification cannot vouch for reads
@@ -162,7 +164,7 @@ def render_xlsx(report: Report) -> bytes:
             if isinstance(value, datetime):
                 value = _naive(value)
             elif isinstance(value, str):
-                value = neutralise(value)
+                value = cell_text(value)
             cell = ws.cell(row=r, column=c, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"  # never a formula, whatever it starts with
@@ -188,7 +190,7 @@ def _problem_rows(ws, report: Report) -> int:
     rows = preamble(report)
     red = Font(bold=True, color="B00000")
     for row in rows:
-        ws.append([neutralise(c) for c in row])
+        ws.append([cell_text(c) for c in row])
         for cell in ws[ws.max_row]:
             cell.font = red
             cell.data_type = "s"
@@ -205,17 +207,17 @@ def _summary_sheet(wb: Workbook, report: Report) -> None:
         cell.font = Font(bold=True)
     for rec in report.exhibits:
         ex = rec.exhibit
-        ws.append([neutralise(v) for v in (ex.ref, ex.wearer, rec.file_name, format_ms(ex.duration_ms),
-                                           ex.sha256, rec.check_text)])
+        ws.append([cell_text(v) for v in (ex.ref, ex.wearer, rec.file_name, format_ms(ex.duration_ms),
+                                          ex.sha256, rec.check_text)])
     ws.append([])
-    ws.append(["Case", neutralise(report.case.title), neutralise(report.case.reference)])
+    ws.append(["Case", cell_text(report.case.title), cell_text(report.case.reference)])
     ws.append(["Audit entries", report.audit_rows])
     ws.append(["Audit head hash", report.audit_hash])
     ws.append(["Audit head", audit_head(report)])
-    ws.append(["Signing keys", neutralise(keys_text(report))])
+    ws.append(["Signing keys", cell_text(keys_text(report))])
     ws.append(["Generated", report.generated_text, f"bwv-review {report.tool_version}"])
     for warning in report.other_warnings:
-        ws.append(["WARNING", neutralise(warning)])
+        ws.append(["WARNING", cell_text(warning)])
     for col, width in zip("ABCDEF", (16, 16, 30, 14, 66, 50), strict=True):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = f"A{head_row + 1}"

@@ -1,6 +1,7 @@
 """The disclosure report: what was redacted in a copy, where, when, why and by whom.
 
-One list of lines and rows, rendered as Word (python-docx) or PDF (reportlab). It names
+One list of lines and rows, rendered as Word (python-docx) or PDF (the statements'
+typesetter, export/pdf_*.py). It names
 the case and exhibit, both files with their SHA-256 (the original, checked against the
 hash taken when it was added, and the copy), what else was taken out (metadata, other
 streams), then every redaction applied, with its times as file time and, where the
@@ -13,6 +14,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..export.report import printable
@@ -28,6 +30,7 @@ class Content:
     facts: list[tuple[str, str]]  # label, value
     rows: list[list[str]]  # the redactions
     notes: list[str]
+    made: datetime  # when the copy was made (UTC): the PDF's dates, so the same copy gives the same bytes
 
 
 HEADER = ["#", "What", "Where (pixels as shown)", "When (file time)", "Clock time", "Why", "Status, by whom"]
@@ -70,7 +73,9 @@ def content(store: CaseStore, exhibit: Exhibit, copy: dict, applied: list[Redact
     if not applied:
         notes.append("No redaction was applied.")
     title = f"Disclosure report: redacted copy of exhibit {exhibit.ref}"
-    return Content(title, facts, rows, notes)
+    made = datetime.fromisoformat(copy["made"])
+    made = made.astimezone(UTC) if made.tzinfo else made.replace(tzinfo=UTC)
+    return Content(title, facts, rows, notes, made)
 
 
 def _what(r: Redaction) -> str:
@@ -138,39 +143,26 @@ def render_docx(data: Content) -> bytes:
 
 
 def render_pdf(data: Content) -> bytes:
-    from xml.sax.saxutils import escape  # noqa: PLC0415
+    """The report as PDF, landscape A4, set by the statements' typesetter (any script, every
+    font embedded, rows split across pages with the header repeated)."""
+    from ..export.pdf_export import page_text, typesetter  # noqa: PLC0415 - fonts load on first use
+    from ..export.pdf_layout import A4, Layout, Para, Table  # noqa: PLC0415
+    from ..export.pdf_text import Style  # noqa: PLC0415
+    from ..export.pdf_writer import PdfWriter  # noqa: PLC0415
 
-    from reportlab.lib import colors  # noqa: PLC0415
-    from reportlab.lib.pagesizes import A4, landscape  # noqa: PLC0415
-    from reportlab.lib.styles import ParagraphStyle  # noqa: PLC0415
-    from reportlab.lib.units import cm  # noqa: PLC0415
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle  # noqa: PLC0415
-
-    from ..export.pdf_export import fonts  # noqa: PLC0415 - the fonts the statements use
-
-    regular, bold = fonts()
-    body = ParagraphStyle("body", fontName=regular, fontSize=8.5, leading=10.5)
-    strong = ParagraphStyle("strong", parent=body, fontName=bold)
-    title = ParagraphStyle("title", fontName=bold, fontSize=15, leading=19, spaceAfter=8)
-    heading = ParagraphStyle("heading", fontName=bold, fontSize=11.5, leading=14, spaceBefore=10, spaceAfter=4)
-
-    def p(text, style=body):
-        return Paragraph(escape(printable(text)).replace("\n", "<br/>"), style)
-
-    grid = TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")])
-    story = [p(data.title, title)]
-    facts = Table([[p(a, strong), p(b)] for a, b in data.facts], colWidths=[4.5 * cm, 22.2 * cm])
-    facts.setStyle(grid)
-    story.append(facts)
-    story += [Spacer(1, 6)] + [p(n, strong) for n in data.notes]
-    story.append(p(f"Redactions applied ({len(data.rows)})", heading))
-    widths = [1.0, 4.0, 5.6, 3.9, 4.4, 4.0, 3.8]  # 26.7 cm: the page less its margins
-    table = Table([[p(h, strong) for h in HEADER]] + [[p(c) for c in row] for row in data.rows],
-                  colWidths=[w * cm for w in widths], repeatRows=1)
-    table.setStyle(grid)
-    story.append(table)
-    buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=landscape(A4), leftMargin=1.5 * cm, rightMargin=1.5 * cm,
-                            topMargin=1.5 * cm, bottomMargin=1.5 * cm, title=data.title, author="bwv-review")
-    doc.build(story)
-    return buf.getvalue()
+    body, strong = Style(8.5), Style(8.5, bold=True)
+    cm = 28.3465
+    pdf = PdfWriter({"Title": page_text(data.title)[:1000], "Author": "bwv-review", "Creator": "bwv-review",
+                     "Producer": "bwv-review"}, data.made)
+    lay = Layout(typesetter(), pdf, size=(A4[1], A4[0]))
+    lay.para(Para([(page_text(data.title), Style(15, bold=True))], after=8))
+    lay.table(Table([4.5 * cm, 21.2 * cm], [[("Copy", strong)], [("Record", strong)]],
+                    [[[(page_text(label), strong)], [(page_text(value), body)]] for label, value in data.facts]))
+    for note in data.notes:
+        lay.para(Para([(page_text(note), strong)], after=2))
+    lay.para(Para([(f"Redactions applied ({len(data.rows)})", Style(11.5, bold=True))], before=10, after=4))
+    widths = [1.0, 3.8, 5.4, 3.8, 4.2, 3.9, 3.6]  # 25.7 cm: the page less its 2 cm margins
+    lay.table(Table([w * cm for w in widths], [[(h, strong)] for h in HEADER],
+                    [[[(page_text(c), body)] for c in row] for row in data.rows]))
+    lay.finish(page_text(data.title), Style(8, colour=(0.27, 0.27, 0.27)))
+    return pdf.finish()

@@ -197,9 +197,12 @@ class DecodeThread:
     """Starts the worker in its own QThread and joins it on shutdown."""
 
     def __init__(self, source_factory: Callable | None = None) -> None:
+        from ..tasks import hold_gui_collection
         from ..workers import preload_worker_modules
 
         preload_worker_modules()  # first imports never happen in the decode thread
+        hold_gui_collection()  # garbage is never collected (Qt objects freed) in the decode thread
+        self._holding = True
         self.thread = QThread()
         self.thread.setObjectName("bwv-decode")
         self.worker = DecodeWorker(source_factory)
@@ -214,4 +217,9 @@ class DecodeThread:
             self.thread.quit()
             self.thread.wait()
         self.worker.release()
+        if self._holding:
+            from ..tasks import release_gui_collection
+
+            self._holding = False
+            release_gui_collection()
 

@@ -79,9 +79,11 @@ class SoundReader(QObject):
 
     def _ensure(self) -> _SoundJob:
         if self._thread is None:
+            from ..tasks import hold_gui_collection
             from ..workers import preload_worker_modules
 
             preload_worker_modules()  # first imports never happen in the sound thread
+            hold_gui_collection()  # garbage is never collected (Qt objects freed) in the sound thread
             self._thread = QThread()
             self._thread.setObjectName("bwv-sound")
             self._worker = _SoundJob()
@@ -111,9 +113,12 @@ class SoundReader(QObject):
     def shutdown(self) -> None:
         self.cancel()
         if self._thread is not None:
+            from ..tasks import release_gui_collection
+
             self._thread.quit()
             self._thread.wait()
             self._thread = None
+            release_gui_collection()
 
     def _on_progress(self, job: int, done: int, total: int) -> None:
         if job == self._job:

@@ -174,7 +174,7 @@ def test_import_of_an_elan_made_file(case, tmp_path):
         ("bad.csv", b"Text,File time start\nok,00:00:00.100\nbad,half past\n", "row 3"),
         ("bad2.csv", b"Text,File time start\nlate,01:00:00.000\n", "past the end"),
         ("bad3.csv", b"Text,Start (ms),File time start\nx,100,00:00:00.200\n", "disagree"),
-        ("bad4.csv", b"Text,File time start,Category\nx,00:00:00.100,nonsense\n", "No category"),
+        ("bad4.csv", b"Text,File time start,Category\nx,00:00:00.100,nonsense\n", "no category .nonsense."),
         ("bad5.csv", b"\xff\xfeT\x00", "not UTF-8"),
         ("bad6.csv", b"a,b\n1,2\n", "no \"Text\""),
         ("bad.txt", b"hello", ".eaf, .csv or .json"),
@@ -251,4 +251,6 @@ def test_import_of_a_file_saved_by_elan(case, tmp_path):
         (250, 1180, "Woman", "He strangled me.\u200f \u200fשלום", "draft", "Linguist B", "other"),
         (1500, 1750, "", 'Keep the noise down & "behave"', "draft", "R", "advice"),
     ]
-    assert any("W-words" in w for w in result.warnings)  # said, not silently dropped
+    # The word subdivision is kept with its utterance, and said in the summary.
+    assert result.added[0].note == "[ELAN] tier W\n[ELAN] W-words (Time_Subdivision): He"
+    assert any("'W-words' (Time_Subdivision of 'W')" in line for line in result.summary)
