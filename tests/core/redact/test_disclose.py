@@ -64,3 +64,20 @@ def test_a_copy_that_cannot_be_recorded_leaves_nothing(redacted, footage_copy, t
     with pytest.raises(ReviewError, match="should end in .docx or .pdf"):
         make_copy(redacted, "AB/1", out, redacted.actor, report=tmp_path / "report.txt")
     assert not out.exists() and records.copies(redacted) == []
+
+
+@pytest.mark.parametrize("suffix", [".docx", ".pdf"])
+def test_the_report_states_the_audit_head_verify_statement_reads(redacted, footage_copy, suffix):
+    """The disclosure report prints the case's audit head (and keys) as every export does, so
+    `verify --statement REPORT` proves the case still holds the state the copy was made from."""
+    from bwv_review.core.statements import check_claim, read_statement
+
+    store = redacted
+    seq, head = store.audit_head()
+    made = make_copy(store, "AB/1", footage_copy.parent / "copy.mp4", store.actor,
+                     report=footage_copy.parent / f"report{suffix}")
+    claim = read_statement(made.report)
+    assert (claim.seq, claim.head_hash) == (seq, head)
+    checked = check_claim(store, claim)
+    assert checked.problems == []
+    assert [row["action"] for row in checked.since] == ["redaction.copy"]  # the record of this very copy
