@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtWidgets import QApplication
 
 from bwv_review.core.redact import model, records
 from bwv_review.core.store import CaseStore
@@ -181,6 +182,32 @@ def test_every_redact_key_is_one_audited_change_undone_and_redone_cleanly(qtbot,
     from bwv_review.core.evidence import verify_case
 
     assert audit.check_chain(store.db) == [] and verify_case(store) == []
+
+
+def test_an_edit_from_a_view_another_reviewer_has_changed_is_refused_naming_them(qtbot, window, review_case):
+    from bwv_review.core import operations
+    from bwv_review.core.cases import open_case
+
+    redact, player = window.redact, window.player
+    store = window.session.store
+    ex = store.exhibit("AB/1")
+    r = records.add(store, model.picture(ex.id, 0, 1960, model.Box(20, 20, 60, 60)), "Test Reviewer")
+    redact.reload()
+    redact.actions["mode"].trigger()
+    redact.select(r.id)
+    window.session._timer.stop()  # the window has not yet heard of the other reviewer's change
+    with open_case(review_case, actor="Reviewer B") as other:
+        operations.edit_redaction(other, r.id, "Reviewer B", {"reason": "a child"}, expected=records.redaction(other, r.id))
+    qtbot.keyClick(player, Qt.Key.Key_S)
+    qtbot.waitUntil(lambda: "was changed by Reviewer B" in window.last_error)
+    assert records.redaction(store, r.id).style == "pixelate" and records.redaction(store, r.id).reason == "a child"
+    QApplication.activeModalWidget().accept()  # the reviewer reads the sentence and closes it
+    window.session._timer.start()
+    qtbot.waitUntil(lambda: redact.items[0].reason == "a child")  # their change shown; S now works from it
+    window.activateWindow()  # keys reach the active window only
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    qtbot.keyClick(player, Qt.Key.Key_S)
+    qtbot.waitUntil(lambda: records.redaction(store, r.id).style == "solid")
 
 
 def test_the_timeline_shows_redaction_spans_and_a_click_selects_one(qtbot, window):

@@ -14,7 +14,7 @@ import json
 from dataclasses import fields
 from pathlib import Path, PurePosixPath
 
-from .. import audit
+from .. import audit, conflicts
 from ..errors import ReviewError
 from ..integrity import sha256_file
 from ..store import CaseStore, _insert, _select, _update
@@ -67,6 +67,14 @@ def redaction(store: CaseStore, redaction_id: int) -> Redaction:
     return from_row(row)
 
 
+def _still(store: CaseStore, expected: Redaction) -> Redaction:
+    """The redaction as stored, or ConflictError if it was deleted since ``expected`` was read."""
+    row = _select(store.db.conn, "redaction", int(expected.id))
+    if row is None:
+        conflicts.check(store, "redaction", expected.id, None, seen(expected))
+    return from_row(row)
+
+
 def _checked(store: CaseStore, r: Redaction) -> None:
     ex = store.exhibit_by_id(r.exhibit_id)
     model.check(r, ex.duration_ms, ex.width, ex.height)
@@ -98,10 +106,17 @@ def add_many(store: CaseStore, items: list[Redaction], actor: str, action: str =
     return [redaction(store, i) for i in ids]
 
 
+def seen(r: Redaction | None) -> dict | None:
+    """A redaction as a reviewer saw it, shaped as its stored row (for conflicts.check)."""
+    return None if r is None else to_row(r) | {"id": r.id}
+
+
 def update(store: CaseStore, redaction_id: int, actor: str, action: str = "redaction.update",
-           **changes) -> Redaction:
-    """Change fields of one redaction (``keyframes`` as a list of Keyframe)."""
-    current = redaction(store, redaction_id)
+           expected: Redaction | None = None, **changes) -> Redaction:
+    """Change fields of one redaction (``keyframes`` as a list of Keyframe). ``expected``: the
+    redaction as the reviewer saw it; refused (conflicts.ConflictError, naming who) if anyone
+    changed or deleted it since, as a mark's edit is: never a silent overwrite."""
+    current = redaction(store, redaction_id) if expected is None else _still(store, expected)
     for key, value in changes.items():
         if not hasattr(current, key) or key in ("id", "exhibit_id", "created"):
             raise ReviewError(f"A redaction has no field {key!r} that can be changed.")
@@ -111,6 +126,7 @@ def update(store: CaseStore, redaction_id: int, actor: str, action: str = "redac
     row = to_row(current)
     with store.transaction():
         before = _select(store.db.conn, "redaction", redaction_id)
+        conflicts.check(store, "redaction", redaction_id, before, seen(expected))
         _update(store.db.conn, "redaction", redaction_id, {k: v for k, v in row.items() if k != "id"})
         audit.record(store.db, actor, action, "redaction", redaction_id, before,
                      _select(store.db.conn, "redaction", redaction_id))
@@ -132,10 +148,12 @@ def confirm(store: CaseStore, redaction_ids: list[int], actor: str) -> list[Reda
     return [redaction(store, r.id) for r in wanted]
 
 
-def delete(store: CaseStore, redaction_id: int, actor: str, action: str = "redaction.delete") -> Redaction:
-    current = redaction(store, redaction_id)
+def delete(store: CaseStore, redaction_id: int, actor: str, action: str = "redaction.delete",
+           expected: Redaction | None = None) -> Redaction:
+    current = redaction(store, redaction_id) if expected is None else _still(store, expected)
     with store.transaction():
         before = _select(store.db.conn, "redaction", redaction_id)
+        conflicts.check(store, "redaction", redaction_id, before, seen(expected))
         store.db.conn.execute("DELETE FROM redaction WHERE id = ?", [redaction_id])
         audit.record(store.db, actor, action, "redaction", redaction_id, before=before)
     return current

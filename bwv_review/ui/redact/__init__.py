@@ -222,8 +222,10 @@ class RedactMode(QObject):
         return core.change(lambda: operation(core.store, *args, core.reviewer, **kwargs))
 
     def _edit(self, redaction_id: int, changes: dict, label: str, action: str = operations.REDACTION_UPDATE):
+        # From the redaction as shown here: refused, naming who, if another reviewer changed it since.
+        shown = next((r for r in self.items if r.id == redaction_id), None)
         return self._push(lambda store, actor: operations.edit_redaction(store, redaction_id, actor, changes,
-                                                                         action=action, label=label))
+                                                                         action=action, label=label, expected=shown))
 
     def _add(self, items: list, label: str, action: str = operations.REDACTION_ADD):
         change = self._push(lambda store, actor: operations.add_redactions(store, items, actor, action=action,
@@ -318,7 +320,7 @@ class RedactMode(QObject):
 
     def delete(self) -> None:
         r = self.selected()
-        if r is not None and self._push(operations.delete_redaction, r.id) is not None:
+        if r is not None and self._push(operations.delete_redaction, r.id, expected=r) is not None:
             self.select(None)
 
     # -- long work (faces, the copy) -------------------------------------------------------------

@@ -132,3 +132,31 @@ def test_a_redaction_changed_on_the_server_behind_the_apps_back_is_caught(server
     with open_case(as_role("reviewer_b"), readonly=True) as store:
         problems = [str(p) for p in verify_case(store)]
     assert f"Redaction {r.id} was changed outside the app (keyframes)." in problems
+
+
+def test_a_second_reviewers_edit_from_an_old_view_is_refused_naming_the_first(engine_case):
+    """As for marks: a redaction moved by one reviewer is not silently moved back (or deleted)
+    by another working from what they saw before; the sentence names who changed it."""
+    from bwv_review.core import operations
+    from bwv_review.core.cases import open_case
+    from bwv_review.core.conflicts import ConflictError
+
+    case = engine_case
+    ex = case.exhibit("AB/1")
+    (rid,) = operations.add_redactions(case, [model.picture(ex.id, 0, 900, model.Box(10, 10, 50, 50))],
+                                       "Reviewer A").redactions()
+    seen_by_a = records.redaction(case, rid)
+    assert records.seen(seen_by_a) == case._row("redaction", rid)  # what was seen is what is stored, exactly
+    with open_case(case.path, actor="Reviewer B") as other:
+        operations.edit_redaction(other, rid, "Reviewer B", {"keyframes": [model.Keyframe(0, model.Box(90, 10, 50, 50))]},
+                                  action="redaction.move", expected=records.redaction(other, rid))
+    head = case.audit_head()
+    with pytest.raises(ConflictError, match=rf"Redaction {rid} was changed by Reviewer B .*keyframes"):
+        operations.edit_redaction(case, rid, "Reviewer A", {"style": "solid"}, expected=seen_by_a)
+    with pytest.raises(ConflictError, match=rf"Redaction {rid} was changed by Reviewer B"):
+        operations.delete_redaction(case, rid, "Reviewer A", expected=seen_by_a)
+    assert case.audit_head() == head  # nothing written
+    assert records.redaction(case, rid).keyframes[0].box.x == 90 and records.redaction(case, rid).style == "pixelate"
+    fresh = records.redaction(case, rid)  # from what is there now: fine
+    operations.edit_redaction(case, rid, "Reviewer A", {"style": "solid"}, expected=fresh)
+    assert records.redaction(case, rid).style == "solid"
