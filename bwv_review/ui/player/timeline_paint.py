@@ -53,6 +53,7 @@ class TimelinePainter:
         self._static: QImage | None = None
         self._static_key: tuple | None = None
         self.static_builds = 0  # how often the cached layer was made (tests and profiling)
+        self._arrays: tuple | None = None  # (markers list, starts, stops, points) for _marks_to_draw
 
     def layout(self) -> Bands:
         fh = self.c.fontMetrics().height()
@@ -198,12 +199,11 @@ class TimelinePainter:
     def _marks(self, p: QPainter, bands: Bands, pal: QPalette) -> None:
         c, t = self.c, self.c.t
         rect = bands.marks
-        end = t.view_start + t.view_span
         metrics = c.fontMetrics()
-        for marker in t.markers:
+        markers = t.markers
+        for i in self._marks_to_draw():
+            marker = markers[i]
             start, stop = c.marker_span(marker)
-            if start > end or (stop if stop is not None else start) < t.view_start:
-                continue
             colour = QColor(marker.colour)
             if not colour.isValid():
                 colour = QColor("#7f7f7f")
@@ -234,6 +234,60 @@ class TimelinePainter:
                 p.setPen(pal.color(QPalette.ColorRole.Text))
                 text = metrics.elidedText(marker.label, Qt.TextElideMode.ElideRight, int(box.width() - 8))
                 p.drawText(box.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+
+    def _marks_to_draw(self):
+        """Indices into the timeline's markers to paint, in painting order (later on top).
+
+        Every mark in view, unless there are more of them than the band has pixels (a case
+        of 100,000 marks seen whole): then, for each pixel column, only the topmost point
+        mark starting there, and the topmost and the widest stretch starting there. What is
+        left out lies under what is drawn, so the band shows the same places and extents and
+        the colour on top; drawing them all took seconds. Hit-testing and tooltips still
+        look at every mark."""
+        import numpy as np  # loaded with the case's marks; not needed at start
+
+        c, t = self.c, self.c.t
+        starts, stops, points = self._mark_arrays()
+        drag = c._drag[1] if getattr(c, "_drag", None) else None
+        if drag is not None and c._edit is not None:  # the stretch being dragged, where it is now
+            at = next((i for i in range(len(t.markers)) if t.markers[i] is drag), None)
+            if at is not None:
+                starts, stops = starts.copy(), stops.copy()
+                starts[at], stops[at] = c._edit
+        end = t.view_start + t.view_span
+        shown = np.flatnonzero((starts <= end) & (stops >= t.view_start))
+        width = max(1, c.width())
+        dense = len(shown) > 2 * width * c.devicePixelRatioF()
+        if not dense:
+            return shown.tolist()
+        scale = width * c.devicePixelRatioF() / t.view_span
+        col0 = np.clip(np.floor((starts[shown] - t.view_start) * scale), -1, None).astype(np.int64)
+        col1 = np.floor((stops[shown] - t.view_start) * scale).astype(np.int64)
+        kind = points[shown].astype(np.int64)
+        group = col0 * 2 + kind
+        keep = set()
+        # topmost: the last of each group (np.unique on the reversed order finds it first)
+        _u, first = np.unique(group[::-1], return_index=True)
+        keep.update((len(shown) - 1 - first).tolist())
+        # widest stretch of each group: ordered by group, then by end column, the last wins
+        order = np.lexsort((col1, group))
+        last = np.r_[group[order][1:] != group[order][:-1], True]
+        keep.update(order[last].tolist())
+        return shown[sorted(keep)].tolist()
+
+    def _mark_arrays(self):
+        """Start, end (the start for a point) and is-a-point for every marker, kept until the
+        timeline's markers list is replaced."""
+        import numpy as np
+
+        markers = self.c.t.markers
+        if self._arrays is None or self._arrays[0] is not markers:
+            starts = np.fromiter((m.start_ms for m in markers), np.float64, len(markers))
+            stops = np.fromiter((m.start_ms if m.end_ms is None else m.end_ms for m in markers), np.float64,
+                                len(markers))
+            points = np.fromiter((m.end_ms is None for m in markers), np.bool_, len(markers))
+            self._arrays = (markers, starts, stops, points)
+        return self._arrays[1:]
 
     def _coverage(self, p: QPainter, rect: QRectF, pal: QPalette) -> None:
         t = self.c.t
