@@ -13,6 +13,7 @@ from bwv_review.core.timecode import format_ms
 PLAYHEAD = QColor("#e53935")
 SPEECH = QColor(245, 166, 35, 190)
 TRANSCRIPT = QColor(120, 144, 156, 110)  # light: a machine draft, not something a reviewer marked
+SPARSE_MARKS = 2000  # up to this many marks on a timeline, each is looked at in plain Python
 TICK_STEPS_S = (0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
 
 
@@ -244,9 +245,14 @@ class TimelinePainter:
         left out lies under what is drawn, so the band shows the same places and extents and
         the colour on top; drawing them all took seconds. Hit-testing and tooltips still
         look at every mark."""
-        import numpy as np  # loaded with the case's marks; not needed at start
-
         c, t = self.c, self.c.t
+        end = t.view_start + t.view_span
+        if len(t.markers) <= SPARSE_MARKS:  # a usual case: every mark in view, and no numpy yet
+            spans = (c.marker_span(m) for m in t.markers)
+            return [i for i, (start, stop) in enumerate(spans)
+                    if start <= end and (stop if stop is not None else start) >= t.view_start]
+        import numpy as np  # loaded for a big case's marks only
+
         starts, stops, points = self._mark_arrays()
         drag = c._drag[1] if getattr(c, "_drag", None) else None
         if drag is not None and c._edit is not None:  # the stretch being dragged, where it is now
@@ -254,7 +260,6 @@ class TimelinePainter:
             if at is not None:
                 starts, stops = starts.copy(), stops.copy()
                 starts[at], stops[at] = c._edit
-        end = t.view_start + t.view_span
         shown = np.flatnonzero((starts <= end) & (stops >= t.view_start))
         width = max(1, c.width())
         dense = len(shown) > 2 * width * c.devicePixelRatioF()
