@@ -239,12 +239,13 @@ class TimelinePainter:
     def _marks_to_draw(self):
         """Indices into the timeline's markers to paint, in painting order (later on top).
 
-        Every mark in view, unless there are more of them than the band has pixels (a case
-        of 100,000 marks seen whole): then, for each pixel column, only the topmost point
-        mark starting there, and the topmost and the widest stretch starting there. What is
-        left out lies under what is drawn, so the band shows the same places and extents and
-        the colour on top; drawing them all took seconds. Hit-testing and tooltips still
-        look at every mark."""
+        Every mark in view, unless there are more of them than twice the band's pixels (a
+        case of 100,000 marks seen whole): then, of the point marks starting in each pixel
+        column, the first and the topmost; of the stretches, the first, the topmost and the
+        widest. The others lie within what is drawn, so the band shows the same places and
+        extents and the colour on top (tests/ui/test_timeline_many.py compares the two
+        pictures); drawing them all took seconds. Hit-testing and tooltips still look at
+        every mark."""
         c, t = self.c, self.c.t
         end = t.view_start + t.view_span
         if len(t.markers) <= SPARSE_MARKS:  # a usual case: every mark in view, and no numpy yet
@@ -266,12 +267,15 @@ class TimelinePainter:
         if not dense:
             return shown.tolist()
         scale = width * c.devicePixelRatioF() / t.view_span
-        col0 = np.clip(np.floor((starts[shown] - t.view_start) * scale), -1, None).astype(np.int64)
-        col1 = np.floor((stops[shown] - t.view_start) * scale).astype(np.int64)
+        # the device pixel a mark's start falls on (pixel centres inside a shape are painted)
+        col0 = np.clip(np.floor((starts[shown] - t.view_start) * scale + 0.5), -1, None).astype(np.int64)
+        col1 = np.floor((stops[shown] - t.view_start) * scale + 0.5).astype(np.int64)
         kind = points[shown].astype(np.int64)
         group = col0 * 2 + kind
         keep = set()
-        # topmost: the last of each group (np.unique on the reversed order finds it first)
+        # the first (leftmost) and the topmost (the last) of each group
+        _u, first = np.unique(group, return_index=True)
+        keep.update(first.tolist())
         _u, first = np.unique(group[::-1], return_index=True)
         keep.update((len(shown) - 1 - first).tolist())
         # widest stretch of each group: ordered by group, then by end column, the last wins
