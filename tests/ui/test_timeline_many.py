@@ -9,30 +9,20 @@ import random
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF
-from PySide6.QtWidgets import QWidget
 
 from bwv_review.ui.player import timeline_paint
 from bwv_review.ui.timeline import EDGE_GRIP_PX, Marker, TimelineWidget
+from tests.ui.conftest import TIMELINE_WIDTH as WIDTH
 
 pytestmark = pytest.mark.gui
 
-WIDTH = 800
 COLOURS = ("#d32f2f", "#1976d2", "#388e3c", "#fbc02d", "#7b1fa2")
 
 
 @pytest.fixture
-def timeline(qtbot):
-    host = QWidget()
-    qtbot.addWidget(host)
-    widget = TimelineWidget(host)
-    widget.setGeometry(0, 0, WIDTH + 4, 160)
-    host.resize(WIDTH + 4, 160)
-    host.show()
-    qtbot.waitExposed(host)
-    widget.canvas.resize(WIDTH, widget.canvas.height())
-    widget.set_duration(1_200_000)  # 20 minutes
-    yield widget
-    widget.shutdown()
+def long_timeline(timeline):  # the conftest's timeline (WIDTH pixels wide), made 20 minutes long
+    timeline.set_duration(1_200_000)
+    return timeline
 
 
 def many(n: int, seed: int = 3, longest: int = 90_000) -> list[Marker]:
@@ -60,7 +50,8 @@ def band_columns(image, band) -> np.ndarray:
     return np.flatnonzero((np.abs(rows - background).sum(axis=2) > 0).any(axis=0))
 
 
-def test_dense_marks_paint_the_same_places_as_every_mark(qtbot, timeline, monkeypatch):
+def test_dense_marks_paint_the_same_places_as_every_mark(qtbot, long_timeline, monkeypatch):
+    timeline = long_timeline
     markers = many(20_000)
     timeline.set_markers(markers)
     painter = timeline.canvas.painter
@@ -84,7 +75,8 @@ def test_dense_marks_paint_the_same_places_as_every_mark(qtbot, timeline, monkey
     assert set(top.values()) <= set(chosen)
 
 
-def test_few_marks_are_all_painted_in_order(timeline):
+def test_few_marks_are_all_painted_in_order(long_timeline):
+    timeline = long_timeline
     markers = many(500, seed=9)
     timeline.set_markers(markers)
     view(timeline, 300_000, 120_000)  # zoomed in: only those in view
@@ -114,7 +106,8 @@ def brute_hit(canvas, pos: QPointF):
 
 
 @pytest.mark.parametrize("count, window", [(3_000, None), (3_000, (400_000, 30_000)), (200, (0, 60_000))])
-def test_the_mouse_finds_the_same_mark_as_a_look_at_every_mark(timeline, count, window):
+def test_the_mouse_finds_the_same_mark_as_a_look_at_every_mark(long_timeline, count, window):
+    timeline = long_timeline
     timeline.set_markers(many(count, seed=count, longest=300_000))
     if window:
         view(timeline, *window)
