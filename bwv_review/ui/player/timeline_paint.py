@@ -6,13 +6,18 @@ import math
 from dataclasses import dataclass
 
 from PySide6.QtCore import QLineF, QPointF, QRect, QRectF, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPolygonF
+from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen, QPolygonF
 
 from bwv_review.core.timecode import format_ms
 
 PLAYHEAD = QColor("#e53935")
 SPEECH = QColor(245, 166, 35, 190)
 TRANSCRIPT = QColor(120, 144, 156, 110)  # light: a machine draft, not something a reviewer marked
+# Redaction spans, in the overlay's colours: red = picture covered, purple = sound silenced or
+# toned; a suggestion (not yet confirmed, left out of copies) is amber, dashed, faint.
+REDACTED = {"picture": QColor(198, 40, 40), "sound": QColor(123, 31, 162)}
+SUGGESTED = QColor(200, 130, 0)
+SPARSE_MARKS = 2000  # up to this many marks on a timeline, each is looked at in plain Python
 TICK_STEPS_S = (0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
 
 
@@ -23,6 +28,7 @@ class Bands:
     speech: QRectF
     transcript: QRectF  # machine draft segments (a thin band; empty until a draft exists)
     marks: QRectF
+    redactions: QRectF  # picture redactions in its upper half, sound in its lower half
     coverage: QRectF
     total: int
 
@@ -53,13 +59,15 @@ class TimelinePainter:
         self._static: QImage | None = None
         self._static_key: tuple | None = None
         self.static_builds = 0  # how often the cached layer was made (tests and profiling)
+        self._arrays: tuple | None = None  # (markers list, starts, stops, points) for _marks_to_draw
 
     def layout(self) -> Bands:
         fh = self.c.fontMetrics().height()
         width = float(max(1, self.c.width()))
         y = 0.0
         rects = []
-        for height in (fh + 2, round(fh * 2.6), round(fh * 0.7), round(fh * 0.5), fh + 6, round(fh * 0.6)):
+        for height in (fh + 2, round(fh * 2.6), round(fh * 0.7), round(fh * 0.5), fh + 6, round(fh * 0.8),
+                       round(fh * 0.6)):
             rects.append(QRectF(0, y, width, height))
             y += height + 3
         return Bands(*rects, total=int(y))
@@ -72,8 +80,8 @@ class TimelinePainter:
         c, t = self.c, self.c.t
         drag = c._drag[1] if getattr(c, "_drag", None) else None
         values = (c.width(), c.height(), c.devicePixelRatioF(), c.palette().cacheKey(), c.font().key(), bands.total,
-                  t.duration, t.view_start, t.view_span, t.status, getattr(c, "_edit", None))
-        objects = (t.waveform, t.speech_regions, t.transcript, t.markers, t.coverage, drag)
+                  t.duration, t.view_start, t.view_span, t.status, getattr(c, "_edit", None), t.redaction_selected)
+        objects = (t.waveform, t.speech_regions, t.transcript, t.markers, t.redactions, t.coverage, drag)
         return values, objects
 
     def _cached(self, key: tuple[tuple, tuple]) -> bool:
@@ -114,7 +122,7 @@ class TimelinePainter:
         p.fillRect(c.rect(), pal.color(QPalette.ColorRole.Base))
         band_bg = QColor(pal.color(QPalette.ColorRole.Text))
         band_bg.setAlpha(18)
-        for rect in (bands.wave, bands.speech, bands.transcript, bands.marks, bands.coverage):
+        for rect in (bands.wave, bands.speech, bands.transcript, bands.marks, bands.redactions, bands.coverage):
             p.fillRect(rect, band_bg)
         if t.duration and t.view_span:
             self._ruler(p, bands.ruler, pal)
@@ -122,6 +130,7 @@ class TimelinePainter:
             self._speech(p, bands.speech)
             self._transcript(p, bands.transcript)
             self._marks(p, bands, pal)
+            self._redactions(p, bands.redactions)
             self._coverage(p, bands.coverage, pal)
         else:
             p.setPen(pal.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
@@ -198,12 +207,11 @@ class TimelinePainter:
     def _marks(self, p: QPainter, bands: Bands, pal: QPalette) -> None:
         c, t = self.c, self.c.t
         rect = bands.marks
-        end = t.view_start + t.view_span
         metrics = c.fontMetrics()
-        for marker in t.markers:
+        markers = t.markers
+        for i in self._marks_to_draw():
+            marker = markers[i]
             start, stop = c.marker_span(marker)
-            if start > end or (stop if stop is not None else start) < t.view_start:
-                continue
             colour = QColor(marker.colour)
             if not colour.isValid():
                 colour = QColor("#7f7f7f")
@@ -234,6 +242,87 @@ class TimelinePainter:
                 p.setPen(pal.color(QPalette.ColorRole.Text))
                 text = metrics.elidedText(marker.label, Qt.TextElideMode.ElideRight, int(box.width() - 8))
                 p.drawText(box.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+
+    def _redactions(self, p: QPainter, rect: QRectF) -> None:
+        c, t = self.c, self.c.t
+        end = t.view_start + t.view_span
+        half = rect.height() / 2
+        for span in t.redactions:
+            if span.end_ms < t.view_start or span.start_ms > end:
+                continue
+            x0, x1 = c.x_of(span.start_ms), c.x_of(span.end_ms)
+            top = rect.top() if span.kind == "picture" else rect.top() + half
+            box = QRectF(x0, top + 0.5, max(2.0, x1 - x0), half - 1)
+            colour = QColor(SUGGESTED if span.suggested else REDACTED.get(span.kind, SUGGESTED))
+            fill = QColor(colour)
+            fill.setAlpha(60 if span.suggested else 170)
+            p.fillRect(box, fill)
+            pen = QPen(colour, 2 if span.redaction_id == t.redaction_selected else 1)
+            pen.setStyle(Qt.PenStyle.DashLine if span.suggested else Qt.PenStyle.SolidLine)
+            p.setPen(pen)
+            p.drawRect(box)
+
+    def _marks_to_draw(self):
+        """Indices into the timeline's markers to paint, in painting order (later on top).
+
+        Every mark in view, unless there are more of them than twice the band's pixels (a
+        case of 100,000 marks seen whole): then, of the point marks starting in each pixel
+        column, the first and the topmost; of the stretches, the first, the topmost and the
+        widest. The others lie within what is drawn, so the band shows the same places and
+        extents and the colour on top (tests/ui/test_timeline_many.py compares the two
+        pictures); drawing them all took seconds. Hit-testing and tooltips still look at
+        every mark."""
+        c, t = self.c, self.c.t
+        end = t.view_start + t.view_span
+        if len(t.markers) <= SPARSE_MARKS:  # a usual case: every mark in view, and no numpy yet
+            spans = (c.marker_span(m) for m in t.markers)
+            return [i for i, (start, stop) in enumerate(spans)
+                    if start <= end and (stop if stop is not None else start) >= t.view_start]
+        import numpy as np  # loaded for a big case's marks only
+
+        starts, stops, points = self._mark_arrays()
+        drag = c._drag[1] if getattr(c, "_drag", None) else None
+        if drag is not None and c._edit is not None:  # the stretch being dragged, where it is now
+            at = next((i for i in range(len(t.markers)) if t.markers[i] is drag), None)
+            if at is not None:
+                starts, stops = starts.copy(), stops.copy()
+                starts[at], stops[at] = c._edit
+        shown = np.flatnonzero((starts <= end) & (stops >= t.view_start))
+        width = max(1, c.width())
+        dense = len(shown) > 2 * width * c.devicePixelRatioF()
+        if not dense:
+            return shown.tolist()
+        scale = width * c.devicePixelRatioF() / t.view_span
+        # the device pixel a mark's start falls on (pixel centres inside a shape are painted)
+        col0 = np.clip(np.floor((starts[shown] - t.view_start) * scale + 0.5), -1, None).astype(np.int64)
+        col1 = np.floor((stops[shown] - t.view_start) * scale + 0.5).astype(np.int64)
+        kind = points[shown].astype(np.int64)
+        group = col0 * 2 + kind
+        keep = set()
+        # the first (leftmost) and the topmost (the last) of each group
+        _u, first = np.unique(group, return_index=True)
+        keep.update(first.tolist())
+        _u, first = np.unique(group[::-1], return_index=True)
+        keep.update((len(shown) - 1 - first).tolist())
+        # widest stretch of each group: ordered by group, then by end column, the last wins
+        order = np.lexsort((col1, group))
+        last = np.r_[group[order][1:] != group[order][:-1], True]
+        keep.update(order[last].tolist())
+        return shown[sorted(keep)].tolist()
+
+    def _mark_arrays(self):
+        """Start, end (the start for a point) and is-a-point for every marker, kept until the
+        timeline's markers list is replaced."""
+        import numpy as np
+
+        markers = self.c.t.markers
+        if self._arrays is None or self._arrays[0] is not markers:
+            starts = np.fromiter((m.start_ms for m in markers), np.float64, len(markers))
+            stops = np.fromiter((m.start_ms if m.end_ms is None else m.end_ms for m in markers), np.float64,
+                                len(markers))
+            points = np.fromiter((m.end_ms is None for m in markers), np.bool_, len(markers))
+            self._arrays = (markers, starts, stops, points)
+        return self._arrays[1:]
 
     def _coverage(self, p: QPainter, rect: QRectF, pal: QPalette) -> None:
         t = self.c.t
