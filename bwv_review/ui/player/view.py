@@ -40,6 +40,13 @@ class VideoView(QWidget):
     def image(self) -> QImage | None:
         return self._image
 
+    def scaled_down(self, info) -> bool:
+        """Whether the picture shown came scaled down (while playing) from ``info``'s size."""
+        if self._image is None or self._image.isNull() or info is None:
+            return False
+        full = info.height if getattr(info, "rotation", 0) % 180 else info.width
+        return self._image.width() < full
+
     def set_image(self, image: QImage | None) -> None:
         self._image = image
         if image is not None:

@@ -168,8 +168,7 @@ class PlayerWidget(QWidget):
             return
         self._info = info
         self._frames = FrameTimes(info)
-        index = getattr(info, "index", None)
-        self._clock.set_media(self._path, bool(info.has_audio), index.origin_s if index is not None else None)
+        self._clock.set_media(self._path, bool(info.has_audio), getattr(getattr(info, "index", None), "origin_s", None))
         self._clock.set_rate(self._speed)
         self.transport.set_enabled(True)
         self.view.set_message("")
@@ -229,7 +228,7 @@ class PlayerWidget(QWidget):
             target -= self.rewind_on_pause_ms
             self._jumped = True
         target = self._frames.clamp(target)
-        if self._frames.index_at(target) != self._shown_index or self._inflight is not None or self._shown_scaled():
+        if self._frames.index_at(target) != self._shown_index or self._inflight is not None or self.view.scaled_down(self._info):
             self._request(target)
         else:
             self._target_ms, self._target_index = target, self._shown_index
@@ -335,10 +334,7 @@ class PlayerWidget(QWidget):
     def _post(self, index: int) -> None:
         from .decoder import FrameRequest  # loaded with the decode thread
 
-        # Playing, a frame is on screen for a frame interval or less: it comes scaled to the
-        # view by the decoder's conversion, so the GUI thread only blits it. Paused, the
-        # full picture (settled on in _stop_playing).
-        fit = self.view.device_size() if self._playing else None
+        fit = self.view.device_size() if self._playing else None  # playing: scaled in the conversion
         self._decoder.worker.post_frame(FrameRequest(self._generation, index=index, serial=self._serial, fit=fit))
 
     def _plan(self, now: float) -> None:
@@ -362,9 +358,8 @@ class PlayerWidget(QWidget):
             want = ready[-1][1] + 1
         else:
             want = due if self._shown_index != due else due + 1
-        # No guessing further ahead when decoding falls behind: H.264 must decode every
-        # frame anyway, so skipping ahead only adds work. Late frames are shown late, and
-        # when one is overtaken by the clock the next request is for the frame due then.
+        # No guessing further ahead when decoding falls behind (H.264 decodes every frame
+        # anyway): late frames are shown late; one overtaken by the clock, the one due then.
         want = max(want, due)
         if want < self._frames.count:
             self._inflight = want
@@ -468,14 +463,6 @@ class PlayerWidget(QWidget):
         self.transport.set_time(self.position_ms(), self.duration_ms())
         self.frameShown.emit(index, time_ms)
         self.positionChanged.emit(self.position_ms())
-
-    def _shown_scaled(self) -> bool:
-        """Whether the picture on screen came scaled down (playing) rather than at full size."""
-        image, info = self.view.image(), self._info
-        if image is None or info is None:
-            return False
-        full = info.height if getattr(info, "rotation", 0) % 180 else info.width
-        return image.width() < full
 
     def _on_end(self, generation: int) -> None:
         if generation == self._generation:
