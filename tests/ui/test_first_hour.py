@@ -214,17 +214,37 @@ def test_go_to_takes_clock_time_and_refuses_what_it_cannot_use(qtbot, win, two_c
     qtbot.keyClicks(goto, "23:35:01.2")  # AB/1 started recording at 23:34:55
     qtbot.keyClick(goto, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: player.position_ms() == 6200)
+    assert player.hasFocus()  # the keys are back on the pictures
     for bad, why in (("23:35:10", "not within exhibit AB/1"), ("five past", "is not a time")):
-        goto.selectAll()
+        player.focus_goto()
         qtbot.keyClicks(goto, bad)
         with qtbot.waitSignal(player.notice, check_params_cb=lambda text, why=why: why in text):
             qtbot.keyClick(goto, Qt.Key.Key_Return)
         assert "border" in goto.styleSheet()  # marked as refused, where the reviewer is looking
     assert player.position_ms() == 6200  # never moved to an end silently
+    assert goto.hasFocus()  # a refused time stays in the box to be corrected
     goto.selectAll()
     qtbot.keyClicks(goto, "00:00:02.000")
     qtbot.keyClick(goto, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: player.position_ms() == 2000)
+
+
+def test_a_key_after_go_to_marks_that_moment_not_types_into_the_box(qtbot, win, two_camera_case):
+    # QA: Ctrl+G, "1.2", Enter, then 1 and the words: the 1 and the words went into the go-to box
+    # ("'1.21He strangled me.' is not a time") and no mark was made.
+    _open(qtbot, win, two_camera_case)
+    player = win.player
+    qtbot.keyClick(player, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(player.transport.goto, "1.2")
+    qtbot.keyClick(player.transport.goto, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: player.position_ms() == 1200)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_1)
+    assert QApplication.focusWidget() is win.editor.text
+    qtbot.keyClicks(win.editor.text, "He strangled me.")
+    qtbot.keyClick(win.editor.text, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(_marks(two_camera_case)) == 1)
+    [ann] = _marks(two_camera_case)
+    assert (ann.start_ms, ann.text) == (1200, "He strangled me.")
 
 
 def test_esc_in_the_search_box_leaves_it_without_playing(qtbot, win, two_camera_case):
