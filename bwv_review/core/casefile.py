@@ -143,13 +143,19 @@ def precheck(path: Path) -> int:
         raise CaseFileError(f"Case file {path} does not exist.")
     if not path.is_file():
         raise CaseFileError(f"{path} is not a file.")
-    try:
-        with path.open("rb") as handle:
-            magic = handle.read(len(_SQLITE_MAGIC))
-    except OSError as exc:
-        raise CaseFileError(f"Case file {path} cannot be read: {exc.strerror}.") from exc
-    if magic != _SQLITE_MAGIC:
-        raise CaseFileError(f"{path} is not a bwv-review case file (it is not an SQLite database).")
+    if _settled(path):
+        # Only then: closing any descriptor of the file drops every POSIX lock this process holds
+        # on it, so if a connection of ours had it open, the next program to close the case would
+        # take itself for the last one and delete the -wal and -shm under us: what we wrote after
+        # that would be private to this process, and another program's changes lost. (With a -wal
+        # beside it, SQLite's own "not a database" below says the same.)
+        try:
+            with path.open("rb") as handle:
+                magic = handle.read(len(_SQLITE_MAGIC))
+        except OSError as exc:
+            raise CaseFileError(f"Case file {path} cannot be read: {exc.strerror}.") from exc
+        if magic != _SQLITE_MAGIC:
+            raise CaseFileError(f"{path} is not a bwv-review case file (it is not an SQLite database).")
     # With no -wal beside it nobody has the file open, so it is read as it stands and nothing at
     # all is created next to a file that may be refused. (Whatever is opened next is checked again.)
     try:
