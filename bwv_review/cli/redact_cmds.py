@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..core import operations
 from ..core.errors import ReviewError
 from ..core.redact import model, records
 from ..core.timecode import format_ms, parse_time
@@ -77,9 +78,14 @@ def cmd_redact(args) -> int:
             if args.ellipse or args.solid or args.to_box:
                 raise ReviewError("--ellipse, --solid and --to-box are for --box.")
             r = model.sound(ex.id, start, end, audio="tone" if args.tone else "mute", reason=args.reason)
-        r = records.add(store, r, actor)
+        r = records.redaction(store, _added(operations.add_redactions(store, [r], actor))[0])
         emit(f"Added redaction {r.id} to exhibit {ex.ref}: {r.describe_where()}, {r.describe_when()} ({r.status})")
     return 0
+
+
+def _added(change) -> list[int]:
+    """The redactions a core operation wrote, in order (through operations, so `undo` takes them back)."""
+    return list(dict.fromkeys(row.id for row in change.rows if row.entity == "redaction"))
 
 
 def _faces(args) -> int:
@@ -93,7 +99,8 @@ def _faces(args) -> int:
         found = suggest_faces(store.footage_path(ex), None, ex.id, start_ms=start or 0, end_ms=end,
                               progress=StderrProgress("Looking for faces"), scan=scan)
         if found:
-            found = records.add_many(store, found, actor, action="redaction.suggest")
+            change = operations.add_redactions(store, found, actor, action=operations.REDACTION_SUGGEST)
+            found = [records.redaction(store, rid) for rid in _added(change)]
         span = f"{format_ms(start or 0)} to {format_ms(end if end is not None else ex.duration_ms)}"
         emit(f"Looked at {scan.frames_scanned} frames of exhibit {ex.ref} ({span}, every {scan.every} frame(s)): "
               f"{scan.detections} face detection(s) in {len(found)} track(s).")
@@ -114,10 +121,10 @@ def cmd_redactions(args) -> int:
             if rid not in mine:
                 raise ReviewError(f"Redaction {rid} is not one of exhibit {ex.ref}'s.")
         if args.confirm:
-            done = records.confirm(store, args.confirm, actor)
+            done = _added(operations.confirm_redactions(store, args.confirm, actor))
             emit(f"Confirmed {len(done)} redaction(s) of exhibit {ex.ref}.")
         for rid in args.delete or []:
-            records.delete(store, rid, actor)
+            operations.delete_redaction(store, rid, actor)
             emit(f"Deleted redaction {rid} of exhibit {ex.ref}.")
         items = records.redactions(store, ex.id)
         if args.json:

@@ -175,3 +175,21 @@ def test_no_copy_from_changed_footage(cli, case, tmp_path):
     assert not out.exists() and not (tmp_path / "copy disclosure report.docx").exists()
     r = cli("export", path, "--format", "mp4", "-o", out)
     assert r.returncode == 2 and "--exhibit" in r.stderr
+
+
+def test_undo_takes_back_a_redaction_made_on_the_command_line(cli, case):
+    # QA: `redact` then `undo` was refused: "made by an earlier bwv-review that did not record changes
+    # whole" (the command wrote its rows outside the core operations, untagged).
+    path, _ = case
+    r = cli("redact", path, "--exhibit", "AB/1", "--from", "0.4", "--to", "1.2", "--box", "40,60,64,48")
+    assert r.returncode == 0, r.stderr
+    r = cli("redactions", path, "--exhibit", "AB/1", "--delete", "1")
+    assert r.returncode == 0, r.stderr
+    assert _listed(cli, path) == []
+    r = cli("undo", path)  # takes back the delete
+    assert r.returncode == 0, r.stderr
+    assert [x["id"] for x in _listed(cli, path)] == [1]
+    r = cli("undo", path)  # and then the add
+    assert r.returncode == 0, r.stderr
+    assert _listed(cli, path) == []
+    assert cli("verify", path).returncode == 0
