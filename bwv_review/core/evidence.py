@@ -37,7 +37,8 @@ def describe_footage(
     recording_start = format_instant(parse_instant(start)) if start else None
     stored = store.stored_path(footage)  # refuses a file outside the case folder and media folders
     footage_paths.check_regular(footage)  # before probing: opening a FIFO or device could hang
-    from .frame_index import probe, remember  # the decoder loads only for footage work
+    from .frame_index import probe  # the decoder loads only for footage work
+    from .index_cache import remember
 
     info = probe(footage)
     size = footage.stat().st_size

@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import FootageError
-from .frame_index import MediaInfo, load_info
+from .frame_index import MediaInfo
 from .frames import DEFAULT_CACHE_BYTES, Frame
+from .index_cache import load_info
 from .media import VideoSource
 
 if TYPE_CHECKING:

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 import av
 
 from .errors import FootageError
-from .frame_index import FrameIndex, MediaInfo, load_info, probe
+from .frame_index import FrameIndex, MediaInfo, probe
 from .frames import (
     DEFAULT_CACHE_BYTES,
     PIXEL_FORMATS,
@@ -45,6 +45,7 @@ from .frames import (
     FrameCache,
     keep_freed_pictures,
 )
+from .index_cache import load_info
 
 if TYPE_CHECKING:  # numpy loads with the first picture: a PNG still needs none
     import numpy as np

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from bwv_review import paths
-from bwv_review.core import frame_index
+from bwv_review.core import index_cache
 from bwv_review.core.errors import FootageError
 from bwv_review.core.media import VideoSource, probe
 from tests.footage import read_index, write_clip
@@ -76,14 +76,14 @@ def test_frame_index_is_cached_by_fingerprint_in_the_user_cache(clip, tmp_path, 
     with VideoSource(footage) as source:
         first = source.info
         assert source.frame(30).index == 30
-    cached = paths.cache_dir("frame-index") / f"{frame_index.fingerprint(footage)}.json"
+    cached = paths.cache_dir("frame-index") / f"{index_cache.fingerprint(footage)}.json"
     assert cached.is_file()
     assert sorted(p.name for p in footage.parent.iterdir()) == ["AB-1.mp4"]  # nothing beside evidence
 
     def no_probe(path):
         raise AssertionError("probe should not run when the index is cached")
 
-    monkeypatch.setattr(frame_index, "probe", no_probe)
+    monkeypatch.setattr(index_cache, "probe", no_probe)
     with VideoSource(footage) as source:
         assert source.info.as_json() == first.as_json()
         assert source.index.times_ms == first.index.times_ms
@@ -110,13 +110,13 @@ def test_the_fingerprint_reads_samples_not_the_whole_file(tmp_path, monkeypatch)
         return handle
 
     monkeypatch.setattr(type(big), "open", counting_open)
-    key = frame_index.fingerprint(big)
-    assert sum(read) <= frame_index.SAMPLES * frame_index.SAMPLE_BYTES
-    assert key == frame_index.fingerprint(big)
+    key = index_cache.fingerprint(big)
+    assert sum(read) <= index_cache.SAMPLES * index_cache.SAMPLE_BYTES
+    assert key == index_cache.fingerprint(big)
     with big.open("r+b") as handle:  # a change where a sample is taken changes the key
         handle.seek((1 << 30) - 10)
         handle.write(b"x")
-    assert frame_index.fingerprint(big) != key
+    assert index_cache.fingerprint(big) != key
 
 
 def test_a_changed_file_is_probed_again(clip, tmp_path, monkeypatch):
@@ -242,8 +242,8 @@ def test_frame_index_lookups():
 
 def test_a_probe_made_at_import_can_seed_the_cache(clip, monkeypatch):
     info = probe(clip)
-    frame_index.remember(clip, "12" * 32, info)
-    monkeypatch.setattr(frame_index, "probe", lambda path: pytest.fail("probed again"))
+    index_cache.remember(clip, "12" * 32, info)
+    monkeypatch.setattr(index_cache, "probe", lambda path: pytest.fail("probed again"))
     with VideoSource(clip, sha256="12" * 32) as source:
         assert source.info.frame_count == 50
         assert read_index(source.frame(49).image) == 49
