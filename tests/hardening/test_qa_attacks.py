@@ -44,3 +44,27 @@ def test_an_audit_row_whose_record_is_not_json_is_reported_not_a_crash(quoted, a
     assert r.returncode == 1, r.stderr
     assert "unexpected error" not in r.stderr
     assert "holds a record that cannot be read" in r.stdout
+
+
+def test_a_redacted_copy_path_leading_outside_the_case_folder_is_not_followed(case, tmp_path):
+    # QA: a redacted copy's stored path was followed wherever it led (absolute, ../, /proc):
+    # `verify` hashed /etc/passwd or any file an adversary named, unlike every footage path.
+    import hashlib
+
+    from bwv_review.core.redact import records
+
+    inside = case.folder / "AB-1 redacted.mp4"
+    inside.write_bytes(b"a redacted copy")
+    ex = case.exhibit("AB/1")
+    records.record_copy(case, {"exhibit_id": ex.id, "path": inside.name, "sha256": hashlib.sha256(
+        inside.read_bytes()).hexdigest(), "size": inside.stat().st_size, "source_sha256": ex.sha256,
+        "redactions": "[]"}, "Test Reviewer")
+    path = case.path
+    case.close()
+    outside = tmp_path / "elsewhere.bin"  # outside the case folder, the size the record says
+    outside.write_bytes(b"not the copy!!!")
+    edit(path, f"UPDATE redacted_copy SET path = '{outside}'")
+    r = bwv("verify", path)
+    assert r.returncode == 1, r.stderr
+    assert "Redacted copy 1 was not checked" in r.stdout and "leads outside the case folder" in r.stdout
+    assert "has changed since it was made" not in r.stdout  # it was never read

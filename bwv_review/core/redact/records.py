@@ -15,7 +15,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from .. import audit
-from ..errors import ReviewError
+from ..errors import FootageError, ReviewError
 from ..integrity import sha256_file
 from ..store import CaseStore, _insert, _select, _update
 from ..timecode import now_iso
@@ -163,15 +163,29 @@ def copies(store: CaseStore, exhibit_id: int | None = None) -> list[dict]:
 
 
 def copy_path(store: CaseStore, row: dict) -> Path:
-    stored = Path(row["path"])
-    return stored if stored.is_absolute() else store.folder / stored
+    """Where a copy is, followed only as footage is (inside the case folder or a media folder,
+    a regular file): FootageError otherwise, as for a path planted in the case file."""
+    return store.resolve_path(row["path"], f"redacted copy {row['id']}")
+
+
+def refused_copies(store: CaseStore) -> list[tuple[dict, str]]:
+    """Copies whose stored path bwv-review will not follow, and why."""
+    refused = []
+    for row in copies(store):
+        try:
+            copy_path(store, row)
+        except FootageError as exc:
+            refused.append((row, str(exc)))
+    return refused
 
 
 def copy_notes(store: CaseStore) -> tuple[list[tuple[dict, Path]], list[str]]:
     """(copies to check, notes): the latest copy recorded at each path that is still
-    there is checked; one replaced by a later copy, or no longer there, is only noted."""
+    there is checked; one replaced by a later copy, or no longer there, is only noted (one
+    whose path is refused is a problem: see check_copies)."""
     latest: dict[Path, dict] = {}
-    made = copies(store)
+    refused = {row["id"] for row, _why in refused_copies(store)}
+    made = [row for row in copies(store) if row["id"] not in refused]
     for row in made:
         latest[copy_path(store, row)] = row
     present, notes = [], []
@@ -189,7 +203,8 @@ def copy_notes(store: CaseStore) -> tuple[list[tuple[dict, Path]], list[str]]:
 
 def check_copies(store: CaseStore, progress=None) -> list[audit.Problem]:
     """A copy still here whose bytes have changed since it was made."""
-    problems = []
+    problems = [audit.Problem("copy", f"Redacted copy {row['id']} was not checked: {why}")
+                for row, why in refused_copies(store)]
     for row, path in copy_notes(store)[0]:
         if path.stat().st_size != row["size"] or sha256_file(path, progress=progress) != row["sha256"]:
             problems.append(audit.Problem(
