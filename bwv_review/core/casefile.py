@@ -57,9 +57,12 @@ def connect(path: Path, readonly: bool, immutable: bool = False) -> sqlite3.Conn
 # -- the schema check --------------------------------------------------------------------------
 # SQL text is compared token by token: whitespace, comments and the quoting of identifiers
 # do not matter (sqlite-utils has quoted them differently over the years); everything else
-# does, including the case of string literals.
+# does, including the case of string literals. Whitespace and the case of identifiers are
+# SQLite's own: ASCII only. (Python's \s takes a no-break space, which SQLite reads as part of a
+# name: '"id"<U+00A0>INTEGER PRIMARY KEY' would pass as ours, yet id would no longer be the row's
+# key; casefold() folds e.g. a long s to s, so a twin table could hide behind one of ours.)
 _TOKENS = re.compile(
-    r"""(?P<space>\s+|--[^\n]*|/\*.*?(?:\*/|\Z))
+    r"""(?P<space>[ \t\n\f\r]+|--[^\n]*|/\*.*?(?:\*/|\Z))
       |(?P<string>'(?:[^']|'')*')
       |"(?P<dq>(?:[^"]|"")*)"|`(?P<bq>(?:[^`]|``)*)`|\[(?P<sq>[^\]]*)\]
       |(?P<word>[A-Za-z_\x80-\U0010ffff][\w$\x80-\U0010ffff]*)
@@ -80,14 +83,21 @@ def normalise_sql(sql: str | None) -> tuple[str, ...] | None:
             out.append(m.group())
         elif kind in ("dq", "bq", "sq", "word"):
             ident = m.group(kind).replace('""', '"').replace("``", "`")
-            out.append("i:" + ident.casefold())
+            out.append("i:" + _ascii_lower(ident))
         else:
             out.append(m.group())
     return tuple(out)
 
 
 def _normalised(rows) -> dict[tuple[str, str], tuple]:
-    return {(t, (n or "").casefold()): ((tbl or "").casefold(), normalise_sql(sql)) for t, n, tbl, sql in rows}
+    return {(t, _ascii_lower(n or "")): (_ascii_lower(tbl or ""), normalise_sql(sql)) for t, n, tbl, sql in rows}
+
+
+_ASCII_FOLD = {c: c + 32 for c in range(65, 91)}
+
+
+def _ascii_lower(name: str) -> str:
+    return name.translate(_ASCII_FOLD)
 
 
 _KIND_ORDER = {"trigger": 0, "view": 1, "table": 2, "index": 3}
