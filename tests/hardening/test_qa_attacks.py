@@ -100,7 +100,8 @@ def test_a_second_table_named_like_one_of_ours_is_refused(quoted):
     # QA: names were compared with casefold(), which folds a long s to s (SQLite folds ASCII only):
     # a twin table named 'audit_<long s>eal' hid behind the real audit_seal in the comparison.
     db = sqlite3.connect(quoted)
-    db.execute("CREATE TABLE \"audit_\u017feal\" (x)")  # long s: casefolds to 'audit_seal'
+    ours = db.execute("SELECT sql FROM sqlite_master WHERE name = 'audit_seal'").fetchone()[0]
+    db.execute(ours.replace("audit_seal", "audit_\u017feal", 1))  # long s: casefolds to 'audit_seal'
     db.commit()
     db.close()
     r = bwv("list", quoted)
