@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from . import audit
+from .errors import CaseFileError, ReviewError
 from .model import Annotation, Category, Exhibit
 from .store import CaseStore
-from .timecode import clock_at, format_instant, local
+from .timecode import clock_at, format_instant, local, zone
 
 
 @dataclass(slots=True)  # built once per annotation: 100,000 of them when a big case opens
@@ -54,13 +56,31 @@ def sort_key(entry: Entry) -> tuple:
 
 
 def build(store: CaseStore, exhibit_ref: str | None = None) -> list[Entry]:
+    only = store.exhibit(exhibit_ref).id if exhibit_ref else None
+    try:
+        return _build(store, only)
+    except (TypeError, ValueError, KeyError, OverflowError, ReviewError) as exc:
+        # A row edited outside the app (a time that is not a number, a mark on no exhibit): say
+        # so in one sentence, as verify would, rather than fail on it.
+        problems = audit.check_records(store.db)
+        if not problems:
+            raise
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise CaseFileError(
+            f"{store.path} cannot be read as bwv-review wrote it: {problems[0]}{more} Run `bwv-review verify` "
+            "to see every problem; nothing was changed.") from exc
+
+
+def _build(store: CaseStore, only: int | None) -> list[Entry]:
+    zone(store.case().timezone)  # every reader shows times in it
     exhibits = {e.id: e for e in store.exhibits()}
     categories = {c.id: c for c in store.categories()}
-    only = store.exhibit(exhibit_ref).id if exhibit_ref else None
     # Each exhibit's start is parsed once, not once per annotation (a case may hold 100,000).
     starts = {i: clock_at(e.recording_start, 0) for i, e in exhibits.items()}
     keyed = []
     for ann in store.annotations(only):
+        if type(ann.start_ms) is not int or not (ann.end_ms is None or type(ann.end_ms) is int):
+            raise TypeError(f"annotation {ann.id}: a time that is not a whole number of milliseconds")
         start = starts[ann.exhibit_id]
         ex = exhibits[ann.exhibit_id]
         if start is None:

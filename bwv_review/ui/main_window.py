@@ -182,6 +182,11 @@ class MainWindow(WindowActions, QMainWindow):
             if store.needs_upgrade and not readonly and self.confirm_upgrade(store):
                 store.close()
                 store = cases.open_case(where, actor=self.settings.reviewer)
+            try:  # reads every mark: a record no app wrote is refused here, in a sentence
+                core = Session(store, self.settings.reviewer, reaction_lag_ms=self.settings.reaction_lag_ms)
+            except ReviewError:
+                store.close()
+                raise
         except ReviewError as exc:
             self.show_error(str(exc))
             return False
@@ -189,7 +194,6 @@ class MainWindow(WindowActions, QMainWindow):
         self.settings.add_recent_case(path if server else str(Path(path).resolve()))
         if server:
             self.settings.add_server_case(path)
-        core = Session(store, self.settings.reviewer, reaction_lag_ms=self.settings.reaction_lag_ms)
         self.session = session = ReviewSession(core, self)
         self.panel = AnnotationPanel(session.annotations)
         self.exhibits_panel = ExhibitsPanel(session.exhibits)

@@ -421,3 +421,19 @@ def test_an_older_case_is_upgraded_only_when_the_reviewer_says_so(qtbot, win, fo
     else:
         assert not win.session.readonly and not win.session.store.needs_upgrade
         assert (format4_case.parent / "format4.bwvcase.format4.bak").exists()
+
+
+def test_a_case_holding_a_record_no_app_writes_is_refused_in_a_sentence(qtbot, win, two_camera_case):
+    # QA: a time stored as text (sqlite3) made opening the case fail with a TypeError in the log
+    # and a window showing nothing useful; now one sentence, and the start page stays.
+    with CaseStore.open(two_camera_case) as store:
+        ex, cat = store.exhibit("AB/1"), store.category("disclosure")
+        store.add_annotation(Annotation(exhibit_id=ex.id, category_id=cat.id, start_ms=400, text="x"), ME)
+        store.add_annotation(Annotation(exhibit_id=ex.id, category_id=cat.id, start_ms=800, text="y"), ME)
+    db = sqlite3.connect(two_camera_case)
+    db.execute("UPDATE annotation SET start_ms = 'soon' WHERE id = 1")
+    db.commit()
+    db.close()
+    assert not win.open_case(two_camera_case)
+    assert "changed outside the app (start_ms)" in win.last_error
+    assert win.session is None
