@@ -225,6 +225,20 @@ def _copy_in_memory(conn: sqlite3.Connection, path: Path) -> sqlite3.Connection:
     return copy
 
 
+def _refuse_downgraded(store: CaseFile, version: int) -> None:
+    """Upgrading an unsigned format signs every entry as it stands with this reviewer's key. A
+    case this computer has signed before cannot be in an unsigned format unless someone took the
+    signatures out (and may have rewritten the log): never launder that with our key."""
+    if version >= schema.SIGNED_FROM:
+        return
+    problems = witness.check(store.db, store.path)
+    if problems:
+        raise CaseFileError(
+            f"{store.path} is in an older, unsigned case format ({version}), yet this computer signed this case "
+            f"before: {problems[0]} It was not upgraded (upgrading would sign it with your key as it stands); "
+            "the file has not been changed.")
+
+
 def _writable(path: Path) -> bool:
     # The read-only flag counts even for an administrator who could write anyway, and
     # SQLite needs to create the -wal file beside the case.
@@ -283,6 +297,7 @@ class CaseFile:
             store._configure()
             backup.daily_backup(conn, path)
             if version < schema.VERSION:
+                _refuse_downgraded(store, version)
                 schema.backup_before_migration(store.db, path, version)
                 schema.migrate(store.db, actor=actor or "bwv-review", seal=store._seal)
                 store._committed()

@@ -127,3 +127,38 @@ def test_a_record_no_app_writes_is_refused_by_readers_in_a_sentence(quoted, tmp_
         assert r.returncode == 2, r.stderr
         assert "cannot be read as bwv-review wrote it" in r.stderr and named in r.stderr, r.stderr
         assert r.stderr.count("\n") == 1
+
+
+def test_a_signed_case_made_to_look_unsigned_is_not_upgraded_by_the_computer_that_signed_it(quoted):
+    # QA: take the signatures out of a signed case, set it back to format 4, change a quote and
+    # recompute the chain: `bwv-review upgrade` (or the window's offer to upgrade) signed the
+    # forgery with the reviewer's own key, after which any other computer's verify said "All sound".
+    import hashlib
+    from pathlib import Path
+
+    attack = Path(__file__).parent / "attacks" / "downgrade.py"
+    r = subprocess.run([sys.executable, str(attack), str(quoted), "strangled", "tangled"], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    before = hashlib.sha256(quoted.read_bytes()).hexdigest()
+    r = bwv("upgrade", quoted)
+    assert r.returncode == 2, r.stdout
+    assert "yet this computer signed this case before" in r.stderr and r.stderr.count("\n") == 1
+    assert hashlib.sha256(quoted.read_bytes()).hexdigest() == before
+    assert not quoted.with_name(quoted.name + ".format4.bak").exists()
+    r = bwv("annotate", quoted, "--exhibit", "AB/1", "--at", "1", "--category", "disclosure", "--text", "x",
+            "--reviewer", "Test Reviewer")  # any change would upgrade it first
+    assert r.returncode == 2 and "yet this computer signed this case before" in r.stderr
+
+
+def test_verify_says_which_entries_were_signed_only_at_an_upgrade(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    old = tmp_path / "format4.bwvcase"
+    for name in ("format4.bwvcase", "realshort.mp4"):
+        shutil.copy(Path(__file__).parents[1] / "data" / name, tmp_path / name)
+    assert bwv("upgrade", old, "--reviewer", "Jo Bloggs").returncode == 0
+    r = bwv("verify", old)
+    assert "were written in an earlier, unsigned case format: they are vouched for only as they stood when " \
+           "Jo Bloggs upgraded the case on " in r.stdout, r.stdout + r.stderr
