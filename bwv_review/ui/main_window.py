@@ -19,7 +19,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
     QInputDialog,
     QLabel,
     QLayout,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.errors import ReviewError
+from . import file_dialogs
 from .annotations.editor import AnnotationEditor
 from .dialogs.message import SentenceDialog, ask
 from .footage_flow import FootageFlow, is_footage
@@ -368,7 +368,7 @@ class MainWindow(WindowActions, QMainWindow):
             self.open_case(dialog.url())
 
     def choose_case(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open case", str(Path.home()), "bwv-review cases (*.bwvcase);;All files (*)")
+        path, _ = file_dialogs.getOpenFileName(self, "Open case", str(Path.home()), "bwv-review cases (*.bwvcase);;All files (*)")
         if path:
             self.open_case(path)
 
@@ -422,12 +422,12 @@ class MainWindow(WindowActions, QMainWindow):
         if self.session is None:
             self.show_error("Open or create a case before adding footage.")
             return
-        paths, _ = QFileDialog.getOpenFileNames(self, "Add footage", str(self.session.store.folder),
+        paths, _ = file_dialogs.getOpenFileNames(self, "Add footage", str(self.session.store.folder),
                                                 "Video (*.mp4 *.mov *.avi *.mkv *.m4v *.mts *.wmv *.3gp *.webm *.mpg);;All files (*)")
         self.flow.add_files([Path(p) for p in paths])
 
     def relink(self, exhibit) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, f"Find the footage of exhibit {exhibit.ref}", str(self.session.store.folder))
+        path, _ = file_dialogs.getOpenFileName(self, f"Find the footage of exhibit {exhibit.ref}", str(self.session.store.folder))
         if path:
             self.flow.relink(exhibit, Path(path))
 

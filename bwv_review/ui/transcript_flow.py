@@ -15,10 +15,11 @@ import functools
 import logging
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QProgressDialog
+from PySide6.QtWidgets import QDockWidget, QProgressDialog
 
 from ..core import operations
 from ..core.errors import ReviewError
+from . import file_dialogs
 from .dialogs.message import ask
 from .keyboard import make_action
 from .suggestions import DOCK_TITLE as SUGGESTIONS_TITLE
@@ -226,7 +227,7 @@ class TranscriptFlow(QObject):
         self.pane.focus_search()
 
     def choose_model(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self.parent_widget, "Choose a faster-whisper model folder "
+        folder = file_dialogs.getExistingDirectory(self.parent_widget, "Choose a faster-whisper model folder "
                                                   "(empty: bundled)", self.settings.transcribe_model)
         if folder:
             self.settings.transcribe_model = folder

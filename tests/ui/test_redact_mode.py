@@ -118,7 +118,7 @@ def test_redacted_copy_from_the_window(qtbot, window, review_case, tmp_path, mon
     records.add(store, model.picture(ex.id, 0, 1960, model.Box(0, 0, 320, 40), style="solid"), "Test Reviewer")
     redact.reload()
     out = tmp_path / "AB-1 redacted.mp4"
-    monkeypatch.setattr("bwv_review.ui.redact.QFileDialog.getSaveFileName", lambda *a, **k: (str(out), ""))
+    monkeypatch.setattr("bwv_review.ui.file_dialogs.getSaveFileName", lambda *a, **k: (str(out), ""))
     redact.actions["export"].trigger()
     qtbot.waitUntil(lambda: redact.task is None and out.exists(), timeout=60_000)
     with CaseStore.open(review_case, readonly=True) as check:

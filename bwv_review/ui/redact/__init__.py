@@ -16,11 +16,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QProgressDialog
+from PySide6.QtWidgets import QDockWidget, QProgressDialog
 
 from ...core import operations
 from ...core.errors import ReviewError
 from ...core.timecode import format_ms
+from .. import file_dialogs
 from ..tasks import Task, preload_worker_modules
 from .overlay import RedactOverlay
 from .panel import RedactionsPanel
@@ -366,7 +367,7 @@ class RedactMode(QObject):
         from ...core.export.files import safe_filename  # noqa: PLC0415
 
         suggested = str(session.store.folder / f"{safe_filename(ex.ref)} redacted.mp4")
-        out, _ = QFileDialog.getSaveFileName(self.window, f"Redacted copy of {ex.ref}", suggested, "MP4 video (*.mp4)")
+        out, _ = file_dialogs.getSaveFileName(self.window, f"Redacted copy of {ex.ref}", suggested, "MP4 video (*.mp4)")
         if not out:
             return
         case_path, actor = session.store.path, session.actor()
