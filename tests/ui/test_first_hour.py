@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QPushButton
 from bwv_review.core.evidence import import_footage
 from bwv_review.core.model import Annotation
 from bwv_review.core.store import CaseStore
+from bwv_review.ui.annotations.model import COL_STATUS, AnnotationRole
 from bwv_review.ui.main_window import MainWindow
 from tests.footage import write_clip
 
@@ -437,3 +438,24 @@ def test_a_case_holding_a_record_no_app_writes_is_refused_in_a_sentence(qtbot, w
     assert not win.open_case(two_camera_case)
     assert "changed outside the app (start_ms)" in win.last_error
     assert win.session is None
+
+
+def test_a_quote_verification_cannot_vouch_for_is_untrusted_in_the_table_not_verified(qtbot, win, two_camera_case):
+    # QA: a verified quote edited with sqlite3 showed in the marks table as "verified", in bold, with
+    # the altered words; only a banner above the pictures said something was wrong. Every export
+    # marks it UNTRUSTED; so does the table now.
+    with CaseStore.open(two_camera_case) as store:
+        ex, cat = store.exhibit("AB/1"), store.category("disclosure")
+        for start, words in ((100, "He strangled me."), (900, "Keep the noise down.")):
+            store.add_annotation(Annotation(exhibit_id=ex.id, start_ms=start, category_id=cat.id, text=words,
+                                            status="verified"), ME)
+    conn = sqlite3.connect(two_camera_case)
+    conn.execute("UPDATE annotation SET text = 'He tangled me.' WHERE id = 1")
+    conn.commit()
+    conn.close()
+    _open(qtbot, win, two_camera_case)
+    model = win.session.annotations
+    status = {model.data(model.index(r, 0), AnnotationRole).id: model.index(r, COL_STATUS)
+              for r in range(model.rowCount())}
+    qtbot.waitUntil(lambda: model.data(status[1]) == "UNTRUSTED", timeout=20_000)
+    assert model.data(status[2]) == "verified"  # the other quote's record matches its signed log
