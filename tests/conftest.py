@@ -18,6 +18,7 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 
 from tests.footage import write_clip  # noqa: E402
+from tests.pgcases import pg_database, pg_server, server_case  # noqa: E402, F401 - fixtures for any test
 
 REAL_MEDIA = Path(__file__).parent / "data"
 
@@ -57,6 +58,21 @@ def case(footage_copy):
     )
     import_footage(store, footage_copy, "AB/1", "Test Reviewer", wearer="PC 1234 Smith",
                    start="2019-07-01T23:34:55+01:00")
+    yield store
+    store.close()
+
+
+@pytest.fixture(params=["file", pytest.param("server", marks=pytest.mark.pg)])
+def engine_case(request, footage_copy):
+    """``case`` on each engine: the case file, and the same case on a PostgreSQL server opened
+    by a reviewer's role (footage_copy as AB/1 in this desktop's media folder for it)."""
+    if request.param == "file":
+        yield request.getfixturevalue("case")
+        return
+    from bwv_review.core.cases import open_case
+
+    _owner, as_role = request.getfixturevalue("server_case")
+    store = open_case(as_role("reviewer_a"), actor="Test Reviewer")
     yield store
     store.close()
 

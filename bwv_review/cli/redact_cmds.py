@@ -56,6 +56,12 @@ def _times(args, ex) -> tuple[int, int]:
     return start, end
 
 
+def _made(change) -> list:
+    """The redactions an operation added, by number (each change is one audited transaction,
+    named "change N", so `bwv-review undo` and the window's Ctrl+Z can take it back)."""
+    return sorted((r for r in change.redactions().values() if r is not None), key=lambda r: r.id)
+
+
 def cmd_redact(args) -> int:
     if args.faces:
         return _faces(args)
@@ -78,29 +84,26 @@ def cmd_redact(args) -> int:
             if args.ellipse or args.solid or args.to_box:
                 raise ReviewError("--ellipse, --solid and --to-box are for --box.")
             r = model.sound(ex.id, start, end, audio="tone" if args.tone else "mute", reason=args.reason)
-        r = records.redaction(store, _added(operations.add_redactions(store, [r], actor))[0])
+        change = operations.add_redactions(store, [r], actor, label=f"Add redaction to {ex.ref}")
+        (r,) = _made(change)
         emit(f"Added redaction {r.id} to exhibit {ex.ref}: {r.describe_where()}, {r.describe_when()} ({r.status})")
     return 0
 
 
-def _added(change) -> list[int]:
-    """The redactions a core operation wrote, in order (through operations, so `undo` takes them back)."""
-    return list(dict.fromkeys(row.id for row in change.rows if row.entity == "redaction"))
-
-
 def _faces(args) -> int:
-    from ..core.redact.faces import FaceScan, suggest_faces  # noqa: PLC0415 - decodes footage
+    from ..core.footage import Footage  # noqa: PLC0415 - decodes footage
+    from ..core.redact.faces import FaceScan, suggest_faces  # noqa: PLC0415
 
     with open_case(args.case, who=args.reviewer) as store:
         actor = store.actor
         ex = store.exhibit(args.exhibit)
         start, end = _times(args, ex)
         scan = FaceScan()
-        found = suggest_faces(store.footage_path(ex), None, ex.id, start_ms=start or 0, end_ms=end,
+        found = suggest_faces(Footage.shared(store.footage_path(ex), ex.sha256), ex.id, start_ms=start or 0, end_ms=end,
                               progress=StderrProgress("Looking for faces"), scan=scan)
         if found:
-            change = operations.add_redactions(store, found, actor, action=operations.REDACTION_SUGGEST)
-            found = [records.redaction(store, rid) for rid in _added(change)]
+            found = _made(operations.add_redactions(store, found, actor, action=operations.REDACTION_SUGGEST,
+                                                    label=f"Add {len(found)} face suggestion(s) to {ex.ref}"))
         span = f"{format_ms(start or 0)} to {format_ms(end if end is not None else ex.duration_ms)}"
         emit(f"Looked at {scan.frames_scanned} frames of exhibit {ex.ref} ({span}, every {scan.every} frame(s)): "
               f"{scan.detections} face detection(s) in {len(found)} track(s).")
@@ -121,8 +124,9 @@ def cmd_redactions(args) -> int:
             if rid not in mine:
                 raise ReviewError(f"Redaction {rid} is not one of exhibit {ex.ref}'s.")
         if args.confirm:
-            done = _added(operations.confirm_redactions(store, args.confirm, actor))
-            emit(f"Confirmed {len(done)} redaction(s) of exhibit {ex.ref}.")
+            wanted = list(dict.fromkeys(args.confirm))
+            operations.confirm_redactions(store, wanted, actor)
+            emit(f"Confirmed {len(wanted)} redaction(s) of exhibit {ex.ref}.")
         for rid in args.delete or []:
             operations.delete_redaction(store, rid, actor)
             emit(f"Deleted redaction {rid} of exhibit {ex.ref}.")

@@ -40,6 +40,9 @@ def _describe(change) -> list[str]:
     for cat in change.categories().values():
         if cat is not None:
             lines.append(f"category {cat.slug}: {cat.name}, key {cat.key or 'none'}")
+    for rid, r in change.redactions().items():
+        lines.append(f"redaction {rid} " + ("removed" if r is None else
+                                            f"now {r.describe_where()}, {r.describe_when()} ({r.status})"))
     return lines
 
 

@@ -50,9 +50,10 @@ def _who(entry: dict | None) -> str:
     return f"{entry['actor']}{role} at {entry['at']} (audit entry {entry['seq']})"
 
 
-def check(store: CaseStore, entity: str, rid: int, stored: dict | None, expected: Annotation | None,
+def check(store: CaseStore, entity: str, rid: int, stored: dict | None, expected: Annotation | dict | None,
           mine: dict | None = None) -> None:
-    """Refuse (ConflictError) when the stored row is not the one the reviewer started from.
+    """Refuse (ConflictError) when the stored row is not the one the reviewer started from
+    (``expected``: a record, or its row as stored, e.g. a redaction's).
     ``mine``: the reviewer's own change, repeated in the sentence so nothing typed is lost."""
     if expected is None:
         return
@@ -63,7 +64,7 @@ def check(store: CaseStore, entity: str, rid: int, stored: dict | None, expected
         entry = last_change(store, entity, rid)
         raise ConflictError(f"{label} {rid} was deleted by {_who(entry)} while you were changing it; {yours} "
                             "was not saved.", None, entry)
-    seen = asdict(expected)
+    seen = dict(expected) if isinstance(expected, dict) else asdict(expected)
     # Only what a reviewer can see counts: a mark changed and changed back (an undo) holds
     # nothing this change would overwrite.
     changed = [k for k in seen if k in stored and stored[k] != seen[k] and k != "updated"]

@@ -4,7 +4,9 @@
 from the user's cache when the file was seen before) and the one decoder of its pictures.
 Frames for the player, stills for the CLI and exports, thumbnails for the exhibits list
 and the keyframes shown while skimming all come from that decoder; sound and waveform come
-from PyAV too, timed from the same index origin. No UI module decodes: they ask this.
+from PyAV too, timed from the same index origin. Work that reads a whole file once in
+order (the redacted copy, the face search) takes a pass (``read_through``) that names each
+frame exactly as that decoder does. Nothing else in the program decodes: it asks this.
 
 Within a process one owner serves every user of a file (``Footage.shared``), so opening
 an exhibit reads its container once for the pictures and once for the sound, not once per
@@ -29,6 +31,8 @@ from .media import VideoSource
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from .reading import Pass
 
 THUMB_HEIGHT = 45
 
@@ -122,6 +126,14 @@ class Footage:
         width = max(1, round(info.width * height / max(1, info.height)))
         source = self.video(self.video_format())
         return source.thumbnail(at_ms, width, height)
+
+    def read_through(self, first: int = 0, last: int | None = None, sound: bool = False,
+                     every_frame: bool = True) -> Pass:
+        """A pass through frames ``first`` to ``last`` in order (with the sound decoded alongside
+        when ``sound``), on a handle of its own so the player is never held up (core.reading)."""
+        from .reading import Pass
+
+        return Pass(self.path, self.info, first, last, sound=sound, every_frame=every_frame)
 
     def video_format(self) -> str:
         return self._video.pixel_format if self._video is not None else "rgb"

@@ -58,6 +58,7 @@ REDACTION_SUGGEST = "redaction.suggest"  # a machine's suggestions (faces), neve
 REDACTION_UPDATE = "redaction.update"  # also redaction.move, .keyframe, .unkeyframe, .set-start, .set-end
 REDACTION_CONFIRM = "redaction.confirm"
 REDACTION_DELETE = "redaction.delete"
+REDACTION_COPY = "redaction.copy"  # a redacted copy made: recorded, never undone
 COVERAGE_RECORD = "coverage.record"  # not audited: it records the review, not the evidence
 
 EDITABLE = ("category_id", "speaker", "text", "note", "status", "start_ms", "end_ms")
@@ -270,10 +271,12 @@ def add_redactions(store: CaseStore, items: list, actor: str, *, action: str = R
 
 
 def edit_redaction(store: CaseStore, redaction_id: int, actor: str, changes: dict, *,
-                   action: str = REDACTION_UPDATE, label: str = "") -> ChangeSet:
-    """Some fields of one redaction (``keyframes`` as Keyframes): a box moved, its times, its reason."""
+                   action: str = REDACTION_UPDATE, label: str = "", expected=None) -> ChangeSet:
+    """Some fields of one redaction (``keyframes`` as Keyframes): a box moved, its times, its reason.
+    ``expected``: the redaction as the reviewer saw it (refused if anyone changed it since)."""
     return _perform(store, actor, action, label or f"Edit redaction {redaction_id}",
-                    lambda: _redaction_records().update(store, redaction_id, actor, action=action, **changes))
+                    lambda: _redaction_records().update(store, redaction_id, actor, action=action,
+                                                        expected=expected, **changes))
 
 
 def confirm_redactions(store: CaseStore, redaction_ids: list[int], actor: str) -> ChangeSet:
@@ -282,9 +285,16 @@ def confirm_redactions(store: CaseStore, redaction_ids: list[int], actor: str) -
                     lambda: _redaction_records().confirm(store, redaction_ids, actor))
 
 
-def delete_redaction(store: CaseStore, redaction_id: int, actor: str) -> ChangeSet:
+def delete_redaction(store: CaseStore, redaction_id: int, actor: str, expected=None) -> ChangeSet:
     return _perform(store, actor, REDACTION_DELETE, f"Delete redaction {redaction_id}",
-                    lambda: _redaction_records().delete(store, redaction_id, actor, action=REDACTION_DELETE))
+                    lambda: _redaction_records().delete(store, redaction_id, actor, action=REDACTION_DELETE,
+                                                        expected=expected))
+
+
+def record_redacted_copy(store: CaseStore, row: dict, actor: str) -> ChangeSet:
+    """A redacted copy just made (its file in place), with both hashes and what it applied."""
+    return _perform(store, actor, REDACTION_COPY, f"Record redacted copy {Path(row['path']).name}",
+                    lambda: _redaction_records().record_copy(store, row, actor))
 
 
 # -- undo and redo -----------------------------------------------------------------------------

@@ -152,11 +152,7 @@ class CaseStore(CaseFile):
     def footage_path(self, exhibit: Exhibit) -> Path:
         """Where an exhibit's file is now, whichever OS wrote the stored path; FootageError if
         the stored path leads outside the case folder and media folders, or to a non-file."""
-        return self.resolve_path(exhibit.path, f"exhibit {exhibit.ref}")
-
-    def resolve_path(self, stored: str, label: str) -> Path:
-        """Any file path the case stores (footage, a redacted copy), followed as footage_path is."""
-        return footage_paths.resolve(self.folder, stored, label)
+        return footage_paths.resolve(self.folder, exhibit.path, f"exhibit {exhibit.ref}")
 
     def exhibits(self) -> list[Exhibit]:
         return [self._exhibit(r) for r in self.db.query("SELECT * FROM exhibit ORDER BY ref")]

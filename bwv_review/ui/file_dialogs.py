@@ -66,8 +66,11 @@ def getOpenFileNames(parent, caption: str = "", directory: str = "", filters: st
     return _run(dialog)
 
 
-def getSaveFileName(parent, caption: str = "", directory: str = "", filters: str = "") -> tuple[str, str]:  # noqa: N802
+def getSaveFileName(parent, caption: str = "", directory: str = "", filters: str = "",  # noqa: N802
+                    options: QFileDialog.Option | None = None) -> tuple[str, str]:
     dialog = make(parent, caption, directory, filters)
+    if options is not None:
+        dialog.setOptions(dialog.options() | options)
     dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
     dialog.setFileMode(QFileDialog.FileMode.AnyFile)
     files, chosen = _run(dialog)

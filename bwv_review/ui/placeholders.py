@@ -18,6 +18,7 @@ class PlaceholderTimeline(QLabel):
     seekRequested = Signal(int)
     markerClicked = Signal(int)
     intervalEdited = Signal(int, int, int)
+    redactionClicked = Signal(int)
 
     def __init__(self, parent=None):
         super().__init__("Timeline (waveform, speech, marks and coverage) is not available in this build.", parent)
@@ -47,6 +48,9 @@ class PlaceholderTimeline(QLabel):
 
     def set_coverage(self, coverage: dict) -> None:
         self.coverage = dict(coverage)
+
+    def set_redactions(self, spans, selected=None) -> None:
+        pass
 
 
 def timeline_classes():

@@ -168,14 +168,24 @@ class _Worker(QObject):
         if now - self._last_report < 0.05 and done < total:
             return  # a progress bar needs ~20 updates a second, not one per block
         self._last_report = now
-        # Totals pass 2**31 for big files: report in KiB to stay inside a Qt int.
-        self.progress.emit(int(done // 1024), int(total // 1024))
+        self.progress.emit(*fitted(done, total))
+
+
+QT_INT_MAX = 2**31 - 1
+
+
+def fitted(done: float, total: float) -> tuple[int, int]:
+    """(done, total) in the task's own unit (bytes, frames, ms), scaled down only where the
+    total would not fit a Qt int (the bytes of a file over 2 GB)."""
+    if total <= QT_INT_MAX:
+        return int(done), int(total)
+    return int(done * QT_INT_MAX / total), QT_INT_MAX
 
 
 class Task(QObject):
     """Runs ``fn(progress, cancelled)`` once on its own thread; signals arrive on the GUI thread."""
 
-    progress = Signal(int, int)  # done, total (KiB)
+    progress = Signal(int, int)  # done, total, in the task's own unit (see fitted)
     succeeded = Signal(object)
     failed = Signal(str)  # a sentence for the reviewer
     cancelled = Signal()
@@ -220,15 +230,20 @@ class TaskPool(QObject):
         self._finished: list[Task] = []
 
     def start(self, task: Task, progress: str | None = None, parent: QWidget | None = None,
-              cancelled: str = "Cancelled; nothing was changed.", report_failure: bool = True) -> Task:
+              cancelled: str = "Cancelled; nothing was changed.", report_failure: bool = True,
+              at_once: bool = False) -> Task:
         """Run ``task``; with ``progress``, show that sentence in a progress window with Cancel
-        (not modal: the reviewer can keep watching). Failures go to ``failed`` (unless the
-        caller says them itself: ``report_failure=False``)."""
+        (not modal: the reviewer can keep watching), after a moment or, for work the reviewer
+        asked for and waits on (``at_once``), straight away. Failures go to ``failed`` (unless
+        the caller says them itself: ``report_failure=False``)."""
         if report_failure:
             task.failed.connect(self.failed)
         task.cancelled.connect(lambda: self.cancelled.emit(cancelled))
         if progress is not None:
             task.dialog = _progress_window(task, progress, parent)
+            if at_once:
+                task.dialog.setMinimumDuration(0)
+                task.dialog.show()
         thread = QThread()
         thread.setObjectName(task.name)
         task.worker.moveToThread(thread)

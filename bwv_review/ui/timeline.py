@@ -1,15 +1,15 @@
 """The timeline under the player: sound, speech, marks, what has been watched, where we are.
 
 Bands from top to bottom: a time ruler, the waveform, speech regions, annotation marks
-(points and intervals, in their category's colour) and review coverage (darker = watched
-at normal speed or slower, fainter = watched fast). A click seeks, a drag scrubs, dragging
+(points and intervals, in their category's colour), redactions (picture above, sound
+below; suggestions dashed) and review coverage (darker = watched at normal speed or
+slower, fainter = watched fast). A click seeks, a drag scrubs, dragging
 an interval's edge adjusts it; Ctrl+wheel or the buttons zoom, the wheel and the bar scroll.
 Sizes follow the font, so it reads the same at 150% scaling; colours come from the palette.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, QSize, Qt, Signal
@@ -18,47 +18,14 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollBar, QToolButton, QVBo
 from bwv_review.core.timecode import format_ms
 
 from .player.sound_worker import SoundReader
+from .player.timeline_data import Marker, RedactionSpan, WholeFileWaveform
 from .player.timeline_paint import TimelinePainter
+
+__all__ = ["Marker", "RedactionSpan", "TimelineWidget", "WholeFileWaveform"]
 
 ZOOM_STEP = 1.6
 MIN_SPAN_MS = 2000  # the closest zoom shows two seconds across the width
 EDGE_GRIP_PX = 5
-
-
-@dataclass
-class Marker:
-    annotation_id: int
-    start_ms: int
-    end_ms: int | None
-    colour: str  # "#rrggbb"
-    label: str = ""
-
-
-class WholeFileWaveform:
-    """Min/max arrays spread evenly over the footage, reduced per pixel column on demand."""
-
-    def __init__(self, mins, maxs, duration_ms: int) -> None:
-        import numpy as np  # not at import: the start page needs no numpy
-
-        self.mins = np.asarray(mins, np.float32)
-        self.maxs = np.asarray(maxs, np.float32)
-        self.duration_ms = max(1, int(duration_ms))
-
-    def envelope(self, start_ms: float, end_ms: float, columns: int):
-        import numpy as np
-
-        n = len(self.mins)
-        mins = np.zeros(columns, np.float32)
-        maxs = np.zeros(columns, np.float32)
-        if not n or columns <= 0 or end_ms <= start_ms:
-            return mins, maxs
-        edges = np.linspace(start_ms, end_ms, columns + 1) * n / self.duration_ms
-        lo = np.clip(np.floor(edges[:-1]).astype(int), 0, n)
-        hi = np.clip(np.maximum(np.ceil(edges[1:]).astype(int), lo + 1), 0, n)
-        for col in np.nonzero(hi > lo)[0]:
-            mins[col] = self.mins[lo[col]:hi[col]].min()
-            maxs[col] = self.maxs[lo[col]:hi[col]].max()
-        return mins, maxs
 
 
 class _Canvas(QWidget):
@@ -147,6 +114,12 @@ class _Canvas(QWidget):
             return f"{format_ms(ms)}: no machine draft words here"
         if lay.marks.top() <= pos.y() <= lay.marks.bottom():
             return f"{format_ms(ms)}: marks appear in this row; click one to select it"
+        if lay.redactions.top() <= pos.y() <= lay.redactions.bottom():
+            span = self.redaction_at(pos)
+            if span is None:
+                return f"{format_ms(ms)}: redactions appear in this row (picture above, sound below)"
+            return (f"{span.label}\n{format_ms(span.start_ms)} \u2013 {format_ms(span.end_ms)}"
+                    f"{' (suggested: not in copies until confirmed)' if span.suggested else ''}\nClick to select it")
         if lay.coverage.top() - 1 <= pos.y() <= lay.coverage.bottom() + 1:
             speed = self.t.coverage.get(ms // 1000)
             if speed is None:
@@ -154,10 +127,24 @@ class _Canvas(QWidget):
             return f"{format_ms(ms)}: watched at {speed:g}\u00d7"
         return f"{format_ms(ms)}\nClick to go to this time"
 
+    def redaction_at(self, pos: QPointF) -> RedactionSpan | None:
+        rect = self.painter.layout().redactions
+        kind = "picture" if pos.y() < rect.center().y() else "sound"
+        ms = self.ms_of(pos.x())
+        slack = EDGE_GRIP_PX * self.t.view_span / max(1, self.width())
+        return next((s for s in reversed(self.t.redactions)
+                     if s.kind == kind and s.start_ms - slack <= ms <= s.end_ms + slack), None)
+
     # -- mouse ---------------------------------------------------------------------------------
     def mousePressEvent(self, event) -> None:
         if event.button() != Qt.MouseButton.LeftButton or not self.t.duration:
             return super().mousePressEvent(event)
+        lay = self.painter.layout()
+        if lay.redactions.top() <= event.position().y() <= lay.redactions.bottom():
+            span = self.redaction_at(event.position())
+            if span is not None:
+                self.t.redactionClicked.emit(span.redaction_id)
+                return
         kind, marker = self.hit(event.position())
         if kind == "mark":
             self.t.markerClicked.emit(marker.annotation_id)
@@ -217,6 +204,7 @@ class TimelineWidget(QWidget):
     seekRequested = Signal(int)
     markerClicked = Signal(int)
     intervalEdited = Signal(int, int, int)
+    redactionClicked = Signal(int)
     speechRegionsChanged = Signal(list)  # found by load_audio; the window uses them for N / P
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -229,6 +217,8 @@ class TimelineWidget(QWidget):
         self.speech_regions: list[tuple[int, int]] = []
         self.transcript: list[tuple[int, int, str]] = []  # machine draft segments (start, end, text)
         self.markers: list[Marker] = []
+        self.redactions: list[RedactionSpan] = []
+        self.redaction_selected: int | None = None
         self.coverage: dict[int, float] = {}
         self.status = ""  # "Reading sound… 40%", "No sound track", shown in the waveform band
 
@@ -318,6 +308,12 @@ class TimelineWidget(QWidget):
         self.markers = sorted(markers, key=lambda m: (m.start_ms, m.annotation_id))
         self.canvas.update()
 
+    def set_redactions(self, spans, selected: int | None = None) -> None:
+        """The exhibit's redactions (RedactionSpan), the selected one drawn bolder."""
+        self.redactions = sorted(spans, key=lambda s: (s.start_ms, s.redaction_id))
+        self.redaction_selected = selected
+        self.canvas.update()
+
     def set_coverage(self, coverage: dict) -> None:
         self.coverage = {int(k): float(v) for k, v in coverage.items()}
         self.canvas.update()
@@ -328,6 +324,7 @@ class TimelineWidget(QWidget):
         self.waveform = None
         self.status = ""
         self.speech_regions, self.transcript, self.markers, self.coverage = [], [], [], {}
+        self.redactions, self.redaction_selected = [], None
         self.position = 0
         self.set_duration(0)
 

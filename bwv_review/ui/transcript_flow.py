@@ -288,20 +288,16 @@ class TranscriptFlow(QObject):
         model = self.settings.transcribe_model or None
 
         def work(progress, cancelled):
-            # The worker reports in KiB (it was made for bytes): give it ms x 1024 to get ms.
-            return _transcribe().transcribe_file(path, model, "en", lambda d, t: progress(d * 1024, t * 1024),
-                                              cancelled)
+            return _transcribe().transcribe_file(path, model, "en", progress, cancelled)
 
         preload_worker_modules("ctranslate2", "faster_whisper")  # imported here, not in the worker
         task = self.task = Task(work, f"transcribe {ex.ref}")
         task.succeeded.connect(functools.partial(self._transcribed, session, ex.id))
         task.done.connect(self._task_done)
         self.pool.start(task, f"Transcribing exhibit {ex.ref} on this computer\u2026", self.parent_widget,
-                        cancelled="Transcription cancelled; nothing was saved.")
+                        cancelled="Transcription cancelled; nothing was saved.", at_once=True)
         self.progress = task.dialog
-        self.progress.setMinimumDuration(0)
         self._update_actions()
-        self.progress.show()
         return task
 
     def _task_done(self) -> None:

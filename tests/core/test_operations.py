@@ -189,7 +189,8 @@ def test_reviewer_joins_the_case_only_once(case):
     assert "New Reviewer" in case.case().reviewers
 
 
-def test_redactions_are_operations_undone_like_marks(case):
+def test_redactions_are_operations_undone_like_marks(engine_case):
+    case = engine_case
     from bwv_review.core.redact import model, records
 
     ex = case.exhibit("AB/1")

@@ -197,6 +197,9 @@ def test_dropping_footage_adds_it(qtbot, bare_window, review_case, monkeypatch, 
 def test_speech_keys_walk_regions(qtbot, bare_window, review_case):
     _open(qtbot, bare_window, review_case)
     player = bare_window.player
+    # The sound is read in the background and brings its own regions: wait for it, so it
+    # cannot replace the ones set here while the keys are pressed.
+    qtbot.waitUntil(lambda: bare_window.timeline.waveform is not None, timeout=20_000)
     bare_window.timeline.set_speech_regions([(400, 800), (1200, 1600)])
     for key, at in ((Qt.Key.Key_N, 400), (Qt.Key.Key_N, 1200), (Qt.Key.Key_P, 400)):
         qtbot.keyClick(player, key)

@@ -158,9 +158,13 @@ def clock_lines(report: Report) -> list[str]:
     return lines
 
 
-def audit_head(report: Report) -> str:
+def head_phrase(rows: int, head_hash: str) -> str:
     """``audit head 21:<hash>``: the phrase ``bwv-review verify --statement`` looks for."""
-    return f"audit head {report.audit_rows}:{report.audit_hash}"
+    return f"audit head {rows}:{head_hash}"
+
+
+def audit_head(report: Report) -> str:
+    return head_phrase(report.audit_rows, report.audit_hash)
 
 
 def audit_text(report: Report) -> str:

@@ -356,10 +356,7 @@ class ServerCase(CaseStore):
         return footage_paths.stored_server_path(self.address.key, self.url, footage)
 
     def footage_path(self, exhibit: Exhibit) -> Path:
-        return self.resolve_path(exhibit.path, f"exhibit {exhibit.ref}")
-
-    def resolve_path(self, stored: str, label: str) -> Path:
-        return footage_paths.resolve_server(self.address.key, self.url, stored, label)
+        return footage_paths.resolve_server(self.address.key, self.url, exhibit.path, f"exhibit {exhibit.ref}")
 
 
 def _app_name(actor: str | None) -> str:

@@ -1,13 +1,14 @@
 """The redacted copy: H.264 + AAC MP4, frame for frame and time for time the original.
 
-One pass with PyAV: demux the footage's first video and sound streams, decode, cover the
-regions on the decoded planes (numpy, only on frames that have any), silence or tone the
-sound, encode, mux. Every frame keeps its own presentation time (variable frame rate
-included), counted from the first frame as everywhere in bwv-review, so frame N of the
-copy is frame N of the original at the same time; each decoded frame is matched against
-the frame-time index before it is written, and the finished file is probed again and its
-frame times compared with the original's before it is put in place. Anything that does
-not match is refused with a sentence, and nothing is left behind.
+One pass through the footage, read by its owner (``Footage.read_through``: every frame
+decoded once, named by the frame-time index exactly as the player names it, the sound
+alongside): cover the regions on the decoded planes (numpy, only on frames that have any),
+silence or tone the sound, encode with PyAV, mux. Every frame keeps its own presentation
+time (variable frame rate included), counted from the first frame as everywhere in
+bwv-review, so frame N of the copy is frame N of the original at the same time; a frame
+missing, repeated or out of order stops the copy, and the finished file is probed again
+and its frame times compared with the original's before it is put in place. Anything
+that does not match is refused with a sentence, and nothing is left behind.
 
 Nothing of the original's metadata is carried over: no container or stream tags (creation
 time, GPS, make and model, handler names, encoder strings), no data streams (GoPro GPMF,
@@ -29,8 +30,10 @@ import av
 import numpy as np
 
 from ..errors import Cancelled, FootageError, ReviewError
+from ..footage import Footage
 from ..frame_index import MediaInfo, probe
 from ..integrity import sha256_file
+from ..reading import Picture
 from . import sound
 from .label import make_label
 from .model import Redaction
@@ -48,10 +51,6 @@ AUDIO_CODEC = "aac"
 AUDIO_BITRATE = 128_000
 PASS_THROUGH_FORMATS = ("yuv420p", "yuvj420p")
 PROGRESS_EVERY = 15  # frames
-# Containers that store no presentation times (the decoder's are guesses from decode
-# order): there a frame is known by its place in the decoder's output, and the total is
-# checked against the index.
-COUNTED_FORMATS = ("avi", "h264", "hevc", "mpegvideo", "m4v")
 
 
 @dataclass
@@ -76,27 +75,28 @@ def ffmpeg_reference_args(source: Path, target: Path, has_audio: bool) -> list[s
 
 
 def write_copy(
-    source: Path | str,
+    source: Footage | Path | str,
     target: Path | str,
     redactions: list[Redaction],
-    info: MediaInfo | None = None,
     label: str | None = None,
     force: bool = False,
     progress: Callable[[int, int], None] | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> CopyResult:
-    """Write the redacted copy of ``source`` to ``target`` (atomically) and hash it.
+    """Write the redacted copy of ``source`` (its owner, or a path) to ``target`` (atomically)
+    and hash it.
 
     ``redactions`` are applied as given (the caller leaves out suggestions not confirmed);
     ``label`` is burned in at the bottom left when given. ``progress(done, total)`` is
     called every few frames; ``cancel()`` returning True stops the work, leaving nothing.
     """
-    source, target = Path(source), Path(target)
+    footage = source if isinstance(source, Footage) else Footage.shared(source)
+    target = Path(target)
     check_target(target, force)
-    info = info or probe(source)
+    info = footage.info
     tmp = target.with_name(f".{target.stem[:40]}.{secrets.token_hex(6)}.part.mp4")
     try:
-        result = _encode(source, tmp, redactions, info, label, progress, cancel)
+        result = _encode(footage, tmp, redactions, label, progress, cancel)
         _verify_times(tmp, info)
         with tmp.open("rb+") as handle:
             os.fsync(handle.fileno())
@@ -133,28 +133,23 @@ def _place(tmp: Path, target: Path, force: bool) -> None:
         tmp.replace(target)
 
 
-def _encode(source, tmp, redactions, info, label, progress, cancel) -> CopyResult:
-    try:
-        src = av.open(os.fspath(source), metadata_errors="replace")
-    except av.error.FFmpegError as exc:
-        raise FootageError(f"{source.name} could not be opened to make a copy ({exc}).") from exc
-    try:
-        return _Job(src, tmp, redactions, info, label, progress, cancel).run()
-    except av.error.FFmpegError as exc:
-        raise FootageError(f"The redacted copy of {source.name} could not be made ({exc}); nothing was written.") from exc
-    finally:
-        src.close()
+def _encode(footage: Footage, tmp: Path, redactions, label, progress, cancel) -> CopyResult:
+    name = footage.path.name
+    with footage.read_through(sound=True) as reading:
+        try:
+            return _Job(reading, tmp, redactions, label, progress, cancel).run()
+        except av.error.FFmpegError as exc:
+            raise FootageError(f"The redacted copy of {name} could not be made ({exc}); nothing was written.") from exc
 
 
 class _Job:
-    """One copy being made: the streams, the plan of what to cover, the counters."""
+    """One copy being made: the pass it reads, the streams it writes, what to cover, the counters."""
 
-    def __init__(self, src, tmp: Path, redactions, info: MediaInfo, label, progress, cancel):
-        self.src, self.tmp, self.info = src, tmp, info
+    def __init__(self, reading, tmp: Path, redactions, label, progress, cancel):
+        self.reading, self.tmp, self.info = reading, tmp, reading.info
+        info = self.info
         self.progress, self.cancel = progress, cancel
-        self.vin = src.streams.video[0]
-        self.ain = src.streams.audio[0] if src.streams.audio else None
-        self.vin.thread_type = "AUTO"
+        self.vin, self.ain = reading.video, reading.audio
         ctx = self.vin.codec_context
         if ctx.width % 2 or ctx.height % 2:
             raise FootageError(
@@ -162,16 +157,14 @@ class _Job:
                 "height, so no copy was made."
             )
         self.orientation = Orientation(ctx.width, ctx.height, info.rotation)
-        index = info.index
-        self.times = index.times_ms
-        self.base = Fraction(self.vin.time_base)
-        self.origin_pts = round(Fraction(index.origin_s).limit_denominator(10**9) / self.base)
+        self.times = info.index.times_ms
+        self.base = reading.base
         self.plan = Plan(redactions, self.times, info.duration_ms, self.orientation)
         self.sounds = [r for r in redactions if r.kind == "sound"]
         pix = ctx.pix_fmt if ctx.pix_fmt in PASS_THROUGH_FORMATS else "yuv420p"
         self.full_range = pix == "yuvj420p" or ctx.color_range == 2
         self.label = make_label(label, self.orientation) if label else None
-        self.dropped = [self._describe(s) for s in src.streams if s is not self.vin and s is not self.ain]
+        self.dropped = [self._describe(s) for s in reading.others]
         self.out = av.open(os.fspath(tmp), "w", format="mp4", options={"movflags": "+faststart"})
         try:
             self.vout = self._video_stream(pix)
@@ -180,10 +173,9 @@ class _Job:
             self.out.close()  # the temporary file is removed by the caller: it must not stay open
             raise
         self.resampler = None
-        self.next_frame = 0
+        self.done = 0
         self.covered = 0
-        self.audio_origin = float(index.origin_s)
-        self.counted = src.format.name in COUNTED_FORMATS
+        self.audio_origin = reading.origin_s
 
     @staticmethod
     def _describe(stream) -> str:
@@ -216,7 +208,7 @@ class _Job:
         ctx_in = self.ain.codec_context
         rate = ctx_in.sample_rate or 48000
         stream = self.out.add_stream(AUDIO_CODEC, rate=rate)
-        stream.layout = ctx_in.layout if ctx_in.layout and ctx_in.layout.nb_channels else "mono"
+        stream.layout = _named_layout(ctx_in.layout)
         stream.codec_context.bit_rate = AUDIO_BITRATE
         stream.time_base = Fraction(1, rate)
         return stream
@@ -225,45 +217,20 @@ class _Job:
     def run(self) -> CopyResult:
         total = len(self.times)
         try:
-            streams = [self.vin] + ([self.ain] if self.ain is not None else [])
-            for packet in self.src.demux(*streams):
-                decoded = packet.decode()
-                if packet.stream is self.vin:
-                    for frame in decoded:
-                        self._video(frame, total)
+            for item in self.reading:
+                if isinstance(item, Picture):
+                    self._video(item, total)
                 else:
-                    for frame in decoded:
-                        self._audio(frame)
+                    self._audio(item)
             self._flush()
         finally:
             self.out.close()
-        if self.next_frame != total:
-            raise FootageError(
-                f"Only {self.next_frame} of the {total} frames of {Path(self.info.path).name} could be "
-                "decoded, so no exact copy could be made; nothing was written."
-            )
         if self.progress is not None:
             self.progress(total, total)
         return CopyResult(self.tmp, "", total, self.info.duration_ms, self.aout is not None, self.dropped, self.covered)
 
-    def _video(self, frame, total: int) -> None:
-        n = self.next_frame
-        if self.counted and n < total:
-            pts = round(Fraction(self.times[n]).limit_denominator(10**6) / 1000 / self.base)
-            ms = self.times[n]
-        elif frame.pts is None:
-            raise FootageError(f"A frame of {Path(self.info.path).name} has no time stamp; no exact copy can be made.")
-        else:
-            pts = frame.pts - self.origin_pts
-            ms = float(pts * self.base * 1000)
-        if n >= total or abs(ms - self.times[n]) > 0.5:
-            if ms < -0.5 and (n == 0 or n >= total or ms < self.times[n]):
-                return  # a picture before the first frame shown (open GOP lead-in): not in the footage
-            expected = "none" if n >= total else f"{self.times[n]:.3f} ms"
-            raise FootageError(
-                f"Frame {n} of {Path(self.info.path).name} came out of the decoder at {ms:.3f} ms (expected "
-                f"{expected}); no exact copy can be made, and nothing was written."
-            )
+    def _video(self, picture: Picture, total: int) -> None:
+        n, frame = picture.number, picture.frame
         if self.cancel is not None and n % PROGRESS_EVERY == 0 and self.cancel():
             raise Cancelled("The redacted copy was cancelled; nothing was written.")
         if frame.format.name != self.vout.pix_fmt:
@@ -277,12 +244,13 @@ class _Job:
             if self.label is not None:
                 self.label.draw(planes, self.full_range)
             self.covered += bool(regions)
-        frame.pts = pts
+        # The frame's own time in the index (ms from frame 0), in the source's time base.
+        frame.pts = round(Fraction(picture.time_ms) / 1000 / self.base)
         frame.time_base = self.base
         frame.pict_type = av.video.frame.PictureType.NONE
         for out_packet in self.vout.encode(frame):
             self.out.mux(out_packet)
-        self.next_frame = n + 1
+        self.done += 1
         if self.progress is not None and n % PROGRESS_EVERY == 0:
             self.progress(n, total)
 
@@ -322,6 +290,18 @@ class _Job:
                     self._audio_block(block, self.aout.rate)
             for packet in self.aout.encode(None):
                 self.out.mux(packet)
+
+
+# The layouts the AAC encoder takes, by channel count (a file may say only "1 channels", as
+# AVIs with PCM sound from old cameras do, and AAC refuses a layout without named channels).
+AAC_LAYOUTS = {1: "mono", 2: "stereo", 3: "3.0", 4: "4.0", 5: "5.0", 6: "5.1", 7: "6.1", 8: "7.1"}
+
+
+def _named_layout(layout) -> str:
+    channels = getattr(layout, "nb_channels", 0) or 1
+    if layout is not None and layout.name in AAC_LAYOUTS.values():
+        return layout.name
+    return AAC_LAYOUTS.get(channels, "stereo")  # more than 8 channels: mixed down by the resampler
 
 
 def _verify_times(copy: Path, info: MediaInfo) -> None:

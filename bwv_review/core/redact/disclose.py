@@ -7,7 +7,8 @@
 3. The disclosure report (docx or pdf: what, where, when, why, by whom; both hashes) is
    written beside it.
 4. The copy is recorded in the case, with a snapshot of the redactions applied, as one
-   audited change. Should recording fail, the copy and report just written are removed:
+   audited change (``operations.record_redacted_copy``; the change set comes back with it, so
+   the window takes it in as its own). Should recording fail, the copy and report just written are removed:
    no copy leaves the building that the case does not know about.
 
 Both front ends call ``make_copy``; the GUI runs it as a background task (progress, cancel).
@@ -22,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from .. import operations
+from ..changes import ChangeSet
 from ..errors import ReviewError
 from ..integrity import sha256_file
 from ..store import CaseStore
@@ -40,6 +43,7 @@ class Disclosure:
     applied: list[Redaction]
     dropped_streams: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    change: ChangeSet | None = None  # the audited change that recorded it
 
 
 def default_report_path(out: Path) -> Path:
@@ -67,7 +71,8 @@ def make_copy(
 
     ``progress(stage, done, total)`` with stage "hash", "copy" or "check".
     """
-    from .copy import check_target, write_copy  # noqa: PLC0415 - PyAV/numpy only when a copy is made
+    from ..footage import Footage  # noqa: PLC0415 - PyAV/numpy only when a copy is made
+    from .copy import check_target, write_copy  # noqa: PLC0415
 
     out = Path(out)
     report_path = Path(report) if report else default_report_path(out)
@@ -80,6 +85,7 @@ def make_copy(
         raise ReviewError(f"Case file {store.path} is read-only; a copy must be recorded in it, so none was made.")
     check_target(out, force)
     exhibit = store.exhibit(exhibit_ref)
+    stored_out, stored_report = records.stored_copy_path(store, out), records.stored_copy_path(store, report_path)
     source = store.footage_path(exhibit)
     if not source.is_file():
         raise ReviewError(f"Footage for exhibit {exhibit.ref} is missing (expected at {source}); no copy was made.")
@@ -103,12 +109,12 @@ def make_copy(
         warnings.append(f"Exhibit {exhibit.ref} has no redactions to apply: the copy only strips its metadata.")
     when = generated or now_utc()
     label = label_for(exhibit.ref, local(when, store.case().timezone)) if burn_in else None
-    result = write_copy(source, out, chosen, label=label, force=force, progress=stage("copy"), cancel=cancel)
+    result = write_copy(Footage.shared(source, exhibit.sha256), out, chosen, label=label, force=force, progress=stage("copy"), cancel=cancel)
     written = [out]
     try:
         row = {
             "exhibit_id": exhibit.id,
-            "path": store.stored_path(out),
+            "path": stored_out,
             "sha256": result.sha256,
             "size": out.stat().st_size,
             "source_sha256": digest,
@@ -124,14 +130,15 @@ def make_copy(
         data = render_report(store, exhibit, row, chosen, actor, report_path.suffix.lower(), warnings)
         _write_new(report_path, data, force)
         written.append(report_path)
-        row["report_path"] = store.stored_path(report_path)
+        row["report_path"] = stored_report
         row["report_sha256"] = sha256_file(report_path)
-        recorded = records.record_copy(store, row, actor)
+        change = operations.record_redacted_copy(store, row, actor)
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)
         raise
-    return Disclosure(recorded, out, report_path, chosen, result.dropped, warnings)
+    recorded = next(r.after for r in change.rows if r.entity == "redacted_copy")
+    return Disclosure(recorded, out, report_path, chosen, result.dropped, warnings, change)
 
 
 def _settings(result, include_suggested: bool) -> dict:

@@ -1,7 +1,8 @@
 """Face suggestions: detect on downscaled frames every few frames, track between them.
 
-One decoding pass with PyAV (every frame is decoded, since later frames depend on it, but
-only every ``every``-th is scaled down and converted, by FFmpeg's swscale in one step).
+One pass through the footage, read by its owner (``Footage.read_through``: every frame is
+decoded, since later frames depend on it, and named as the player names it; only every
+``every``-th is scaled down and converted, by FFmpeg's swscale in one step).
 The picture is turned upright as shown before detection (faces the right way up are what
 the detector knows). Detections are joined into tracks by overlap; a track becomes one
 *suggested* redaction whose keyframes are its detections, so between two detections the
@@ -18,17 +19,15 @@ from __future__ import annotations
 
 import bisect
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 
-import av
 import numpy as np
 
-from ..errors import Cancelled, FootageError
-from ..frame_index import MediaInfo, probe
+from ..errors import Cancelled
+from ..footage import Footage
+from ..frame_index import MediaInfo
 from .detector import NAME, FaceDetector
 from .model import Box, Keyframe, Redaction
 from .tracks import link_tracks
@@ -38,7 +37,6 @@ log = logging.getLogger(__name__)
 DETECTIONS_PER_SECOND = 6  # every 5th frame at 30 fps
 LONGEST_SIDE = 640  # the detector's input: 720p is halved
 REASON = "face (machine suggestion)"
-COUNTED_FORMATS = ("avi", "h264", "hevc", "mpegvideo", "m4v")
 
 
 @dataclass
@@ -54,8 +52,7 @@ class FaceScan:
 
 
 def suggest_faces(
-    source: Path | str,
-    info: MediaInfo | None = None,
+    source: Footage | Path | str,
     exhibit_id: int = 0,
     start_ms: int = 0,
     end_ms: int | None = None,
@@ -64,9 +61,10 @@ def suggest_faces(
     detector: FaceDetector | None = None,
     scan: FaceScan | None = None,
 ) -> list[Redaction]:
-    """Suggested face redactions over ``[start_ms, end_ms]`` of ``source`` (all by default)."""
-    source = Path(source)
-    info = info or probe(source)
+    """Suggested face redactions over ``[start_ms, end_ms]`` of ``source`` (its owner, or a
+    path; all of it by default)."""
+    footage = source if isinstance(source, Footage) else Footage.shared(source)
+    info = footage.info
     scan = scan if scan is not None else FaceScan()
     times = info.index.times_ms
     end_ms = info.duration_ms if end_ms is None else min(int(end_ms), info.duration_ms)
@@ -82,7 +80,7 @@ def suggest_faces(
     sx, sy = shown_w / in_w, shown_h / in_h
     scan.every, scan.input_size = every, (in_w, in_h)
     found: list[tuple[float, list]] = []
-    for n, frame in _frames(source, info, first, last, cancel):
+    for n, frame in _frames(footage, first, last, cancel):
         if (n - first) % every and n != last:
             continue
         small = frame.to_ndarray(width=coded_size[0], height=coded_size[1], format="rgb24",
@@ -114,42 +112,11 @@ def _suggestion(track, exhibit_id: int, step_ms: float, info: MediaInfo, first_m
                      shape="box", style="pixelate", keyframes=track.thinned(keys), source=f"faces:{NAME}")
 
 
-def _frames(source: Path, info: MediaInfo, first: int, last: int, cancel):
-    """(frame number, PyAV frame) for frames ``first``..``last``, decoded in order."""
-    index = info.index
-    try:
-        container = av.open(os.fspath(source), metadata_errors="replace")
-    except av.error.FFmpegError as exc:
-        raise FootageError(f"{source.name} could not be opened to look for faces ({exc}).") from exc
-    try:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        base = Fraction(stream.time_base)
-        origin = round(Fraction(index.origin_s).limit_denominator(10**9) / base)
-        counted = container.format.name in COUNTED_FORMATS
-        if first > 0 and not counted:
-            key = index.keyframe_before(first)
-            target = round(Fraction(index.times_ms[key]).limit_denominator(10**6) / 1000 / base) + origin
-            container.seek(target, stream=stream, backward=True)
-        n = 0
-        for frame in container.decode(stream):
-            if counted:
-                number = n
-                n += 1
-            elif frame.pts is None:
-                continue
-            else:
-                number = index.match(float((frame.pts - origin) * base * 1000))
-                if number is None:
-                    continue
-            if number < first:
-                continue
-            if number > last:
-                break
-            if cancel is not None and number % 15 == 0 and cancel():
+def _frames(footage: Footage, first: int, last: int, cancel):
+    """(frame number, PyAV frame) for frames ``first``..``last``, decoded in order (a frame the
+    decoder cannot give is passed over: a search need not see every frame)."""
+    with footage.read_through(first, last, every_frame=False) as reading:
+        for picture in reading:
+            if cancel is not None and picture.number % 15 == 0 and cancel():
                 raise Cancelled("Looking for faces was cancelled; nothing was added.")
-            yield number, frame
-    except av.error.FFmpegError as exc:
-        raise FootageError(f"{source.name} could not be decoded to look for faces ({exc}).") from exc
-    finally:
-        container.close()
+            yield picture.number, picture.frame

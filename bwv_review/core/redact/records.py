@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import fields
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from .. import audit
-from ..errors import FootageError, ReviewError
+from .. import audit, conflicts, footage_paths
+from ..errors import ReviewError
 from ..integrity import sha256_file
 from ..store import CaseStore, _insert, _select, _update
 from ..timecode import now_iso
@@ -67,6 +67,14 @@ def redaction(store: CaseStore, redaction_id: int) -> Redaction:
     return from_row(row)
 
 
+def _still(store: CaseStore, expected: Redaction) -> Redaction:
+    """The redaction as stored, or ConflictError if it was deleted since ``expected`` was read."""
+    row = _select(store.db.conn, "redaction", int(expected.id))
+    if row is None:
+        conflicts.check(store, "redaction", expected.id, None, seen(expected))
+    return from_row(row)
+
+
 def _checked(store: CaseStore, r: Redaction) -> None:
     ex = store.exhibit_by_id(r.exhibit_id)
     model.check(r, ex.duration_ms, ex.width, ex.height)
@@ -98,10 +106,17 @@ def add_many(store: CaseStore, items: list[Redaction], actor: str, action: str =
     return [redaction(store, i) for i in ids]
 
 
+def seen(r: Redaction | None) -> dict | None:
+    """A redaction as a reviewer saw it, shaped as its stored row (for conflicts.check)."""
+    return None if r is None else to_row(r) | {"id": r.id}
+
+
 def update(store: CaseStore, redaction_id: int, actor: str, action: str = "redaction.update",
-           **changes) -> Redaction:
-    """Change fields of one redaction (``keyframes`` as a list of Keyframe)."""
-    current = redaction(store, redaction_id)
+           expected: Redaction | None = None, **changes) -> Redaction:
+    """Change fields of one redaction (``keyframes`` as a list of Keyframe). ``expected``: the
+    redaction as the reviewer saw it; refused (conflicts.ConflictError, naming who) if anyone
+    changed or deleted it since, as a mark's edit is: never a silent overwrite."""
+    current = redaction(store, redaction_id) if expected is None else _still(store, expected)
     for key, value in changes.items():
         if not hasattr(current, key) or key in ("id", "exhibit_id", "created"):
             raise ReviewError(f"A redaction has no field {key!r} that can be changed.")
@@ -111,6 +126,7 @@ def update(store: CaseStore, redaction_id: int, actor: str, action: str = "redac
     row = to_row(current)
     with store.transaction():
         before = _select(store.db.conn, "redaction", redaction_id)
+        conflicts.check(store, "redaction", redaction_id, before, seen(expected))
         _update(store.db.conn, "redaction", redaction_id, {k: v for k, v in row.items() if k != "id"})
         audit.record(store.db, actor, action, "redaction", redaction_id, before,
                      _select(store.db.conn, "redaction", redaction_id))
@@ -132,10 +148,12 @@ def confirm(store: CaseStore, redaction_ids: list[int], actor: str) -> list[Reda
     return [redaction(store, r.id) for r in wanted]
 
 
-def delete(store: CaseStore, redaction_id: int, actor: str, action: str = "redaction.delete") -> Redaction:
-    current = redaction(store, redaction_id)
+def delete(store: CaseStore, redaction_id: int, actor: str, action: str = "redaction.delete",
+           expected: Redaction | None = None) -> Redaction:
+    current = redaction(store, redaction_id) if expected is None else _still(store, expected)
     with store.transaction():
         before = _select(store.db.conn, "redaction", redaction_id)
+        conflicts.check(store, "redaction", redaction_id, before, seen(expected))
         store.db.conn.execute("DELETE FROM redaction WHERE id = ?", [redaction_id])
         audit.record(store.db, actor, action, "redaction", redaction_id, before=before)
     return current
@@ -162,35 +180,34 @@ def copies(store: CaseStore, exhibit_id: int | None = None) -> list[dict]:
     return [dict(r) for r in store.db.query(sql + " ORDER BY id", args)]
 
 
-def copy_path(store: CaseStore, row: dict) -> Path:
-    """Where a copy is, followed only as footage is (inside the case folder or a media folder,
-    a regular file): FootageError otherwise, as for a path planted in the case file."""
-    return store.resolve_path(row["path"], f"redacted copy {row['id']}")
+def stored_copy_path(store: CaseStore, path: Path) -> str:
+    """How a copy (or its report) is named in the case: relative to the case's folder (for a
+    server case, this desktop's media folder for it) when written inside it, so the folder can
+    move; else where it was written on this computer. A copy is written, never read as footage,
+    so unlike footage no place is refused and no folder becomes a media folder by it."""
+    real = Path(path).resolve()
+    folder = Path(store.folder).resolve()
+    if real.is_relative_to(folder):
+        return PurePosixPath(*real.relative_to(folder).parts).as_posix()
+    return real.as_posix()
 
 
-def refused_copies(store: CaseStore) -> list[tuple[dict, str]]:
-    """Copies whose stored path bwv-review will not follow, and why."""
-    refused = []
-    for row in copies(store):
-        try:
-            copy_path(store, row)
-        except FootageError as exc:
-            refused.append((row, str(exc)))
-    return refused
+def copy_path(store: CaseStore, stored: str) -> Path:
+    """Where a recorded copy (or report) is on this computer, from its stored name."""
+    path = Path(stored)
+    return path if path.is_absolute() else store.folder / path
 
 
 def copy_notes(store: CaseStore) -> tuple[list[tuple[dict, Path]], list[str]]:
     """(copies to check, notes): the latest copy recorded at each path that is still
-    there is checked; one replaced by a later copy, or no longer there, is only noted (one
-    whose path is refused is a problem: see check_copies)."""
+    there is checked; one replaced by a later copy, or no longer there, is only noted."""
     latest: dict[Path, dict] = {}
-    refused = {row["id"] for row, _why in refused_copies(store)}
-    made = [row for row in copies(store) if row["id"] not in refused]
+    made = copies(store)
     for row in made:
-        latest[copy_path(store, row)] = row
+        latest[copy_path(store, row["path"])] = row
     present, notes = [], []
     for row in made:
-        path = copy_path(store, row)
+        path = copy_path(store, row["path"])
         if latest[path] is not row:
             notes.append(f"Redacted copy {row['id']} ({path.name}) was replaced by copy {latest[path]['id']}.")
         elif not path.is_file():
@@ -203,9 +220,14 @@ def copy_notes(store: CaseStore) -> tuple[list[tuple[dict, Path]], list[str]]:
 
 def check_copies(store: CaseStore, progress=None) -> list[audit.Problem]:
     """A copy still here whose bytes have changed since it was made."""
-    problems = [audit.Problem("copy", f"Redacted copy {row['id']} was not checked: {why}")
-                for row, why in refused_copies(store)]
+    problems = []
     for row, path in copy_notes(store)[0]:
+        real = path.resolve()
+        if any(real.is_relative_to(system) for system in footage_paths.SYSTEM_FOLDERS):
+            # A record naming /proc/kcore (say) at its reported size would be read for hours.
+            problems.append(audit.Problem("copy", f"Redacted copy {row['id']} was not checked: its recorded path "
+                                                  f"leads to the system file {real}, not a copy."))
+            continue
         if path.stat().st_size != row["size"] or sha256_file(path, progress=progress) != row["sha256"]:
             problems.append(audit.Problem(
                 "copy", f"Redacted copy {row['id']} ({path}) has changed since it was made (SHA-256 no longer matches)."))

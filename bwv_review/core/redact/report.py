@@ -5,8 +5,10 @@ typesetter, export/pdf_*.py). It names
 the case and exhibit, both files with their SHA-256 (the original, checked against the
 hash taken when it was added, and the copy), what else was taken out (metadata, other
 streams), then every redaction applied, with its times as file time and, where the
-exhibit's start is known, clock time, and the audit head, so the report can be tied to
-the case as it stood.
+exhibit's start is known, clock time, and the audit head and signing keys in the words
+every export uses (``audit head N:HASH``, also in the file's keywords), so
+``bwv-review verify CASE --statement REPORT`` proves whether the case still holds the
+state the copy was made from.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..export.report import printable
+from ..export.wording import head_phrase, shown_key
 from ..model import Exhibit
+from ..seals import signing_keys
 from ..store import CaseStore
 from ..timecode import clock_at, format_ms, local
 from .model import Redaction
@@ -31,6 +35,7 @@ class Content:
     rows: list[list[str]]  # the redactions
     notes: list[str]
     made: datetime  # when the copy was made (UTC): the PDF's dates, so the same copy gives the same bytes
+    keywords: str = ""  # the audit head and key fingerprints, for the file's metadata
 
 
 HEADER = ["#", "What", "Where (pixels as shown)", "When (file time)", "Clock time", "Why", "Status, by whom"]
@@ -41,6 +46,7 @@ def content(store: CaseStore, exhibit: Exhibit, copy: dict, applied: list[Redact
     case = store.case()
     settings = json.loads(copy.get("settings") or "{}")
     rows_audit, head = store.audit_head()
+    keys = signing_keys(store.db)
     facts = [
         ("Case", f"{case.reference} {case.title}".strip()),
         ("Exhibit", f"{exhibit.ref}" + (f" (worn by {exhibit.wearer})" if exhibit.wearer else "")),
@@ -56,7 +62,11 @@ def content(store: CaseStore, exhibit: Exhibit, copy: dict, applied: list[Redact
                          + (", ".join(settings.get("streams_dropped") or []) or "no other streams")),
         ("Burned-in line", copy.get("label") or "none"),
         ("Made by", f"{actor}, {copy['made']}"),
-        ("Case audit", f"{rows_audit} entries before this copy was recorded, head {head[:16]}"),
+        ("Case audit", f"{head_phrase(rows_audit, head)} ({rows_audit} entries before this copy was recorded; "
+                       "`bwv-review verify CASE --statement THIS-FILE` shows whether the case still holds that "
+                       "state, and what was added since)"),
+        ("Signing keys", "; ".join(f"{name} {shown_key(fpr)}" for name, fpr in keys)
+         or "none (this case's format has no signatures)"),
     ]
     rows = []
     for n, r in enumerate(applied, 1):
@@ -75,7 +85,8 @@ def content(store: CaseStore, exhibit: Exhibit, copy: dict, applied: list[Redact
     title = f"Disclosure report: redacted copy of exhibit {exhibit.ref}"
     made = datetime.fromisoformat(copy["made"])
     made = made.astimezone(UTC) if made.tzinfo else made.replace(tzinfo=UTC)
-    return Content(title, facts, rows, notes, made)
+    keywords = "; ".join([head_phrase(rows_audit, head), *(shown_key(fpr) for _, fpr in keys)])
+    return Content(title, facts, rows, notes, made, keywords)
 
 
 def _what(r: Redaction) -> str:
@@ -137,6 +148,7 @@ def render_docx(data: Content) -> bytes:
                         run.font.size = Pt(9)
     doc.core_properties.title = data.title
     doc.core_properties.author = "bwv-review"
+    doc.core_properties.keywords = data.keywords
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
@@ -153,7 +165,7 @@ def render_pdf(data: Content) -> bytes:
     body, strong = Style(8.5), Style(8.5, bold=True)
     cm = 28.3465
     pdf = PdfWriter({"Title": page_text(data.title)[:1000], "Author": "bwv-review", "Creator": "bwv-review",
-                     "Producer": "bwv-review"}, data.made)
+                     "Producer": "bwv-review", "Keywords": data.keywords}, data.made)
     lay = Layout(typesetter(), pdf, size=(A4[1], A4[0]))
     lay.para(Para([(page_text(data.title), Style(15, bold=True))], after=8))
     lay.table(Table([4.5 * cm, 21.2 * cm], [[("Copy", strong)], [("Record", strong)]],

@@ -274,9 +274,8 @@ class AlignDialog(QDialog):
             return
 
         def work(progress, cancelled):
-            try:  # per mille in, KiB out of the worker: scale so the bar moves
-                return aligning.align_files(*paths, progress=lambda d, t: progress(d * 1024, t * 1024),
-                                            cancel=cancelled)
+            try:
+                return aligning.align_files(*paths, progress=progress, cancel=cancelled)
             except aligning.NoSharedSound as exc:
                 return exc  # not a failure: an answer the reviewer must see
 

@@ -6,13 +6,17 @@ import math
 from dataclasses import dataclass
 
 from PySide6.QtCore import QLineF, QPointF, QRect, QRectF, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPolygonF
+from PySide6.QtGui import QColor, QImage, QPainter, QPalette, QPen, QPolygonF
 
 from bwv_review.core.timecode import format_ms
 
 PLAYHEAD = QColor("#e53935")
 SPEECH = QColor(245, 166, 35, 190)
 TRANSCRIPT = QColor(120, 144, 156, 110)  # light: a machine draft, not something a reviewer marked
+# Redaction spans, in the overlay's colours: red = picture covered, purple = sound silenced or
+# toned; a suggestion (not yet confirmed, left out of copies) is amber, dashed, faint.
+REDACTED = {"picture": QColor(198, 40, 40), "sound": QColor(123, 31, 162)}
+SUGGESTED = QColor(200, 130, 0)
 TICK_STEPS_S = (0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
 
 
@@ -23,6 +27,7 @@ class Bands:
     speech: QRectF
     transcript: QRectF  # machine draft segments (a thin band; empty until a draft exists)
     marks: QRectF
+    redactions: QRectF  # picture redactions in its upper half, sound in its lower half
     coverage: QRectF
     total: int
 
@@ -59,7 +64,8 @@ class TimelinePainter:
         width = float(max(1, self.c.width()))
         y = 0.0
         rects = []
-        for height in (fh + 2, round(fh * 2.6), round(fh * 0.7), round(fh * 0.5), fh + 6, round(fh * 0.6)):
+        for height in (fh + 2, round(fh * 2.6), round(fh * 0.7), round(fh * 0.5), fh + 6, round(fh * 0.8),
+                       round(fh * 0.6)):
             rects.append(QRectF(0, y, width, height))
             y += height + 3
         return Bands(*rects, total=int(y))
@@ -72,8 +78,8 @@ class TimelinePainter:
         c, t = self.c, self.c.t
         drag = c._drag[1] if getattr(c, "_drag", None) else None
         values = (c.width(), c.height(), c.devicePixelRatioF(), c.palette().cacheKey(), c.font().key(), bands.total,
-                  t.duration, t.view_start, t.view_span, t.status, getattr(c, "_edit", None))
-        objects = (t.waveform, t.speech_regions, t.transcript, t.markers, t.coverage, drag)
+                  t.duration, t.view_start, t.view_span, t.status, getattr(c, "_edit", None), t.redaction_selected)
+        objects = (t.waveform, t.speech_regions, t.transcript, t.markers, t.redactions, t.coverage, drag)
         return values, objects
 
     def _cached(self, key: tuple[tuple, tuple]) -> bool:
@@ -114,7 +120,7 @@ class TimelinePainter:
         p.fillRect(c.rect(), pal.color(QPalette.ColorRole.Base))
         band_bg = QColor(pal.color(QPalette.ColorRole.Text))
         band_bg.setAlpha(18)
-        for rect in (bands.wave, bands.speech, bands.transcript, bands.marks, bands.coverage):
+        for rect in (bands.wave, bands.speech, bands.transcript, bands.marks, bands.redactions, bands.coverage):
             p.fillRect(rect, band_bg)
         if t.duration and t.view_span:
             self._ruler(p, bands.ruler, pal)
@@ -122,6 +128,7 @@ class TimelinePainter:
             self._speech(p, bands.speech)
             self._transcript(p, bands.transcript)
             self._marks(p, bands, pal)
+            self._redactions(p, bands.redactions)
             self._coverage(p, bands.coverage, pal)
         else:
             p.setPen(pal.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
@@ -234,6 +241,25 @@ class TimelinePainter:
                 p.setPen(pal.color(QPalette.ColorRole.Text))
                 text = metrics.elidedText(marker.label, Qt.TextElideMode.ElideRight, int(box.width() - 8))
                 p.drawText(box.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+
+    def _redactions(self, p: QPainter, rect: QRectF) -> None:
+        c, t = self.c, self.c.t
+        end = t.view_start + t.view_span
+        half = rect.height() / 2
+        for span in t.redactions:
+            if span.end_ms < t.view_start or span.start_ms > end:
+                continue
+            x0, x1 = c.x_of(span.start_ms), c.x_of(span.end_ms)
+            top = rect.top() if span.kind == "picture" else rect.top() + half
+            box = QRectF(x0, top + 0.5, max(2.0, x1 - x0), half - 1)
+            colour = QColor(SUGGESTED if span.suggested else REDACTED.get(span.kind, SUGGESTED))
+            fill = QColor(colour)
+            fill.setAlpha(60 if span.suggested else 170)
+            p.fillRect(box, fill)
+            pen = QPen(colour, 2 if span.redaction_id == t.redaction_selected else 1)
+            pen.setStyle(Qt.PenStyle.DashLine if span.suggested else Qt.PenStyle.SolidLine)
+            p.setPen(pen)
+            p.drawRect(box)
 
     def _coverage(self, p: QPainter, rect: QRectF, pal: QPalette) -> None:
         t = self.c.t

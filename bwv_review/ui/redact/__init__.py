@@ -1,37 +1,32 @@
 """Redact mode in the reviewer's window: ``install(window)`` adds it with one line.
 
 A Redactions dock (the exhibit's redactions, confirm, delete, find faces, export the copy),
-Mark > Redact mode (Ctrl+R) and its keys, and the overlay on the player (preview, outlines,
-drawing). Every change is a core operation (core.operations) run through the review
-session, so it is undone and redone on the same stack as marks and audited as they are.
-Long work (faces, the copy) runs in the window's task pool with progress and cancel; the
-case file, numpy and PyAV load when first needed.
+Mark > Redact mode (Ctrl+R) and its keys, the overlay on the player (preview, outlines,
+drawing) and the redactions' spans on the timeline. Every change is a core operation
+(core.operations) run through the review session, so it is undone and redone on the same
+stack as marks and audited as they are. Long work (faces, the copy) runs in the window's
+task pool with progress and cancel; the case file, numpy and PyAV load when first needed.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QProgressDialog
+from PySide6.QtWidgets import QDockWidget
 
 from ...core import operations
-from ...core.errors import ReviewError
 from ...core.timecode import format_ms
-from .. import file_dialogs
-from ..tasks import Task, preload_worker_modules
+from ..player.timeline_data import RedactionSpan
 from .overlay import RedactOverlay
 from .panel import RedactionsPanel
+from .work import RedactWork
 
 log = logging.getLogger(__name__)
 NEW_BOX_MS = 5000
 NEW_SOUND_MS = 3000
-WORKER_MODULES = ("bwv_review.core.redact.copy", "bwv_review.core.redact.faces", "bwv_review.core.redact.detector",
-                  "bwv_review.core.redact.tracks", "bwv_review.core.redact.disclose", "bwv_review.core.redact.report",
-                  "bwv_review.core.redact.records", "bwv_review.core.redact.label", "bwv_review.core.redact.plan")
 # Keys of the marks that mean something else for a redaction while Redact mode is on.
 TAKEN_OVER = ("set_start_here", "set_end_here", "delete_selected")
 
@@ -46,6 +41,7 @@ class RedactMode(QObject):
         super().__init__(window)
         self.window = window
         self.player = window.player
+        self.timeline = window.timeline
         self.overlay = RedactOverlay(window.player.view)
         self.panel = RedactionsPanel()
         self.dock = QDockWidget("Redactions", window)
@@ -55,8 +51,9 @@ class RedactMode(QObject):
         self.dock.hide()
         self.items: list = []
         self.selected_id: int | None = None
-        self.task: Task | None = None
-        self.progress: QProgressDialog | None = None
+        self.work = RedactWork(window.pool, window, self)
+        self.work.facesFound.connect(self._faces_found)
+        self.work.message.connect(lambda text, ms: self.window.statusBar().showMessage(text, ms))
         self.actions: dict[str, QAction] = {}
         self._build_actions()
         self.overlay.boxDrawn.connect(self.add_box)
@@ -72,6 +69,7 @@ class RedactMode(QObject):
         buttons["faces"].clicked.connect(self.find_faces)
         buttons["export"].clicked.connect(self.export_copy)
         self.player.frameShown.connect(lambda *_a: self.refresh_frame())
+        self.timeline.redactionClicked.connect(self.go_to)
         window.caseOpened.connect(self._case_opened)
 
     # -- menus and keys ------------------------------------------------------------------------
@@ -90,6 +88,8 @@ class RedactMode(QObject):
             ("ellipse", "Box / ellipse", "E", functools.partial(self.toggle, "shape", ("box", "ellipse")), "Toggle shape"),
             ("solid", "Pixelated / solid", "S", functools.partial(self.toggle, "style", ("pixelate", "solid")), "Toggle fill"),
             ("sound", "Mute sound from here", "A", self.add_sound, "A sound redaction from now (set its end with O)"),
+            ("tone", "Mute / tone", "T", functools.partial(self.toggle, "audio", ("mute", "tone"), "sound"),
+             "Switch the selected sound redaction between silence and a 1 kHz tone"),
             ("delete", "Delete redaction", "Del", self.delete, "Delete the selected redaction"),
             ("faces", "Find faces\u2026", "", self.find_faces, "Suggest face redactions over this exhibit"),
             ("export", "Export redacted copy\u2026", "Ctrl+Shift+E", self.export_copy, "The copy for disclosure, with its report"),
@@ -105,7 +105,7 @@ class RedactMode(QObject):
             else:
                 action.triggered.connect(slot)
             self.window.addAction(action)
-            if name in ("mode", "faces", "export", "confirm", "keyframe", "sound"):
+            if name in ("mode", "faces", "export", "confirm", "keyframe", "sound", "tone"):
                 menu.addAction(action)
             self.actions[name] = action
         self.window.menuBar()  # keep the View menu's toggle in the same place as the others
@@ -169,7 +169,13 @@ class RedactMode(QObject):
         if self.selected_id not in {r.id for r in self.items}:
             self.selected_id = None
         self.panel.select(self.selected_id)
+        self._show_spans()
         self.refresh_frame()
+
+    def _show_spans(self) -> None:
+        self.timeline.set_redactions([RedactionSpan(r.id, r.start_ms, r.end_ms, r.kind, r.status == "suggested",
+                                                    f"Redaction {r.id}: {r.describe_where()}")
+                                      for r in self.items], self.selected_id)
 
     def refresh_frame(self) -> None:
         """The regions on the frame shown now, as the copy will cover them."""
@@ -198,6 +204,7 @@ class RedactMode(QObject):
         self.panel.select(redaction_id)
         self.overlay.selected_id = redaction_id
         self.overlay.update()
+        self._show_spans()
 
     def go_to(self, redaction_id: int) -> None:
         r = next((x for x in self.items if x.id == redaction_id), None)
@@ -215,8 +222,10 @@ class RedactMode(QObject):
         return core.change(lambda: operation(core.store, *args, core.reviewer, **kwargs))
 
     def _edit(self, redaction_id: int, changes: dict, label: str, action: str = operations.REDACTION_UPDATE):
+        # From the redaction as shown here: refused, naming who, if another reviewer changed it since.
+        shown = next((r for r in self.items if r.id == redaction_id), None)
         return self._push(lambda store, actor: operations.edit_redaction(store, redaction_id, actor, changes,
-                                                                         action=action, label=label))
+                                                                         action=action, label=label, expected=shown))
 
     def _add(self, items: list, label: str, action: str = operations.REDACTION_ADD):
         change = self._push(lambda store, actor: operations.add_redactions(store, items, actor, action=action,
@@ -290,9 +299,9 @@ class RedactMode(QObject):
             changes["start_ms"] = now
         self._edit(r.id, changes, f"Redaction {r.id} {field[:-3]} {format_ms(now)}", action=f"redaction.set-{field[:-3]}")
 
-    def toggle(self, field: str, values: tuple[str, str]) -> None:
+    def toggle(self, field: str, values: tuple[str, str], kind: str = "picture") -> None:
         r = self.selected()
-        if r is None or r.kind != "picture":
+        if r is None or r.kind != kind:
             return
         new = values[1] if getattr(r, field) == values[0] else values[0]
         self._edit(r.id, {field: new}, f"Redaction {r.id}: {new}")
@@ -311,87 +320,22 @@ class RedactMode(QObject):
 
     def delete(self) -> None:
         r = self.selected()
-        if r is not None and self._push(operations.delete_redaction, r.id) is not None:
+        if r is not None and self._push(operations.delete_redaction, r.id, expected=r) is not None:
             self.select(None)
 
-    # -- long work -----------------------------------------------------------------------------
-    def _start(self, fn, name: str, label: str, done) -> None:
-        if self.task is not None:
-            self.window.statusBar().showMessage("Already busy with redaction work.", 4000)
-            return
-        preload_worker_modules(*WORKER_MODULES)
-        task = self.task = Task(fn, name)
-        task.succeeded.connect(done)
-        task.done.connect(self._task_done)
-        self.window.pool.start(task, label, self.window)  # failures and Cancel reported by the pool
-        self.progress = task.dialog
-        self.progress.setMinimumDuration(0)
-        self.progress.show()
-
-    def _task_done(self) -> None:
-        self.progress, self.task = None, None
-
+    # -- long work (faces, the copy) -------------------------------------------------------------
     def find_faces(self) -> None:
-        session = self.session
-        if session is None or session.exhibit is None:
-            return
-        ex = session.exhibit
-        try:
-            path = session.store.footage_path(ex)
-        except ReviewError as exc:  # a stored path this computer will not follow
-            self.window.show_error(str(exc))
-            return
-
-        def work(progress, cancelled):
-            from ...core.redact.faces import suggest_faces  # noqa: PLC0415
-
-            # Progress is in KiB in the worker's reports: frames x 1024 keep it exact.
-            return suggest_faces(path, None, ex.id, progress=lambda d, t: progress(d * 1024, t * 1024),
-                                 cancel=cancelled)
-
-        def found(suggestions) -> None:
-            if self.session is not session or not suggestions:
-                self.window.statusBar().showMessage("No faces found.", 6000)
-                return
-            self._add(suggestions, f"Add {len(suggestions)} face suggestion(s)", action=operations.REDACTION_SUGGEST)
-            self.window.statusBar().showMessage(
-                f"{len(suggestions)} face suggestion(s) added (dashed); confirm each with C.", 8000)
-
-        self._start(work, f"faces {ex.ref}", f"Looking for faces in exhibit {ex.ref}\u2026", found)
+        if self.session is not None and self.session.exhibit is not None:
+            self.work.find_faces(self.session)
 
     def export_copy(self) -> None:
-        session = self.session
-        if session is None or session.exhibit is None:
+        if self.session is not None and self.session.exhibit is not None:
+            self.work.export_copy(self.session, self.items)
+
+    def _faces_found(self, session, suggestions: list) -> None:
+        if self.session is not session or not suggestions:
+            self.window.statusBar().showMessage("No faces found.", 6000)
             return
-        ex = session.exhibit
-        from ...core.export.files import safe_filename  # noqa: PLC0415
-
-        suggested = str(session.store.folder / f"{safe_filename(ex.ref)} redacted.mp4")
-        out, _ = file_dialogs.getSaveFileName(self.window, f"Redacted copy of {ex.ref}", suggested, "MP4 video (*.mp4)")
-        if not out:
-            return
-        case_path, actor = session.store.path, session.actor()
-
-        def work(progress, cancelled):
-            from ...core import cases  # noqa: PLC0415
-            from ...core.redact.disclose import make_copy  # noqa: PLC0415
-
-            # Its own connection: SQLite connections stay on the thread that made them.
-            with cases.open_case(case_path) as store:
-                return make_copy(store, ex.ref, Path(out), actor, burn_in=True, force=Path(out).exists(),
-                                 progress=functools.partial(_scaled, progress), cancel=cancelled)
-
-        def made(result) -> None:
-            for warning in result.warnings:
-                self.window.statusBar().showMessage(warning, 8000)
-            self.window.statusBar().showMessage(
-                f"Redacted copy written: {result.path.name} (SHA-256 {result.copy['sha256'][:16]}…), "
-                f"report {result.report.name}", 12000)
-
-        self._start(work, f"redacted copy {ex.ref}", f"Making the redacted copy of {ex.ref}\u2026", made)
-
-
-def _scaled(progress, stage: str, done: int, total: int) -> None:
-    """The task reports bytes (shown in KiB); the copy's stage counts frames."""
-    factor = 1024 if stage == "copy" else 1
-    progress(done * factor, total * factor)
+        self._add(suggestions, f"Add {len(suggestions)} face suggestion(s)", action=operations.REDACTION_SUGGEST)
+        self.window.statusBar().showMessage(
+            f"{len(suggestions)} face suggestion(s) added (dashed); confirm each with C.", 8000)

@@ -21,7 +21,7 @@ COLUMNS = ("#", "From", "To", "What", "Status", "Reason")
 _ROOT = QModelIndex()
 HELP = ("Redact mode (Ctrl+R): drag on the picture for a new box (5 s from here); drag a box to move it, its "
         "corners to resize (a moving box: at its keyframe here). K keyframe here, Shift+K remove it, "
-        "I / O start / end here, C confirm, E ellipse, S solid, A mute sound from here, Del delete. "
+        "I / O start / end here, C confirm, E ellipse, S solid, A mute sound from here, T mute / tone, Del delete. "
         "Suggestions (dashed) stay out of copies until confirmed.")
 
 

@@ -73,7 +73,7 @@ def test_copy_has_the_sources_frames_at_the_sources_times(tmp_path_factory, tmp_
     before = _sha(src)
     info = probe(src)
     out = tmp_path / "copy.mp4"
-    result = write_copy(src, out, [m.picture(1, 0, 200, m.Box(100, 60, 40, 40))], info)
+    result = write_copy(src, out, [m.picture(1, 0, 200, m.Box(100, 60, 40, 40))])
     assert result.frames == info.frame_count
     copy_times = _ffprobe_times(out)
     assert len(copy_times) == info.frame_count
@@ -209,7 +209,9 @@ def test_burned_in_line(source, tmp_path):
 
 
 def test_existing_target_refused_and_cancel_leaves_nothing(source, tmp_path):
-    out = tmp_path / "copy.mp4"
+    folder = tmp_path / "out"
+    folder.mkdir()
+    out = folder / "copy.mp4"
     out.write_bytes(b"keep me")
     with pytest.raises(ReviewError, match="already exists"):
         write_copy(source, out, [])
@@ -220,10 +222,10 @@ def test_existing_target_refused_and_cancel_leaves_nothing(source, tmp_path):
         calls.append(1)
         return len(calls) > 1
 
-    fresh = tmp_path / "fresh.mp4"
+    fresh = folder / "fresh.mp4"
     with pytest.raises(Cancelled):
         write_copy(source, fresh, [], cancel=stop)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.mp4"]
+    assert sorted(p.name for p in folder.iterdir()) == ["copy.mp4"]
     result = write_copy(source, out, [], force=True)
     assert result.sha256 == _sha(out)
     with pytest.raises(ReviewError, match="mp4"):

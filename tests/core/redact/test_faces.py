@@ -27,7 +27,7 @@ def clips(request):
 def test_carphone_every_labelled_face_covered_nothing_else(clips):
     info = probe(clips["carphone"])
     scan = FaceScan()
-    suggestions = suggest_faces(clips["carphone"], info, exhibit_id=7, scan=scan)
+    suggestions = suggest_faces(clips["carphone"], exhibit_id=7, scan=scan)
     result = faces_data.score(suggestions, info, *faces_data.labels("carphone"))
     assert result["faces"] == 6 and result["found"] == 6
     assert result["false_alarms"] == 0
@@ -41,7 +41,7 @@ def test_carphone_every_labelled_face_covered_nothing_else(clips):
 
 def test_bikes_faces_found_and_false_alarms_only_where_a_track_rounds_outward(clips):
     info = probe(clips["bikes"])
-    suggestions = suggest_faces(clips["bikes"], info, exhibit_id=1)
+    suggestions = suggest_faces(clips["bikes"], exhibit_id=1)
     result = faces_data.score(suggestions, info, *faces_data.labels("bikes"))
     assert result["faces"] == 8 and result["found"] == 8
     # Three labelled frames without a face still carry a region: a track's one-step
@@ -65,20 +65,19 @@ def test_rotated_footage_gives_boxes_as_shown(clips, tmp_path):
     orientation = Orientation(176, 144, info.rotation)
     faces, _ = faces_data.labels("carphone")
     shown = {n: [orientation.to_shown(Box(*b)).as_list() for b in boxes] for n, boxes in faces.items()}
-    suggestions = suggest_faces(rotated, info)
+    suggestions = suggest_faces(rotated)
     result = faces_data.score(suggestions, info, shown)
     assert result["found"] == 6 and result["false_alarms"] == 0
 
 
 def test_a_stretch_only_and_cancel(clips):
-    info = probe(clips["carphone"])
-    suggestions = suggest_faces(clips["carphone"], info, start_ms=1000, end_ms=2000)
+    suggestions = suggest_faces(clips["carphone"], start_ms=1000, end_ms=2000)
     assert suggestions and all(1000 <= s.start_ms and s.end_ms <= 2000 for s in suggestions)
     # The frame on screen at 1000 ms started a little earlier: it is the first one looked at.
     assert all(960 <= k.time_ms <= 2000 for s in suggestions for k in s.keyframes)
     seen = []
     with pytest.raises(Cancelled):
-        suggest_faces(clips["carphone"], info, progress=lambda d, t: seen.append(d), cancel=lambda: len(seen) > 2)
+        suggest_faces(clips["carphone"], progress=lambda d, t: seen.append(d), cancel=lambda: len(seen) > 2)
 
 
 def test_a_model_that_is_not_ours_is_refused():

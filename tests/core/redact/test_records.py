@@ -18,7 +18,8 @@ def _actions(store) -> list[str]:
     return [r["action"] for r in store.audit_rows() if r["action"].startswith("redaction")]
 
 
-def test_every_change_is_audited_and_replays(case):
+def test_every_change_is_audited_and_replays(engine_case):
+    case = engine_case
     ex = case.exhibit("AB/1")
     box = records.add(case, model.picture(ex.id, 100, 900, model.Box(1, 2, 30, 40), reason="screen"), "Jo")
     tone = records.add(case, model.sound(ex.id, 200, 400, audio="tone"), "Jo")
@@ -37,7 +38,8 @@ def test_every_change_is_audited_and_replays(case):
     assert verify_case(case) == []
 
 
-def test_refusals(case):
+def test_refusals(engine_case):
+    case = engine_case
     ex = case.exhibit("AB/1")
     with pytest.raises(ReviewError, match="outside the picture"):
         records.add(case, model.picture(ex.id, 0, 10, model.Box(5000, 0, 5, 5)), "Jo")
@@ -95,7 +97,8 @@ def test_a_format_4_case_gains_the_redaction_tables(footage_copy):
     assert path.with_name("format4.bwvcase.format4.bak").exists()
 
 
-def test_copies_replaced_or_gone_are_noted_not_failed(case, tmp_path):
+def test_copies_replaced_or_gone_are_noted_not_failed(engine_case, tmp_path):
+    case = engine_case
     ex = case.exhibit("AB/1")
     first = case.folder / "copy.mp4"  # copies are made in the case folder or a media folder
     first.write_bytes(b"one")
@@ -111,3 +114,49 @@ def test_copies_replaced_or_gone_are_noted_not_failed(case, tmp_path):
     assert records.check_copies(case) == []
     first.unlink()
     assert "not here any more" in records.copy_notes(case)[1][-1]
+
+
+@pytest.mark.pg
+def test_a_redaction_changed_on_the_server_behind_the_apps_back_is_caught(server_case):
+    """The case's owner (who may write any table) edits a redaction with psql: verify says so."""
+    import psycopg
+
+    from bwv_review.core.cases import open_case
+
+    owner, as_role = server_case
+    with open_case(as_role("reviewer_a"), actor="Jo") as store:
+        ex = store.exhibit("AB/1")
+        r = records.add(store, model.picture(ex.id, 0, 900, model.Box(10, 10, 50, 50), reason="child"), "Jo")
+    with psycopg.connect(owner, autocommit=True) as attacker:
+        attacker.execute("UPDATE bwv.redaction SET keyframes = '[[0,10,10,1,1]]' WHERE id = %s", [r.id])
+    with open_case(as_role("reviewer_b"), readonly=True) as store:
+        problems = [str(p) for p in verify_case(store)]
+    assert f"Redaction {r.id} was changed outside the app (keyframes)." in problems
+
+
+def test_a_second_reviewers_edit_from_an_old_view_is_refused_naming_the_first(engine_case):
+    """As for marks: a redaction moved by one reviewer is not silently moved back (or deleted)
+    by another working from what they saw before; the sentence names who changed it."""
+    from bwv_review.core import operations
+    from bwv_review.core.cases import open_case
+    from bwv_review.core.conflicts import ConflictError
+
+    case = engine_case
+    ex = case.exhibit("AB/1")
+    (rid,) = operations.add_redactions(case, [model.picture(ex.id, 0, 900, model.Box(10, 10, 50, 50))],
+                                       "Reviewer A").redactions()
+    seen_by_a = records.redaction(case, rid)
+    assert records.seen(seen_by_a) == case._row("redaction", rid)  # what was seen is what is stored, exactly
+    with open_case(case.path, actor="Reviewer B") as other:
+        operations.edit_redaction(other, rid, "Reviewer B", {"keyframes": [model.Keyframe(0, model.Box(90, 10, 50, 50))]},
+                                  action="redaction.move", expected=records.redaction(other, rid))
+    head = case.audit_head()
+    with pytest.raises(ConflictError, match=rf"Redaction {rid} was changed by Reviewer B .*keyframes"):
+        operations.edit_redaction(case, rid, "Reviewer A", {"style": "solid"}, expected=seen_by_a)
+    with pytest.raises(ConflictError, match=rf"Redaction {rid} was changed by Reviewer B"):
+        operations.delete_redaction(case, rid, "Reviewer A", expected=seen_by_a)
+    assert case.audit_head() == head  # nothing written
+    assert records.redaction(case, rid).keyframes[0].box.x == 90 and records.redaction(case, rid).style == "pixelate"
+    fresh = records.redaction(case, rid)  # from what is there now: fine
+    operations.edit_redaction(case, rid, "Reviewer A", {"style": "solid"}, expected=fresh)
+    assert records.redaction(case, rid).style == "solid"
