@@ -10,24 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from bwv_review.core.model import Annotation
-
 QUOTE = "He strangled me."
 
 
 def bwv(*args) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "bwv_review", *map(str, args)], capture_output=True, text=True,
                           timeout=120, encoding="utf-8")
-
-
-@pytest.fixture
-def quoted(case):
-    ex, cat = case.exhibit("AB/1"), case.category("disclosure")
-    case.add_annotation(Annotation(exhibit_id=ex.id, category_id=cat.id, start_ms=400, speaker="female",
-                                   text=QUOTE, status="verified"), "Test Reviewer")
-    path = case.path
-    case.close()
-    return path
 
 
 def edit(path, sql: str) -> None:
