@@ -100,6 +100,7 @@ def test_a_second_table_named_like_one_of_ours_is_refused(quoted):
 @pytest.mark.parametrize(("change", "named"), [
     ("UPDATE annotation SET start_ms = 'soon'", "(start_ms)"),
     ("UPDATE annotation SET end_ms = x'00'", "(end_ms)"),
+    ("UPDATE annotation SET text = CAST(text AS BLOB)", "(text)"),
     ("UPDATE annotation SET category_id = 99", "(category_id)"),
     ("UPDATE annotation SET exhibit_id = 99", "(exhibit_id)"),
     ("UPDATE exhibit SET recording_start = 'not a date'", "(recording_start)"),
@@ -111,7 +112,8 @@ def test_a_record_no_app_writes_is_refused_by_readers_in_a_sentence(quoted, tmp_
     # blaming the user's typing ("Start 'not a date' is not an ISO 8601 date ...").
     edit(quoted, change)
     assert bwv("verify", quoted).returncode == 1
-    for command in (["list", quoted], ["list", quoted, "--json"], ["export", quoted, "-o", tmp_path / "x.csv"]):
+    for command in (["list", quoted], ["list", quoted, "--json"], ["export", quoted, "-o", tmp_path / "x.csv"],
+                    ["export", quoted, "-o", tmp_path / "x.json"]):
         r = bwv(*command)
         assert r.returncode == 2, r.stderr
         assert "cannot be read as bwv-review wrote it" in r.stderr and named in r.stderr, r.stderr
