@@ -198,6 +198,9 @@ class TranscriptFlow(QObject):
         else:
             summary = (f"No passage of the machine draft of {ex.ref} matches a risk factor. That does not mean "
                        "none was disclosed: watch the whole recording.")
+        changed = _transcripts().draft_problem(self.session.store, run)  # a draft edited to hide a disclosure
+        if changed:
+            summary = f"WARNING: {changed} These suggestions come from it as it is now. {summary}"
         self.suggestions.summary.setToolTip(f"Risk factors and phrases: {factors.source}.")
         self.suggestions.show_suggestions(found, summary, can_mark=not self.session.readonly)
 
