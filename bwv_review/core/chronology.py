@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from . import audit
+from . import alloc, audit
 from .errors import CaseFileError, ReviewError
 from .model import Annotation, Category, Exhibit
 from .store import CaseStore
@@ -71,29 +71,45 @@ def build(store: CaseStore, exhibit_ref: str | None = None) -> list[Entry]:
             "to see every problem; nothing was changed.") from exc
 
 
+def _checked(anns: list[Annotation]) -> None:
+    """Refuse what another program may have stored (words as bytes, a time as text): a separate
+    pass in C-speed comparisons, about 9 ms per 100,000 marks."""
+    for ann in anns:
+        if type(ann.start_ms) is not int or not (ann.end_ms is None or type(ann.end_ms) is int) or not (
+                type(ann.text) is str or ann.text is None) or not (type(ann.speaker) is str or ann.speaker is None) \
+                or not (type(ann.note) is str or ann.note is None) or type(ann.status) is not str:
+            raise TypeError(f"annotation {ann.id}: a value of a kind bwv-review never writes")
+
+
 def _build(store: CaseStore, only: int | None) -> list[Entry]:
     zone(store.case().timezone)  # every reader shows times in it
     exhibits = {e.id: e for e in store.exhibits()}
     categories = {c.id: c for c in store.categories()}
     # Each exhibit's start is parsed once, not once per annotation (a case may hold 100,000).
     starts = {i: clock_at(e.recording_start, 0) for i, e in exhibits.items()}
-    keyed = []
-    for ann in store.annotations(only):
-        # What another program may have stored (words as bytes, a time as text): ~9 ms per 100,000 marks.
-        if type(ann.start_ms) is not int or not (ann.end_ms is None or type(ann.end_ms) is int) or not (
-                type(ann.text) is str or ann.text is None) or not (type(ann.speaker) is str or ann.speaker is None) \
-                or not (type(ann.note) is str or ann.note is None) or type(ann.status) is not str:
-            raise TypeError(f"annotation {ann.id}: a value of a kind bwv-review never writes")
-        start = starts[ann.exhibit_id]
-        ex = exhibits[ann.exhibit_id]
-        if start is None:
-            entry = Entry(ann, ex, categories[ann.category_id], None, None)
-            key = (1, 0.0, ex.ref.casefold(), ann.start_ms, ann.id or 0)
-        else:
-            begin = start + timedelta(milliseconds=ann.start_ms)
-            end = None if ann.end_ms is None else start + timedelta(milliseconds=ann.end_ms)
-            entry = Entry(ann, ex, categories[ann.category_id], begin, end)
-            key = (0, start.timestamp() + ann.start_ms / 1000.0, "", ann.start_ms, ann.id or 0)
-        keyed.append((key, entry))
-    keyed.sort(key=lambda pair: pair[0])
-    return [entry for _, entry in keyed]
+    with alloc.bulk():  # some 300,000 objects for a big case: no collector passes meanwhile
+        anns = store.annotations(only)  # in (exhibit, file time, id) order
+        _checked(anns)
+        # timedelta(0, 0, 0, ms) is timedelta(milliseconds=ms), made twice as fast.
+        entries = [Entry(a, exhibits[a.exhibit_id], categories[a.category_id], None, None)
+                   if (t := starts[a.exhibit_id]) is None else
+                   Entry(a, exhibits[a.exhibit_id], categories[a.category_id], t + timedelta(0, 0, 0, a.start_ms),
+                         None if a.end_ms is None else t + timedelta(0, 0, 0, a.end_ms))
+                   for a in anns]
+        if anns and anns[0].exhibit_id != anns[-1].exhibit_id:
+            # Several exhibits: interleave them by clock. (Within one exhibit the store's order
+            # already is the chronology's: a later file time is never an earlier clock time,
+            # and equal times fall back to file time, then id, as the store's order does.)
+            stamps = {i: None if t is None else t.timestamp() for i, t in starts.items()}
+            refs = {i: e.ref.casefold() for i, e in exhibits.items()}
+
+            def key(entry: Entry) -> tuple:
+                a = entry.annotation
+                ts = stamps[a.exhibit_id]
+                if ts is None:
+                    return (1, 0.0, refs[a.exhibit_id], a.start_ms, a.id or 0)
+                return (0, ts + a.start_ms / 1000.0, "", a.start_ms, a.id or 0)
+
+            entries.sort(key=key)
+    return entries
+

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from . import chronology, operations
@@ -158,7 +159,7 @@ class Session:
 
     def marks_on(self, exhibit_id: int) -> list[Annotation]:
         return sorted((a for a in self.annotations.values() if a.exhibit_id == exhibit_id),
-                      key=lambda a: (a.start_ms, a.id))
+                      key=attrgetter("start_ms", "id"))  # (start_ms, id), made in C: 100,000 marks
 
     # -- changing the case ----------------------------------------------------------------------
     def _run(self, make: Callable[[], ChangeSet], undoable: bool = True,

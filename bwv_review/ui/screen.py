@@ -15,7 +15,7 @@ import logging
 
 from PySide6.QtCore import QEvent, QObject
 
-from ..core import goto
+from ..core import alloc, goto
 from ..core.errors import ReviewError
 from ..core.model import Annotation, Exhibit
 from ..core.session import MAIN_VIEW
@@ -118,11 +118,13 @@ class Screen(QObject):
             return
         cats = self.core.categories
         markers = []
-        for a in self.core.marks_on(ex.id):
-            cat = cats.get(a.category_id)
-            label = a.text or (cat.name if cat else "")
-            markers.append(self.marker_cls(a.id, a.start_ms, a.end_ms, cat.colour if cat else "#7f7f7f", label[:60]))
-        self.timeline.set_markers(markers)
+        with alloc.bulk():  # a marker for each of up to 100,000 marks
+            for a in self.core.marks_on(ex.id):
+                cat = cats.get(a.category_id)
+                label = a.text or (cat.name if cat else "")
+                markers.append(self.marker_cls(a.id, a.start_ms, a.end_ms, cat.colour if cat else "#7f7f7f",
+                                               label[:60]))
+            self.timeline.set_markers(markers)
 
     # -- what the reviewer sees -------------------------------------------------------------------
     def _watched(self, from_ms: int, to_ms: int, speed: float) -> None:

@@ -10,6 +10,8 @@ Sizes follow the font, so it reads the same at 150% scaling; colours come from t
 
 from __future__ import annotations
 
+import bisect
+from operator import attrgetter
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, QSize, Qt, Signal
@@ -41,6 +43,7 @@ class _Canvas(QWidget):
         self.setAccessibleDescription("Click to go to a time; drag the edge of a marked stretch to adjust it.")
         self._drag: tuple[str, Marker | None] | None = None  # ("seek"|"start"|"end", marker)
         self._edit: tuple[int, int] | None = None  # provisional interval while dragging
+        self._spans: tuple | None = None  # (markers list, their starts, longest stretch) for hit()
 
     def sizeHint(self) -> QSize:
         return QSize(600, self.painter.layout().total)
@@ -65,7 +68,10 @@ class _Canvas(QWidget):
         band = self.painter.layout().marks
         if band.top() - 2 <= pos.y() <= band.bottom() + 2:
             best = None
-            for marker in reversed(self.t.markers):  # topmost first
+            markers = self.t.markers
+            lo, hi = self._near(pos.x())
+            for i in range(hi - 1, lo - 1, -1):  # topmost first
+                marker = markers[i]
                 x0 = self.x_of(marker.start_ms)
                 if marker.end_ms is not None:
                     x1 = self.x_of(marker.end_ms)
@@ -80,6 +86,24 @@ class _Canvas(QWidget):
             if best is not None:
                 return "mark", best
         return "seek", None
+
+    def _near(self, x: float) -> tuple[int, int]:
+        """The markers[lo:hi] that can be within grip of ``x``: the others start too far right,
+        or end too far left even as the longest stretch. (Markers are sorted by start; a
+        case may have 100,000 of them, and this runs on every mouse move.)"""
+        t = self.t
+        markers = t.markers
+        if len(markers) <= 64 or not t.view_span:
+            return 0, len(markers)
+        if self._spans is None or self._spans[0] is not markers:
+            starts = [m.start_ms for m in markers]
+            longest = max((m.end_ms - m.start_ms for m in markers if m.end_ms is not None), default=0)
+            self._spans = (markers, starts, longest)
+        _markers, starts, longest = self._spans
+        per_px = t.view_span / max(1, self.width())
+        reach = (EDGE_GRIP_PX + 3) * per_px  # a pixel or two more than any test below allows
+        at = t.view_start + x * per_px
+        return bisect.bisect_left(starts, at - reach - longest), bisect.bisect_right(starts, at + reach)
 
     # -- painting and tooltips ----------------------------------------------------------------
     def paintEvent(self, _event) -> None:
@@ -305,7 +329,7 @@ class TimelineWidget(QWidget):
         self.canvas.update()
 
     def set_markers(self, markers) -> None:
-        self.markers = sorted(markers, key=lambda m: (m.start_ms, m.annotation_id))
+        self.markers = sorted(markers, key=attrgetter("start_ms", "annotation_id"))
         self.canvas.update()
 
     def set_redactions(self, spans, selected: int | None = None) -> None:

@@ -35,3 +35,26 @@ def signal_refcount_guard():
     from bwv_review.ui.player.signal_guard import guard_signal_refcounts
 
     guard_signal_refcounts()
+
+
+TIMELINE_WIDTH = 1000
+
+
+@pytest.fixture
+def timeline(qtbot):
+    """A timeline TIMELINE_WIDTH pixels wide over 100 s (10 px per second), in a plain window."""
+    from PySide6.QtWidgets import QWidget
+
+    from bwv_review.ui.timeline import TimelineWidget
+
+    host = QWidget()  # a plain window, as the workspace embeds it
+    qtbot.addWidget(host)
+    widget = TimelineWidget(host)
+    widget.setGeometry(0, 0, TIMELINE_WIDTH + 4, 160)
+    host.resize(TIMELINE_WIDTH + 4, 160)
+    host.show()
+    qtbot.waitExposed(host)
+    widget.canvas.resize(TIMELINE_WIDTH, widget.canvas.height())
+    widget.set_duration(100_000)
+    yield widget
+    widget.shutdown()

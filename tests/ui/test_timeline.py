@@ -6,30 +6,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtWidgets import QWidget
 
 from bwv_review.ui.player.timeline_paint import coverage_alpha
 from bwv_review.ui.timeline import Marker, TimelineWidget
 from tests.footage import write_clip
+from tests.ui.conftest import TIMELINE_WIDTH
 
 pytestmark = pytest.mark.gui
 
-WIDTH = 1000
-
-
-@pytest.fixture
-def timeline(qtbot):
-    host = QWidget()  # a plain window, as the workspace embeds it
-    qtbot.addWidget(host)
-    widget = TimelineWidget(host)
-    widget.setGeometry(0, 0, WIDTH + 4, 160)
-    host.resize(WIDTH + 4, 160)
-    host.show()
-    qtbot.waitExposed(host)
-    widget.canvas.resize(WIDTH, widget.canvas.height())
-    widget.set_duration(100_000)  # 100 s: 10 px per second
-    yield widget
-    widget.shutdown()
+WIDTH = TIMELINE_WIDTH  # the ``timeline`` fixture's (tests/ui/conftest.py)
 
 
 def marks_y(widget: TimelineWidget) -> int:

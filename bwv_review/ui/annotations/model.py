@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from ...core import chronology
+from ...core import alloc, chronology
 from ...core.model import Annotation, Category, Exhibit
 from ...core.timecode import clock_at, format_ms, local
 from ..table_model import ColumnsModel
@@ -113,11 +113,13 @@ class AnnotationTableModel(ColumnsModel):
         self.exhibits, self.categories, self.timezone = exhibits, categories, timezone
         # The search text in comprehensions, with no Python call per row: lower() is
         # casefold() for ASCII text, and about twice as fast.
-        hays = [f"{e.annotation.text}\n{e.annotation.speaker}\n{e.annotation.note}" for e in entries]
-        hays = [h.lower() if h.isascii() else h.casefold() for h in hays]
-        self.rows = [Row(e, h) for e, h in zip(entries, hays, strict=True)]
+        with alloc.bulk():  # 100,000 rows and their search text: no collector passes meanwhile
+            hays = [f"{e.annotation.text}\n{e.annotation.speaker}\n{e.annotation.note}" for e in entries]
+            hays = [h.lower() if h.isascii() else h.casefold() for h in hays]
+            self.rows = [Row(e, h) for e, h in zip(entries, hays, strict=True)]
+            self._row_of = {r.entry.annotation.id: i for i, r in enumerate(self.rows)}
         self._swatches = {cid: QColor(c.colour or "#7f7f7f") for cid, c in self.categories.items()}
-        self._reindex()
+        self._keys = None  # sort keys are built on the first single change
         self._haystacks = hays
         self.endResetModel()
 

@@ -17,6 +17,7 @@ TRANSCRIPT = QColor(120, 144, 156, 110)  # light: a machine draft, not something
 # toned; a suggestion (not yet confirmed, left out of copies) is amber, dashed, faint.
 REDACTED = {"picture": QColor(198, 40, 40), "sound": QColor(123, 31, 162)}
 SUGGESTED = QColor(200, 130, 0)
+SPARSE_MARKS = 2000  # up to this many marks on a timeline, each is looked at in plain Python
 TICK_STEPS_S = (0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
 
 
@@ -58,6 +59,7 @@ class TimelinePainter:
         self._static: QImage | None = None
         self._static_key: tuple | None = None
         self.static_builds = 0  # how often the cached layer was made (tests and profiling)
+        self._arrays: tuple | None = None  # (markers list, starts, stops, points) for _marks_to_draw
 
     def layout(self) -> Bands:
         fh = self.c.fontMetrics().height()
@@ -205,12 +207,11 @@ class TimelinePainter:
     def _marks(self, p: QPainter, bands: Bands, pal: QPalette) -> None:
         c, t = self.c, self.c.t
         rect = bands.marks
-        end = t.view_start + t.view_span
         metrics = c.fontMetrics()
-        for marker in t.markers:
+        markers = t.markers
+        for i in self._marks_to_draw():
+            marker = markers[i]
             start, stop = c.marker_span(marker)
-            if start > end or (stop if stop is not None else start) < t.view_start:
-                continue
             colour = QColor(marker.colour)
             if not colour.isValid():
                 colour = QColor("#7f7f7f")
@@ -260,6 +261,68 @@ class TimelinePainter:
             pen.setStyle(Qt.PenStyle.DashLine if span.suggested else Qt.PenStyle.SolidLine)
             p.setPen(pen)
             p.drawRect(box)
+
+    def _marks_to_draw(self):
+        """Indices into the timeline's markers to paint, in painting order (later on top).
+
+        Every mark in view, unless there are more of them than twice the band's pixels (a
+        case of 100,000 marks seen whole): then, of the point marks starting in each pixel
+        column, the first and the topmost; of the stretches, the first, the topmost and the
+        widest. The others lie within what is drawn, so the band shows the same places and
+        extents and the colour on top (tests/ui/test_timeline_many.py compares the two
+        pictures); drawing them all took seconds. Hit-testing and tooltips still look at
+        every mark."""
+        c, t = self.c, self.c.t
+        end = t.view_start + t.view_span
+        if len(t.markers) <= SPARSE_MARKS:  # a usual case: every mark in view, and no numpy yet
+            spans = (c.marker_span(m) for m in t.markers)
+            return [i for i, (start, stop) in enumerate(spans)
+                    if start <= end and (stop if stop is not None else start) >= t.view_start]
+        import numpy as np  # loaded for a big case's marks only
+
+        starts, stops, points = self._mark_arrays()
+        drag = c._drag[1] if getattr(c, "_drag", None) else None
+        if drag is not None and c._edit is not None:  # the stretch being dragged, where it is now
+            at = next((i for i in range(len(t.markers)) if t.markers[i] is drag), None)
+            if at is not None:
+                starts, stops = starts.copy(), stops.copy()
+                starts[at], stops[at] = c._edit
+        shown = np.flatnonzero((starts <= end) & (stops >= t.view_start))
+        width = max(1, c.width())
+        dense = len(shown) > 2 * width * c.devicePixelRatioF()
+        if not dense:
+            return shown.tolist()
+        scale = width * c.devicePixelRatioF() / t.view_span
+        # the device pixel a mark's start falls on (pixel centres inside a shape are painted)
+        col0 = np.clip(np.floor((starts[shown] - t.view_start) * scale + 0.5), -1, None).astype(np.int64)
+        col1 = np.floor((stops[shown] - t.view_start) * scale + 0.5).astype(np.int64)
+        kind = points[shown].astype(np.int64)
+        group = col0 * 2 + kind
+        keep = set()
+        # the first (leftmost) and the topmost (the last) of each group
+        _u, first = np.unique(group, return_index=True)
+        keep.update(first.tolist())
+        _u, first = np.unique(group[::-1], return_index=True)
+        keep.update((len(shown) - 1 - first).tolist())
+        # widest stretch of each group: ordered by group, then by end column, the last wins
+        order = np.lexsort((col1, group))
+        last = np.r_[group[order][1:] != group[order][:-1], True]
+        keep.update(order[last].tolist())
+        return shown[sorted(keep)].tolist()
+
+    def _mark_arrays(self):
+        """Start, end (the start for a point) and is-a-point for every marker, kept until the
+        timeline's markers list is replaced."""
+        import numpy as np
+
+        markers = self.c.t.markers
+        if self._arrays is None or self._arrays[0] is not markers:
+            starts = np.fromiter((m.start_ms for m in markers), np.float64, len(markers))
+            stops = np.fromiter((m.start_ms if m.end_ms is None else m.end_ms for m in markers), np.float64,
+                                len(markers))
+            points = np.fromiter((m.end_ms is None for m in markers), np.bool_, len(markers))
+            self._arrays = (markers, starts, stops, points)
+        return self._arrays[1:]
 
     def _coverage(self, p: QPainter, rect: QRectF, pal: QPalette) -> None:
         t = self.c.t
