@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtGui import QDropEvent, QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication, QPushButton
 
 from bwv_review.core.evidence import import_footage
@@ -459,3 +459,8 @@ def test_a_quote_verification_cannot_vouch_for_is_untrusted_in_the_table_not_ver
               for r in range(model.rowCount())}
     qtbot.waitUntil(lambda: model.data(status[1]) == "UNTRUSTED", timeout=20_000)
     assert model.data(status[2]) == "verified"  # the other quote's record matches its signed log
+    # ...and the word is shown whole, not "UNTRUS…": the column fits it in the table's bold font
+    table = win.panel.table
+    bold = QFont(table.font())
+    bold.setBold(True)
+    assert table.columnWidth(COL_STATUS) >= QFontMetrics(bold).horizontalAdvance("UNTRUSTED") + 8
