@@ -46,3 +46,19 @@ def test_listing_the_case_folder_keeps_the_open_case_write_ahead_log(qtbot, tmp_
     _close_from_another_program(case)
     assert db.execute("SELECT count(*) FROM t").fetchone() == (2,)
     db.close()
+
+
+def test_every_file_dialog_in_the_window_goes_through_file_dialogs():
+    """A direct QFileDialog.get*() call would list the case folder with Qt's content sniffing
+    again and drop the open case's SQLite locks (the data loss above)."""
+    import re
+    from pathlib import Path
+
+    import bwv_review.ui as ui
+
+    root = Path(ui.__file__).parent
+    direct = [f"{path.relative_to(root)}:{n}"
+              for path in sorted(root.rglob("*.py")) if path.name != "file_dialogs.py"
+              for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+              if re.search(r"QFileDialog\s*\.\s*get\w+\s*\(|QFileDialog\s*\(", line)]
+    assert direct == []
