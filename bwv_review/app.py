@@ -26,6 +26,19 @@ def setup_logging() -> None:
     root.setLevel(logging.INFO)
 
 
+def _not_a_case(word: str) -> bool:
+    """Whether ``bwv-review WORD`` cannot mean "open the case WORD": a mistyped command
+    (``bwv-review lsit``) should not start the window on a case that is not there."""
+    from pathlib import Path
+
+    if word.startswith("-") or "://" in word or word.lower().endswith(".bwvcase"):
+        return False
+    try:
+        return not Path(word).exists()
+    except (OSError, ValueError):
+        return True
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     setup_logging()
@@ -35,6 +48,11 @@ def main(argv: list[str] | None = None) -> int:
         if argv[0] != "gui":
             return cli.run(argv)
         argv = argv[1:]
+    elif argv and _not_a_case(argv[0]):
+        from .cli.common import warn
+
+        warn(f"bwv-review: '{argv[0]}' is neither a command nor a case (bwv-review --help lists the commands).")
+        return cli.EXIT_BAD_INPUT
     from .ui.launch import run_gui
 
     return run_gui(argv)

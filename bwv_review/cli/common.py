@@ -79,7 +79,11 @@ def _json_escape(match: re.Match) -> str:
 def emit_json(data: object) -> None:
     """Print JSON whose strings hold every character exactly, with the ones a terminal would
     act on (C1 controls, bidi overrides, unpaired surrogates) written as \\u escapes."""
-    text = json.dumps(data, ensure_ascii=False, indent=2)
+    try:
+        text = json.dumps(data, ensure_ascii=False, indent=2)
+    except TypeError as exc:  # e.g. words stored as bytes by another program: verify names the record
+        raise ReviewError("The case holds a value bwv-review never writes (it was changed outside the app), so it "
+                          "cannot be written as JSON; run `bwv-review verify` to see which record.") from exc
     sys.stdout.write(_SUSPECT.sub(_json_escape, text))
     sys.stdout.write("\n")
 

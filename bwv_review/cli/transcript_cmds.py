@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..core import transcripts
 from ..core.timecode import format_ms
-from .common import StderrProgress, emit, emit_json, open_case
+from .common import StderrProgress, emit, emit_json, open_case, warn
 
 HEADER = "UNVERIFIED MACHINE DRAFT - not evidence: check every word against the sound."
 
@@ -90,6 +90,9 @@ def cmd_transcript(args) -> int:
     with open_case(args.case, readonly=True) as store:
         exhibit = store.exhibit(args.exhibit)
         run, segs = transcripts.require_draft(store, exhibit)
+        changed = transcripts.draft_problem(store, run)
+        if changed:
+            warn(f"bwv-review: WARNING: {changed} What follows is what it says now.")
         if args.json:
             emit_json(transcripts.as_json(segs))
             return 0
@@ -111,11 +114,17 @@ def cmd_suggest(args) -> int:
     with open_case(args.case, readonly=True) as store:
         exhibit = store.exhibit(args.exhibit)
         run, segs = transcripts.require_draft(store, exhibit)
+        changed = transcripts.draft_problem(store, run)  # a draft edited to hide a disclosure
         found = risk.suggest(segs, factors)
     if args.json:
         emit_json({"exhibit": exhibit.ref, "caveat": risk.CAVEAT, "model": run.model, "draft_made": run.finished,
-                   "factors": factors.source, "suggestions": [s.as_json() for s in found]})
+                   "factors": factors.source, "draft_problem": changed,
+                   "suggestions": [s.as_json() for s in found]})
+        if changed:
+            warn(f"bwv-review: WARNING: {changed} These suggestions come from it as it is now.")
         return 0
+    if changed:
+        emit(f"WARNING: {changed} These suggestions come from it as it is now.")
     emit(f"SUGGESTIONS FOR REVIEW, NOT MARKS. {risk.CAVEAT}")
     emit(f"Exhibit {exhibit.ref}; machine draft by model {run.model}, made {run.finished}; "
          f"risk factors {factors.source}.")

@@ -84,6 +84,10 @@ def cmd_verify(args) -> int:
             return 1
         emit(f"All sound: {len(store.exhibits())} exhibit(s) match their SHA-256; audit log of {rows} entries "
              "intact, every entry signed by a key listed in the case; every record matches its audit trail.")
+        upgraded = seals.signed_at_upgrade(store.db)
+        if upgraded:
+            emit(f"Entries 1 to {upgraded[0]} were written in an earlier, unsigned case format: they are vouched for "
+                 f"only as they stood when {upgraded[2]} upgraded the case on {upgraded[1]}.")
         emit(f"Audit head {rows}:{head}")
         _print_keys(store)
         _print_people(store)

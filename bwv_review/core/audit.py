@@ -196,26 +196,43 @@ def check_chain(db: Database) -> list[Problem]:
     return problems
 
 
-def replay(db: Database) -> dict[str, dict[int, dict]]:
-    """Every audited table as the log says it should be: {table: {id: row}}."""
+def _record(after: Any) -> dict | None:
+    """An entry's row after the change, or None if it is not a row this app wrote (edited by hand)."""
+    try:
+        value = json.loads(after)
+    except (TypeError, ValueError):  # not text, not JSON, or a lone surrogate
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def replay(db: Database, unreadable: list[Problem] | None = None) -> dict[str, dict[int, dict]]:
+    """Every audited table as the log says it should be: {table: {id: row}}. An entry whose
+    row is not a JSON object (it was edited outside the app) is left out and, if
+    ``unreadable`` is given, reported there."""
     state: dict[str, dict[int, dict]] = {name: {} for name in AUDITED}
     for row in db.query(
-        "SELECT entity, entity_id, after FROM audit WHERE entity IS NOT NULL ORDER BY seq"
+        "SELECT seq, action, entity, entity_id, after FROM audit WHERE entity IS NOT NULL ORDER BY seq"
     ):
         table = state.get(row["entity"])
         if table is None:
             continue
         if row["after"] is None:
             table.pop(row["entity_id"], None)
-        else:
-            table[row["entity_id"]] = json.loads(row["after"])
+            continue
+        value = _record(row["after"])
+        if value is None:
+            if unreadable is not None:
+                unreadable.append(Problem("audit", f"Audit row {row['seq']} ({row['action']}) holds a record that "
+                                                   "cannot be read: it was altered outside the app."))
+            continue
+        table[row["entity_id"]] = value
     return state
 
 
 def check_records(db: Database) -> list[Problem]:
     """Rows whose stored values differ from what the audit log says they should be."""
     problems: list[Problem] = []
-    expected = replay(db)
+    expected = replay(db, problems)
     for table in AUDITED:
         actual = {row["id"]: row for row in db.query(f"SELECT * FROM [{table}]")}
         label = table.replace("_info", "")

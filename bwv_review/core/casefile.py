@@ -57,9 +57,12 @@ def connect(path: Path, readonly: bool, immutable: bool = False) -> sqlite3.Conn
 # -- the schema check --------------------------------------------------------------------------
 # SQL text is compared token by token: whitespace, comments and the quoting of identifiers
 # do not matter (sqlite-utils has quoted them differently over the years); everything else
-# does, including the case of string literals.
+# does, including the case of string literals. Whitespace and the case of identifiers are
+# SQLite's own: ASCII only. (Python's \s takes a no-break space, which SQLite reads as part of a
+# name: '"id"<U+00A0>INTEGER PRIMARY KEY' would pass as ours, yet id would no longer be the row's
+# key; casefold() folds e.g. a long s to s, so a twin table could hide behind one of ours.)
 _TOKENS = re.compile(
-    r"""(?P<space>\s+|--[^\n]*|/\*.*?(?:\*/|\Z))
+    r"""(?P<space>[ \t\n\f\r]+|--[^\n]*|/\*.*?(?:\*/|\Z))
       |(?P<string>'(?:[^']|'')*')
       |"(?P<dq>(?:[^"]|"")*)"|`(?P<bq>(?:[^`]|``)*)`|\[(?P<sq>[^\]]*)\]
       |(?P<word>[A-Za-z_\x80-\U0010ffff][\w$\x80-\U0010ffff]*)
@@ -80,14 +83,21 @@ def normalise_sql(sql: str | None) -> tuple[str, ...] | None:
             out.append(m.group())
         elif kind in ("dq", "bq", "sq", "word"):
             ident = m.group(kind).replace('""', '"').replace("``", "`")
-            out.append("i:" + ident.casefold())
+            out.append("i:" + _ascii_lower(ident))
         else:
             out.append(m.group())
     return tuple(out)
 
 
 def _normalised(rows) -> dict[tuple[str, str], tuple]:
-    return {(t, (n or "").casefold()): ((tbl or "").casefold(), normalise_sql(sql)) for t, n, tbl, sql in rows}
+    return {(t, _ascii_lower(n or "")): (_ascii_lower(tbl or ""), normalise_sql(sql)) for t, n, tbl, sql in rows}
+
+
+_ASCII_FOLD = {c: c + 32 for c in range(65, 91)}
+
+
+def _ascii_lower(name: str) -> str:
+    return name.translate(_ASCII_FOLD)
 
 
 _KIND_ORDER = {"trigger": 0, "view": 1, "table": 2, "index": 3}
@@ -143,13 +153,19 @@ def precheck(path: Path) -> int:
         raise CaseFileError(f"Case file {path} does not exist.")
     if not path.is_file():
         raise CaseFileError(f"{path} is not a file.")
-    try:
-        with path.open("rb") as handle:
-            magic = handle.read(len(_SQLITE_MAGIC))
-    except OSError as exc:
-        raise CaseFileError(f"Case file {path} cannot be read: {exc.strerror}.") from exc
-    if magic != _SQLITE_MAGIC:
-        raise CaseFileError(f"{path} is not a bwv-review case file (it is not an SQLite database).")
+    if _settled(path):
+        # Only then: closing any descriptor of the file drops every POSIX lock this process holds
+        # on it, so if a connection of ours had it open, the next program to close the case would
+        # take itself for the last one and delete the -wal and -shm under us: what we wrote after
+        # that would be private to this process, and another program's changes lost. (With a -wal
+        # beside it, SQLite's own "not a database" below says the same.)
+        try:
+            with path.open("rb") as handle:
+                magic = handle.read(len(_SQLITE_MAGIC))
+        except OSError as exc:
+            raise CaseFileError(f"Case file {path} cannot be read: {exc.strerror}.") from exc
+        if magic != _SQLITE_MAGIC:
+            raise CaseFileError(f"{path} is not a bwv-review case file (it is not an SQLite database).")
     # With no -wal beside it nobody has the file open, so it is read as it stands and nothing at
     # all is created next to a file that may be refused. (Whatever is opened next is checked again.)
     try:
@@ -207,6 +223,20 @@ def _copy_in_memory(conn: sqlite3.Connection, path: Path) -> sqlite3.Connection:
         conn.backup(copy)
         conn.close()
     return copy
+
+
+def _refuse_downgraded(store: CaseFile, version: int) -> None:
+    """Upgrading an unsigned format signs every entry as it stands with this reviewer's key. A
+    case this computer has signed before cannot be in an unsigned format unless someone took the
+    signatures out (and may have rewritten the log): never launder that with our key."""
+    if version >= schema.SIGNED_FROM:
+        return
+    problems = witness.check(store.db, store.path)
+    if problems:
+        raise CaseFileError(
+            f"{store.path} is in an older, unsigned case format ({version}), yet this computer signed this case "
+            f"before: {problems[0]} It was not upgraded (upgrading would sign it with your key as it stands); "
+            "the file has not been changed.")
 
 
 def _writable(path: Path) -> bool:
@@ -267,6 +297,7 @@ class CaseFile:
             store._configure()
             backup.daily_backup(conn, path)
             if version < schema.VERSION:
+                _refuse_downgraded(store, version)
                 schema.backup_before_migration(store.db, path, version)
                 schema.migrate(store.db, actor=actor or "bwv-review", seal=store._seal)
                 store._committed()

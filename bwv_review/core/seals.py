@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from . import audit, keys
+from . import audit, keys, schema
 from .timecode import now_iso
 
 if TYPE_CHECKING:
@@ -147,3 +147,17 @@ def _seal_problem(public, hashes, sid, first, last, head_hash, fpr, signed_at, s
         return (f"Audit entry {last} no longer matches {where[0].lower()}{where[1:]}: entries up to it were "
                 "rewritten after they were signed.")
     return None
+
+
+def signed_at_upgrade(db: Database) -> tuple[int, str, str] | None:
+    """(last entry, when, by whom) if entries were written before the case was signed, i.e.
+    in an earlier, unsigned format, and signed only when it was upgraded: they are vouched for
+    as they stood then, not as they were written. None for a case signed from its start."""
+    row = db.conn.execute("SELECT seq, at, actor FROM audit WHERE action = 'case.migrate' AND detail = ? "
+                          "ORDER BY seq LIMIT 1", [f"case format {schema.SIGNED_FROM - 1} -> {schema.SIGNED_FROM}"]
+                          ).fetchone()
+    if row is None:
+        return None
+    content = db.conn.execute("SELECT max(seq) FROM audit WHERE seq < ? AND action <> 'case.migrate'", [row[0]])
+    last = content.fetchone()[0]
+    return (row[0] - 1, row[1], row[2]) if last else None

@@ -295,19 +295,30 @@ def delete_draft(store: CaseStore, exhibit: str | Exhibit, reviewer: str) -> boo
 def check_drafts(store: CaseStore) -> list[audit.Problem]:
     """Drafts changed behind the app's back: a run that differs from its audit row, or
     segments that no longer match the SHA-256 the run recorded when it was made."""
-    problems = []
-    for row in store.db.query("SELECT * FROM transcript_run ORDER BY id"):
-        run = _run(row)
-        logged = store.db.execute(
-            "SELECT after FROM audit WHERE entity = 'transcript_run' AND entity_id = ? ORDER BY seq DESC LIMIT 1",
-            [run.id],
-        ).fetchone()
+    rows = store.db.query("SELECT * FROM transcript_run ORDER BY id")
+    return [audit.Problem("record", said) for row in rows if (said := _draft_problem(store, row))]
+
+
+def draft_problem(store: CaseStore, run: TranscriptRun) -> str | None:
+    """What check_drafts says of this one draft, or None: said before anything is read from it."""
+    for row in store.db.query("SELECT * FROM transcript_run WHERE id = ?", [run.id]):
+        return _draft_problem(store, row)
+    return None
+
+
+def _draft_problem(store: CaseStore, row: dict) -> str | None:
+    run = _run(row)
+    logged = store.db.execute(
+        "SELECT after FROM audit WHERE entity = 'transcript_run' AND entity_id = ? ORDER BY seq DESC LIMIT 1",
+        [run.id],
+    ).fetchone()
+    try:
         intact = logged is not None and logged[0] is not None and json.loads(logged[0]) == dict(row)
-        if not intact or content_hash(_segments_of_run(store, run.id)) != run.sha256:
-            ref = store.exhibit_by_id(run.exhibit_id).ref
-            problems.append(audit.Problem(
-                "record", f"The machine draft transcript of exhibit {ref} was changed outside the app."))
-    return problems
+    except (TypeError, ValueError):  # an audit row edited by hand
+        intact = False
+    if intact and content_hash(_segments_of_run(store, run.id)) == run.sha256:
+        return None
+    return f"The machine draft transcript of exhibit {store.exhibit_by_id(run.exhibit_id).ref} was changed outside the app."
 
 
 # -- from draft words to an annotation ------------------------------------------------

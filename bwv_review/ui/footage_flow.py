@@ -108,7 +108,9 @@ class FootageFlow(QObject):
             with _open_store(path, readonly=True) as store:
                 # The case file first (fast: audit chain, signatures, records, drafts), then each
                 # exhibit's footage, its status shown as soon as it is known.
-                problems = [str(p) for p in check_integrity(store).problems]
+                integrity = check_integrity(store)
+                relay.untrusted.emit(None if integrity.untrusted_all else frozenset(integrity.untrusted_annotations))
+                problems = [str(p) for p in integrity.problems]
                 for exhibit in store.exhibits():
                     if cancelled():
                         break
@@ -121,6 +123,7 @@ class FootageFlow(QObject):
         relay = _CheckRelay()  # emitted from the worker, received on the GUI thread (queued)
         relay.checked.connect(self.checked)
         relay.thumbnail.connect(self.thumbnail)
+        relay.untrusted.connect(self.session.annotations.set_untrusted)
         task = Task(run, "verify case")
         task.relay = relay
         task.succeeded.connect(self.verified)
@@ -204,6 +207,7 @@ class FootageFlow(QObject):
 class _CheckRelay(QObject):
     checked = Signal(int, str)
     thumbnail = Signal(int, object)
+    untrusted = Signal(object)  # marks verification cannot vouch for: a frozenset of ids, None for all
 
 
 def suggest_ref(path: Path, taken: list[str]) -> str:

@@ -19,7 +19,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
     QInputDialog,
     QLabel,
     QLayout,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.errors import ReviewError
+from . import file_dialogs
 from .annotations.editor import AnnotationEditor
 from .dialogs.message import SentenceDialog, ask
 from .footage_flow import FootageFlow, is_footage
@@ -182,6 +182,11 @@ class MainWindow(WindowActions, QMainWindow):
             if store.needs_upgrade and not readonly and self.confirm_upgrade(store):
                 store.close()
                 store = cases.open_case(where, actor=self.settings.reviewer)
+            try:  # reads every mark: a record no app wrote is refused here, in a sentence
+                core = Session(store, self.settings.reviewer, reaction_lag_ms=self.settings.reaction_lag_ms)
+            except ReviewError:
+                store.close()
+                raise
         except ReviewError as exc:
             self.show_error(str(exc))
             return False
@@ -189,7 +194,6 @@ class MainWindow(WindowActions, QMainWindow):
         self.settings.add_recent_case(path if server else str(Path(path).resolve()))
         if server:
             self.settings.add_server_case(path)
-        core = Session(store, self.settings.reviewer, reaction_lag_ms=self.settings.reaction_lag_ms)
         self.session = session = ReviewSession(core, self)
         self.panel = AnnotationPanel(session.annotations)
         self.exhibits_panel = ExhibitsPanel(session.exhibits)
@@ -364,7 +368,7 @@ class MainWindow(WindowActions, QMainWindow):
             self.open_case(dialog.url())
 
     def choose_case(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open case", str(Path.home()), "bwv-review cases (*.bwvcase);;All files (*)")
+        path, _ = file_dialogs.getOpenFileName(self, "Open case", str(Path.home()), "bwv-review cases (*.bwvcase);;All files (*)")
         if path:
             self.open_case(path)
 
@@ -418,12 +422,12 @@ class MainWindow(WindowActions, QMainWindow):
         if self.session is None:
             self.show_error("Open or create a case before adding footage.")
             return
-        paths, _ = QFileDialog.getOpenFileNames(self, "Add footage", str(self.session.store.folder),
+        paths, _ = file_dialogs.getOpenFileNames(self, "Add footage", str(self.session.store.folder),
                                                 "Video (*.mp4 *.mov *.avi *.mkv *.m4v *.mts *.wmv *.3gp *.webm *.mpg);;All files (*)")
         self.flow.add_files([Path(p) for p in paths])
 
     def relink(self, exhibit) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, f"Find the footage of exhibit {exhibit.ref}", str(self.session.store.folder))
+        path, _ = file_dialogs.getOpenFileName(self, f"Find the footage of exhibit {exhibit.ref}", str(self.session.store.folder))
         if path:
             self.flow.relink(exhibit, Path(path))
 

@@ -15,10 +15,11 @@ import functools
 import logging
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QProgressDialog
+from PySide6.QtWidgets import QDockWidget, QProgressDialog
 
 from ..core import operations
 from ..core.errors import ReviewError
+from . import file_dialogs
 from .dialogs.message import ask
 from .keyboard import make_action
 from .suggestions import DOCK_TITLE as SUGGESTIONS_TITLE
@@ -197,6 +198,9 @@ class TranscriptFlow(QObject):
         else:
             summary = (f"No passage of the machine draft of {ex.ref} matches a risk factor. That does not mean "
                        "none was disclosed: watch the whole recording.")
+        changed = _transcripts().draft_problem(self.session.store, run)  # a draft edited to hide a disclosure
+        if changed:
+            summary = f"WARNING: {changed} These suggestions come from it as it is now. {summary}"
         self.suggestions.summary.setToolTip(f"Risk factors and phrases: {factors.source}.")
         self.suggestions.show_suggestions(found, summary, can_mark=not self.session.readonly)
 
@@ -226,7 +230,7 @@ class TranscriptFlow(QObject):
         self.pane.focus_search()
 
     def choose_model(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self.parent_widget, "Choose a faster-whisper model folder "
+        folder = file_dialogs.getExistingDirectory(self.parent_widget, "Choose a faster-whisper model folder "
                                                   "(empty: bundled)", self.settings.transcribe_model)
         if folder:
             self.settings.transcribe_model = folder

@@ -1,6 +1,7 @@
 """The command line exactly as scripts and QA use it."""
 
 import json
+import os
 
 import pytest
 
@@ -155,3 +156,17 @@ def test_list_shows_linked_events(cli, new_case, tmp_path):
     assert cli("link", new_case, "1", "2").returncode == 0
     r = cli("list", new_case)
     assert r.stdout.count("(event 1)") == 2
+
+
+def test_a_mistyped_command_is_refused_in_one_sentence_not_opened_as_a_case(tmp_path, monkeypatch):
+    """`bwv-review lsit` must not start the window on a case called 'lsit'."""
+    import subprocess
+    import sys
+
+    monkeypatch.chdir(tmp_path)
+    env = {**os.environ, "BWV_REVIEW_HOME": str(tmp_path / "home"), "DISPLAY": "", "QT_QPA_PLATFORM": ""}
+    done = subprocess.run([sys.executable, "-m", "bwv_review", "lsit", "x"], capture_output=True, text=True,
+                          env=env, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip() == "bwv-review: 'lsit' is neither a command nor a case (bwv-review --help lists the commands)."
+    assert done.stdout == ""

@@ -82,3 +82,25 @@ def test_bad_input_is_one_sentence_and_exit_2(cli, case, tmp_path):
     broken.write_text("{oops", "utf-8")
     line = one_line_error(cli("suggest", case.path, "--exhibit", "AB/1", "--factors", broken))
     assert "is not valid JSON" in line and str(broken) in line
+
+
+def test_a_draft_edited_to_hide_a_disclosure_is_said_before_the_suggestions(cli, case):
+    # QA: a draft's words edited with sqlite3 ("strangled" -> "tangled") made `suggest` miss the
+    # disclosure without a word, though `verify` reports the draft as changed outside the app.
+    import sqlite3
+
+    _draft(case, (0, "He strangled me.", ()))
+    case.close()
+    db = sqlite3.connect(case.path)
+    db.execute("UPDATE transcript_segment SET text = replace(text, 'strangled', 'tangled'), "
+               "words = replace(words, 'strangled', 'tangled')")
+    db.commit()
+    db.close()
+    text = cli("suggest", case.path, "--exhibit", "AB/1")
+    assert text.returncode == 0, text.stderr
+    assert text.stdout.startswith("WARNING: The machine draft transcript of exhibit AB/1 was changed outside the app.")
+    shown = cli("suggest", case.path, "--exhibit", "AB/1", "--json")
+    assert "was changed outside the app" in json.loads(shown.stdout)["draft_problem"]
+    assert "WARNING" in shown.stderr
+    listed = cli("transcript", case.path, "--exhibit", "AB/1")
+    assert "WARNING: The machine draft transcript of exhibit AB/1 was changed outside the app." in listed.stderr

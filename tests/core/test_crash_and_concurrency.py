@@ -58,3 +58,32 @@ def test_kill_9_during_writes_loses_no_acknowledged_annotation(case):
             present = {a.id for a in store.annotations()}
             assert acknowledged <= present
             assert verify_case(store) == []
+
+
+def _other_process(path, sql, *params):
+    code = ("import sqlite3, sys; c = sqlite3.connect(sys.argv[1], timeout=30); "
+            "r = c.execute(sys.argv[2], sys.argv[3:]).fetchall(); c.commit(); c.close(); print(r)")
+    r = subprocess.run([sys.executable, "-c", code, str(path), sql, *params], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.strip()
+
+
+def test_reopening_a_case_this_process_holds_keeps_its_write_ahead_log(case):
+    # QA: the window reopens its own case in workers (verify on open, export). The header check
+    # read the file with a descriptor of its own, whose close dropped this process's SQLite locks;
+    # the next program to close the case (a `bwv-review list` in a terminal) then deleted the -wal
+    # and -shm under the window, which went on writing to a log nobody else saw: another program's
+    # change was lost when the window closed, and the window's export failed with "disk I/O error".
+    case.update_case("Test Reviewer", title="one")
+    CaseStore.open(case.path, readonly=True).close()  # what a window worker does
+    CaseStore.open(case.path).close()
+    _other_process(case.path, "SELECT title FROM case_info")  # opens and closes: must not be "the last"
+    assert Path(str(case.path) + "-wal").exists() and Path(str(case.path) + "-shm").exists()
+    case.update_case("Test Reviewer", title="two")
+    assert _other_process(case.path, "SELECT title FROM case_info") == "[('two',)]"
+    _other_process(case.path, "UPDATE case_info SET timezone = ?", "UTC")  # another program's change
+    case.update_case("Test Reviewer", title="three")
+    case.close()
+    with CaseStore.open(case.path, readonly=True) as store:
+        assert (store.case().title, store.case().timezone) == ("three", "UTC")

@@ -1,5 +1,6 @@
 import pytest
 
+from bwv_review.core.model import Annotation
 from tests.footage import write_clip
 from tests.hardening.corpus import make_corpus
 
@@ -23,3 +24,14 @@ def window(qtbot):
     yield win
     win.close()
     assert win.pool.running() == 0
+
+
+@pytest.fixture
+def quoted(case):
+    """A case (closed, checkpointed) quoting "He strangled me." as verified."""
+    ex, cat = case.exhibit("AB/1"), case.category("disclosure")
+    case.add_annotation(Annotation(exhibit_id=ex.id, category_id=cat.id, start_ms=400, speaker="female",
+                                   text="He strangled me.", status="verified"), "Test Reviewer")
+    path = case.path
+    case.close()
+    return path

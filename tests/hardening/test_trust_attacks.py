@@ -42,17 +42,6 @@ def files_of(folder: Path) -> dict[str, str]:
     return {p.name: digest(p) for p in sorted(folder.iterdir()) if p.is_file()}
 
 
-@pytest.fixture
-def quoted(case):
-    """A case (closed, checkpointed) quoting "He strangled me." as verified."""
-    ex, cat = case.exhibit("AB/1"), case.category("disclosure")
-    case.add_annotation(Annotation(exhibit_id=ex.id, category_id=cat.id, start_ms=400, speaker="female",
-                                   text=QUOTE, status="verified"), "Test Reviewer")
-    path = case.path
-    case.close()
-    return path
-
-
 # -- a case file is only what the app made ----------------------------------------------------
 
 def test_planted_trigger_is_refused_before_it_can_run(quoted):

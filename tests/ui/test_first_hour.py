@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtGui import QDropEvent, QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication, QPushButton
 
 from bwv_review.core.evidence import import_footage
 from bwv_review.core.model import Annotation
 from bwv_review.core.store import CaseStore
+from bwv_review.ui.annotations.model import COL_STATUS, AnnotationRole
 from bwv_review.ui.main_window import MainWindow
 from tests.footage import write_clip
 
@@ -214,17 +215,37 @@ def test_go_to_takes_clock_time_and_refuses_what_it_cannot_use(qtbot, win, two_c
     qtbot.keyClicks(goto, "23:35:01.2")  # AB/1 started recording at 23:34:55
     qtbot.keyClick(goto, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: player.position_ms() == 6200)
+    assert player.hasFocus()  # the keys are back on the pictures
     for bad, why in (("23:35:10", "not within exhibit AB/1"), ("five past", "is not a time")):
-        goto.selectAll()
+        player.focus_goto()
         qtbot.keyClicks(goto, bad)
         with qtbot.waitSignal(player.notice, check_params_cb=lambda text, why=why: why in text):
             qtbot.keyClick(goto, Qt.Key.Key_Return)
         assert "border" in goto.styleSheet()  # marked as refused, where the reviewer is looking
     assert player.position_ms() == 6200  # never moved to an end silently
+    assert goto.hasFocus()  # a refused time stays in the box to be corrected
     goto.selectAll()
     qtbot.keyClicks(goto, "00:00:02.000")
     qtbot.keyClick(goto, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: player.position_ms() == 2000)
+
+
+def test_a_key_after_go_to_marks_that_moment_not_types_into_the_box(qtbot, win, two_camera_case):
+    # QA: Ctrl+G, "1.2", Enter, then 1 and the words: the 1 and the words went into the go-to box
+    # ("'1.21He strangled me.' is not a time") and no mark was made.
+    _open(qtbot, win, two_camera_case)
+    player = win.player
+    qtbot.keyClick(player, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(player.transport.goto, "1.2")
+    qtbot.keyClick(player.transport.goto, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: player.position_ms() == 1200)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_1)
+    assert QApplication.focusWidget() is win.editor.text
+    qtbot.keyClicks(win.editor.text, "He strangled me.")
+    qtbot.keyClick(win.editor.text, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(_marks(two_camera_case)) == 1)
+    [ann] = _marks(two_camera_case)
+    assert (ann.start_ms, ann.text) == (1200, "He strangled me.")
 
 
 def test_esc_in_the_search_box_leaves_it_without_playing(qtbot, win, two_camera_case):
@@ -401,3 +422,45 @@ def test_an_older_case_is_upgraded_only_when_the_reviewer_says_so(qtbot, win, fo
     else:
         assert not win.session.readonly and not win.session.store.needs_upgrade
         assert (format4_case.parent / "format4.bwvcase.format4.bak").exists()
+
+
+def test_a_case_holding_a_record_no_app_writes_is_refused_in_a_sentence(qtbot, win, two_camera_case):
+    # QA: a time stored as text (sqlite3) made opening the case fail with a TypeError in the log
+    # and a window showing nothing useful; now one sentence, and the start page stays.
+    with CaseStore.open(two_camera_case) as store:
+        ex, cat = store.exhibit("AB/1"), store.category("disclosure")
+        store.add_annotation(Annotation(exhibit_id=ex.id, category_id=cat.id, start_ms=400, text="x"), ME)
+        store.add_annotation(Annotation(exhibit_id=ex.id, category_id=cat.id, start_ms=800, text="y"), ME)
+    db = sqlite3.connect(two_camera_case)
+    db.execute("UPDATE annotation SET start_ms = 'soon' WHERE id = 1")
+    db.commit()
+    db.close()
+    assert not win.open_case(two_camera_case)
+    assert "changed outside the app (start_ms)" in win.last_error
+    assert win.session is None
+
+
+def test_a_quote_verification_cannot_vouch_for_is_untrusted_in_the_table_not_verified(qtbot, win, two_camera_case):
+    # QA: a verified quote edited with sqlite3 showed in the marks table as "verified", in bold, with
+    # the altered words; only a banner above the pictures said something was wrong. Every export
+    # marks it UNTRUSTED; so does the table now.
+    with CaseStore.open(two_camera_case) as store:
+        ex, cat = store.exhibit("AB/1"), store.category("disclosure")
+        for start, words in ((100, "He strangled me."), (900, "Keep the noise down.")):
+            store.add_annotation(Annotation(exhibit_id=ex.id, start_ms=start, category_id=cat.id, text=words,
+                                            status="verified"), ME)
+    conn = sqlite3.connect(two_camera_case)
+    conn.execute("UPDATE annotation SET text = 'He tangled me.' WHERE id = 1")
+    conn.commit()
+    conn.close()
+    _open(qtbot, win, two_camera_case)
+    model = win.session.annotations
+    status = {model.data(model.index(r, 0), AnnotationRole).id: model.index(r, COL_STATUS)
+              for r in range(model.rowCount())}
+    qtbot.waitUntil(lambda: model.data(status[1]) == "UNTRUSTED", timeout=20_000)
+    assert model.data(status[2]) == "verified"  # the other quote's record matches its signed log
+    # ...and the word is shown whole, not "UNTRUS…": the column fits it in the table's bold font
+    table = win.panel.table
+    bold = QFont(table.font())
+    bold.setBold(True)
+    assert table.columnWidth(COL_STATUS) >= QFontMetrics(bold).horizontalAdvance("UNTRUSTED") + 8

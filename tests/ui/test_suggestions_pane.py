@@ -111,3 +111,22 @@ def test_the_menu_shows_the_list(qtbot, window):
     flow.suggest_action.trigger()
     assert flow.suggestions_dock.isVisible()
     assert flow.suggest_action.shortcut().toString() == "Ctrl+Shift+R"
+
+
+def test_a_draft_changed_outside_the_app_is_said_above_the_suggestions(qtbot, review_case):
+    # QA: a draft's words edited with sqlite3 changed the list without a word of warning.
+    import sqlite3
+
+    with CaseStore.open(review_case) as store:
+        transcripts.save_draft(store, "AB/1", SEGMENTS, model="hand-written", reviewer="Test Reviewer")
+    db = sqlite3.connect(review_case)
+    db.execute("UPDATE transcript_segment SET text = replace(text, 'kill', 'kiss'), words = replace(words, 'kill', 'kiss')")
+    db.commit()
+    db.close()
+    win = _open(qtbot, review_case)
+    try:
+        pane = win.transcript.suggestions
+        text = pane.summary.text() if pane.stack.currentIndex() == 0 else pane.empty.text()
+        assert text.startswith("WARNING: The machine draft transcript of exhibit AB/1 was changed outside the app.")
+    finally:
+        win.close()

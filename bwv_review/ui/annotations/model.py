@@ -86,6 +86,7 @@ class AnnotationTableModel(ColumnsModel):
         self._bold.setBold(True)
         self._italic = QFont()
         self._italic.setItalic(True)
+        self._untrusted: frozenset[int] | None = frozenset()  # None: verification vouches for none
         if store is not None:
             self.set_store(store)
 
@@ -239,9 +240,11 @@ class AnnotationTableModel(ColumnsModel):
             return self._tooltip(entry, col)
         if role == Qt.ItemDataRole.DecorationRole and col == COL_CATEGORY:
             return self._swatches.get(ann.category_id)
+        if role == Qt.ItemDataRole.ForegroundRole and col == COL_STATUS and self.untrusted(ann):
+            return QBrush(QColor("#c62828"))
         if role == Qt.ItemDataRole.ForegroundRole and col == COL_STATUS and ann.status != "verified":
             return QBrush(QColor("#b35900")) if ann.status == "draft" else None
-        if role == Qt.ItemDataRole.FontRole and col == COL_STATUS and ann.status == "verified":
+        if role == Qt.ItemDataRole.FontRole and col == COL_STATUS and (ann.status == "verified" or self.untrusted(ann)):
             return self._bold
         if role == Qt.ItemDataRole.FontRole and col in (COL_TEXT, COL_STATUS) and getattr(ann, "source", None) \
                 and ann.status == "draft":
@@ -251,6 +254,16 @@ class AnnotationTableModel(ColumnsModel):
         if role == IdRole:
             return ann.id
         return None
+
+    def set_untrusted(self, ids: frozenset[int] | None) -> None:
+        """Marks whose stored words verification cannot vouch for (None: all), shown UNTRUSTED,
+        never as verified, as every export shows them."""
+        self._untrusted = ids
+        if self.rows:
+            self.dataChanged.emit(self.index(0, COL_STATUS), self.index(len(self.rows) - 1, COL_STATUS))
+
+    def untrusted(self, ann) -> bool:
+        return self._untrusted is None or ann.id in self._untrusted
 
     def _display(self, entry: chronology.Entry, col: int) -> str:
         ann = entry.annotation
@@ -267,6 +280,8 @@ class AnnotationTableModel(ColumnsModel):
             return ann.speaker
         if col == COL_TEXT:
             return ann.text.replace("\n", " ⏎ ")
+        if self.untrusted(ann):
+            return "UNTRUSTED"
         source = getattr(ann, "source", None)
         if source and ann.status == "draft":
             # A machine's guess must never look like words a reviewer has checked.
@@ -292,5 +307,7 @@ class AnnotationTableModel(ColumnsModel):
             source = getattr(ann, "source", None)
             origin = {None: "typed by a reviewer", "machine-draft": "drafted by the transcriber, not yet checked"}.get(
                 source, f"from {source}")
-            return f"{ann.status} ({origin}); last changed {ann.updated} by {ann.reviewer}"
+            distrust = ("UNTRUSTED: verification found these words may not be what the signed audit log says; "
+                        "stored status ") if self.untrusted(ann) else ""
+            return f"{distrust}{ann.status} ({origin}); last changed {ann.updated} by {ann.reviewer}"
         return None

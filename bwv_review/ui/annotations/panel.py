@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -76,7 +77,11 @@ class AnnotationPanel(QWidget):
         vh.setDefaultSectionSize(self.fontMetrics().height() + 8)
         hh = self.table.horizontalHeader()
         hh.setStretchLastSection(False)
-        widths = {COL_FILE: 100, COL_CLOCK: 170, COL_EXHIBIT: 60, COL_CATEGORY: 130, COL_SPEAKER: 150, COL_STATUS: 70}
+        bold = QFont(self.table.font())
+        bold.setBold(True)
+        status = QFontMetrics(bold).horizontalAdvance("UNTRUSTED") + 16  # the widest status, never cut
+        widths = {COL_FILE: 100, COL_CLOCK: 170, COL_EXHIBIT: 60, COL_CATEGORY: 130, COL_SPEAKER: 150,
+                  COL_STATUS: max(70, status)}
         for col, width in widths.items():
             self.table.setColumnWidth(col, width)
         hh.setSectionResizeMode(COL_TEXT, QHeaderView.ResizeMode.Stretch)

@@ -7,7 +7,6 @@ from pathlib import Path
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.store import CASE_SUFFIX
+from .. import file_dialogs
 
 
 class NewCaseDialog(QDialog):
@@ -58,7 +58,7 @@ class NewCaseDialog(QDialog):
         self.resize(520, self.sizeHint().height())
 
     def _browse(self) -> None:
-        chosen = QFileDialog.getExistingDirectory(self, "Folder for the case file", self.folder.text())
+        chosen = file_dialogs.getExistingDirectory(self, "Folder for the case file", self.folder.text())
         if chosen:
             self.folder.setText(chosen)
 

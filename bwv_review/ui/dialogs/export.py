@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -45,6 +44,7 @@ from ...core.export import (
 from ...core.model import STATUSES
 from ...core.store import CaseStore
 from ...core.timecode import now_utc
+from .. import file_dialogs
 from ..tasks import Task, TaskPool
 from .message import ask
 
@@ -196,7 +196,7 @@ class ExportDialog(QDialog):
 
     def _browse(self) -> None:
         fmt = self.fmt()
-        path, _ = QFileDialog.getSaveFileName(self, "Export to", self.target.text(), f"{DESCRIPTIONS[fmt]} (*.{fmt})")
+        path, _ = file_dialogs.getSaveFileName(self, "Export to", self.target.text(), f"{DESCRIPTIONS[fmt]} (*.{fmt})")
         if path:
             self.target.setText(path)
             self.target.setModified(True)

@@ -72,7 +72,7 @@ class PlayerWidget(QWidget):
         self.transport.playClicked.connect(self.toggle_play)
         self.transport.stepClicked.connect(self.step)
         self.transport.speedPicked.connect(self.set_speed)
-        self.transport.goTo.connect(self.seek)
+        self.transport.goTo.connect(lambda ms: (self.seek(ms), self.setFocus()))
         self.transport.badTime.connect(self.notice)
 
         self.deinterlace_action = deinterlace_action(self, self.set_deinterlace)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from .. import file_dialogs
 from ..dialogs.message import ask
 
 REPORTS = (("Word document (.docx)", ".docx"), ("PDF (.pdf)", ".pdf"))
@@ -116,8 +117,8 @@ class CopyDialog(QDialog):
         self.summary.setText(text + ".")
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, f"Redacted copy of {self.ref}", self.target.text(),
-                                              "MP4 video (*.mp4)", options=QFileDialog.Option.DontConfirmOverwrite)
+        path, _ = file_dialogs.getSaveFileName(self, f"Redacted copy of {self.ref}", self.target.text(),
+                                               "MP4 video (*.mp4)", options=QFileDialog.Option.DontConfirmOverwrite)
         if path:
             self.target.setText(path if path.lower().endswith(".mp4") else path + ".mp4")
 

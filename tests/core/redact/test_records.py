@@ -100,7 +100,7 @@ def test_a_format_4_case_gains_the_redaction_tables(footage_copy):
 def test_copies_replaced_or_gone_are_noted_not_failed(engine_case, tmp_path):
     case = engine_case
     ex = case.exhibit("AB/1")
-    first = tmp_path / "copy.mp4"
+    first = case.folder / "copy.mp4"  # copies are made in the case folder or a media folder
     first.write_bytes(b"one")
     row = {"exhibit_id": ex.id, "path": str(first), "sha256": "x", "size": 3, "source_sha256": ex.sha256,
            "redactions": "[]"}
