@@ -17,7 +17,6 @@ import logging
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDockWidget, QProgressDialog
 
-from ..core import operations
 from ..core.errors import ReviewError
 from . import file_dialogs
 from .dialogs.message import ask
@@ -259,6 +258,8 @@ class TranscriptFlow(QObject):
         except ReviewError as exc:
             self.error.emit(str(exc))
             return
+        from ..core import operations  # noqa: PLC0415 - the start page loads no case machinery
+
         made = session.core.add_annotation(ann, action=operations.ANNOTATION_ADD_FROM_TRANSCRIPT, label=label)
         if made is not None:
             self.message.emit(f"Draft {cat.name} mark made from {len(words)} word(s) of the machine draft. "
@@ -313,6 +314,8 @@ class TranscriptFlow(QObject):
             return
         ex = session.core.exhibits.get(exhibit_id)
         try:
+            from ..core import operations  # noqa: PLC0415
+
             change = operations.save_machine_draft(session.store, ex, draft.segments,
                                                    **draft.run_fields(session.actor()))
         except ReviewError as exc:

@@ -87,18 +87,17 @@ class PlayerWidget(QWidget):
 
     @property
     def _decoder(self) -> DecodeThread:
-        """The decode thread, started when first needed (a file opens, or shutdown): the
-        start page shows no footage, so the window does not wait on numpy to start."""
+        """The decode thread, started when a file first opens: the start page shows no
+        footage, so the window does not wait on numpy (or close on the worker modules)."""
         if self._decode_thread is None:
             from .decoder import DecodeThread
 
-            decoder = DecodeThread(self._source_factory)
+            self._decode_thread = decoder = DecodeThread(self._source_factory)
             worker = decoder.worker
             worker.opened.connect(self._on_opened)
             worker.frameReady.connect(self._on_frame)
             worker.failed.connect(self._on_failed)
             worker.endOfFootage.connect(self._on_end)
-            self._decode_thread = decoder
         return self._decode_thread
 
     def _reset_media(self) -> None:
@@ -157,7 +156,8 @@ class PlayerWidget(QWidget):
         self._closed = True
         self._stop_playing(rewind=False)
         self._clock.shutdown()
-        self._decoder.shutdown()
+        if self._decode_thread is not None:  # the start page never made one: nothing to stop
+            self._decode_thread.shutdown()
 
     def closeEvent(self, event) -> None:
         self.shutdown()

@@ -17,7 +17,6 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget
 
-from ...core import operations
 from ...core.timecode import format_ms
 from ..player.timeline_data import RedactionSpan
 from .overlay import RedactOverlay
@@ -25,6 +24,16 @@ from .panel import RedactionsPanel
 from .work import RedactWork
 
 log = logging.getLogger(__name__)
+
+
+def _operations():
+    """core.operations, loaded with the first redaction: it brings the case file (sqlite_utils,
+    numpy), which the start page must not wait for."""
+    from ...core import operations  # noqa: PLC0415
+
+    return operations
+
+
 NEW_BOX_MS = 5000
 NEW_SOUND_MS = 3000
 # Keys of the marks that mean something else for a redaction while Redact mode is on.
@@ -221,13 +230,17 @@ class RedactMode(QObject):
         core = session.core
         return core.change(lambda: operation(core.store, *args, core.reviewer, **kwargs))
 
-    def _edit(self, redaction_id: int, changes: dict, label: str, action: str = operations.REDACTION_UPDATE):
+    def _edit(self, redaction_id: int, changes: dict, label: str, action: str | None = None):
+        operations = _operations()
+        action = action or operations.REDACTION_UPDATE
         # From the redaction as shown here: refused, naming who, if another reviewer changed it since.
         shown = next((r for r in self.items if r.id == redaction_id), None)
         return self._push(lambda store, actor: operations.edit_redaction(store, redaction_id, actor, changes,
                                                                          action=action, label=label, expected=shown))
 
-    def _add(self, items: list, label: str, action: str = operations.REDACTION_ADD):
+    def _add(self, items: list, label: str, action: str | None = None):
+        operations = _operations()
+        action = action or operations.REDACTION_ADD
         change = self._push(lambda store, actor: operations.add_redactions(store, items, actor, action=action,
                                                                            label=label))
         return [i for i, r in (change.redactions().items() if change else []) if r is not None]
@@ -315,12 +328,12 @@ class RedactMode(QObject):
             ids = [r.id] if r.status == "suggested" else []
         else:
             ids = [x.id for x, _ in self.overlay.regions if x.status == "suggested"]
-        if ids and self._push(operations.confirm_redactions, ids) is not None:
+        if ids and self._push(_operations().confirm_redactions, ids) is not None:
             self.window.statusBar().showMessage(f"Confirmed {len(ids)} redaction(s).", 4000)
 
     def delete(self) -> None:
         r = self.selected()
-        if r is not None and self._push(operations.delete_redaction, r.id, expected=r) is not None:
+        if r is not None and self._push(_operations().delete_redaction, r.id, expected=r) is not None:
             self.select(None)
 
     # -- long work (faces, the copy) -------------------------------------------------------------
@@ -336,6 +349,6 @@ class RedactMode(QObject):
         if self.session is not session or not suggestions:
             self.window.statusBar().showMessage("No faces found.", 6000)
             return
-        self._add(suggestions, f"Add {len(suggestions)} face suggestion(s)", action=operations.REDACTION_SUGGEST)
+        self._add(suggestions, f"Add {len(suggestions)} face suggestion(s)", action=_operations().REDACTION_SUGGEST)
         self.window.statusBar().showMessage(
             f"{len(suggestions)} face suggestion(s) added (dashed); confirm each with C.", 8000)

@@ -10,13 +10,11 @@ controller turns that into an undoable, audited change.
 
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
 from ...core.redact.model import Box
-from ...core.redact.render import Plane, paint
 
 HANDLE = 7  # pixels of the widget
 CONFIRMED = QColor(230, 40, 40)
@@ -103,11 +101,14 @@ class RedactOverlay(QWidget):
         regions = [(r, box) for r, box in self.regions if r.status == "confirmed"]
         if not regions:
             return
+        import numpy as np  # noqa: PLC0415 - the start page loads no numpy
+
+        from ...core.redact.render import Plane, cell_size, paint  # noqa: PLC0415
+
         image = self.view.image().convertToFormat(QImage.Format.Format_RGB888)
         h, w = image.height(), image.width()
         data = np.frombuffer(image.constBits(), np.uint8).reshape(h, image.bytesPerLine())[:, : w * 3]
         pixels = data.reshape(h, w, 3).copy()
-        from ...core.redact.render import cell_size  # noqa: PLC0415
 
         for r, box in regions:
             paint([Plane(pixels, 1, (0, 0, 0))], box, r.shape, r.style, cell_size([k.box for k in r.keyframes]))
