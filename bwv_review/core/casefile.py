@@ -271,6 +271,8 @@ class CaseFile:
         self._signed: tuple[int, str] | None = None  # the newest (entry, hash) this store signed and committed
         self._pending: tuple[int, str] | None = None  # signed in the transaction not yet committed
         self._depth = 0  # open transaction() blocks (nested ones join the outermost)
+        if not readonly:
+            self._configure()  # WAL, full sync, foreign keys: before anything is written
 
     @property
     def needs_upgrade(self) -> bool:
@@ -294,7 +296,6 @@ class CaseFile:
         try:
             version = check_schema(conn, path)  # again, on the connection used: the file may have been swapped
             store = cls(path, conn, False, actor, version)
-            store._configure()
             backup.daily_backup(conn, path)
             if version < schema.VERSION:
                 _refuse_downgraded(store, version)

@@ -91,7 +91,6 @@ class CaseStore(CaseFile):
         conn = harden(sqlite3.connect(str(tmp), timeout=BUSY_TIMEOUT_S))
         try:
             store = cls(tmp, conn, readonly=False, actor=reviewer or None)
-            store._configure()
             schema.migrate(store.db, actor=reviewer, seal=store._seal)
             store._committed()
             case = Case(
@@ -101,7 +100,7 @@ class CaseStore(CaseFile):
                 reviewers=[reviewer] if reviewer else [],
                 timezone=timezone,
             )
-            store._initialise(case, reviewer)
+            store.initialise(case, reviewer)
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.close()
         except BaseException:
@@ -112,9 +111,13 @@ class CaseStore(CaseFile):
         tmp.replace(path)
         return cls.open(path, actor=reviewer or None)
 
-    def _initialise(self, case: Case, reviewer: str) -> None:
-        """A new case's details and default categories, as its first audited change."""
+    def initialise(self, case: Case, reviewer: str) -> None:
+        """A new case's details and default categories, as its first audited change; the
+        step after the schema in ``create`` (of a case file, or a server case). Refused on a
+        case that has its details already."""
         with self.transaction():
+            if self._row("case_info", 1) is not None:
+                raise CaseFileError("This case has its details already; a case is made once (nothing was changed).")
             row = {"id": 1, **to_row(case)}
             row["reviewers"] = schema.dumps_list(case.reviewers)
             _insert(self.db.conn, "case_info", row)

@@ -245,3 +245,14 @@ def test_linking_one_utterance_heard_on_two_cameras(case, tmp_path):
     assert verify_case(case) == []
     with pytest.raises(ReviewError, match="at least two"):
         case.link([a.id], "Test Reviewer")
+
+
+def test_a_case_is_initialised_once_on_either_engine(engine_case):
+    """`initialise` is the step after the schema in `create`; on a case that has its details
+    it is refused, nothing written (no second case.create, no migration entries)."""
+    head = engine_case.audit_head()
+    before = engine_case.case()
+    with pytest.raises(CaseFileError, match="has its details already"):
+        engine_case.initialise(before, "Mallory")
+    assert engine_case.audit_head() == head
+    assert engine_case.case() == before

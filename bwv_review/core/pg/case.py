@@ -185,21 +185,25 @@ class ServerCase(CaseStore):
         finally:
             raw.close()
         try:
-            store._migrated(reviewer)
             case = Case(title=title.strip(), reference=reference.strip(), created=now_iso(),
                         reviewers=[reviewer] if reviewer else [], timezone=timezone)
-            store._initialise(case, reviewer)
+            store.initialise(case, reviewer)
         except BaseException:
             store.close()
             raise
         return store
 
-    def _migrated(self, actor: str) -> None:
-        """The audit entries a new case file gets from its migration steps (one per format
-        after the first), so a server case's history reads like a file's; sealed together."""
+    def initialise(self, case: Case, reviewer: str) -> None:
+        """As for a case file, after the audit entries a new case file gets from its migration
+        steps (one per format after the first, sealed together), so a server case's history
+        reads like a file's."""
+        if self._row("case_info", 1) is not None:
+            raise CaseFileError("This case has its details already; a case is made once (nothing was changed).")
         with self.transaction():
             for number in range(2, self.format_version + 1):
-                audit.record(self.db, actor or "bwv-review", "case.migrate", detail=f"case format {number - 1} -> {number}")
+                audit.record(self.db, reviewer or "bwv-review", "case.migrate",
+                             detail=f"case format {number - 1} -> {number}")
+        super().initialise(case, reviewer)
 
     # -- writing ---------------------------------------------------------------------------------
     @contextlib.contextmanager
