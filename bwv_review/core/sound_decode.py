@@ -24,6 +24,7 @@ carries the file-clock sample where it starts; the caller places it against fram
 from __future__ import annotations
 
 import errno
+import functools
 import logging
 import os
 from collections.abc import Iterator
@@ -336,10 +337,42 @@ def playback(path: Path, track: Track, rate: int, channels: int, start_ms: float
         yield from stretch.push(None)
 
 
-class _Stretch:
-    """FFmpeg's atempo over blocks of (n, channels) float32: faster or slower, same pitch."""
+@functools.lru_cache(maxsize=16)
+def stretch_lead(rate: int, speed: float) -> int:
+    """Samples of footage by which atempo's output runs ahead of ``k * speed``, measured.
 
-    def __init__(self, rate: int, layout: str, speed: float):
+    atempo (WSOLA over windows of about 1/24 s) lays each window's sound out from the
+    window's start, so a sound comes out about half a window of footage early: 35 ms too
+    soon at 0.5x, 8 ms at 2x, where the picture is timed by ``k * speed / rate``. The lead
+    is FFmpeg's, not this machine's, so it is measured here, once per rate and speed: tone
+    bursts at known moments are stretched and the median of where each rises to half its
+    height is taken (the alignment search moves single bursts by a few milliseconds).
+    """
+    at = [0.25 + 0.41 * i for i in range(9)]  # spaced unevenly against the window
+    x = np.zeros((int((at[-1] + 0.5) * rate), 1), np.float32)
+    burst = np.arange(int(0.06 * rate)) / rate
+    for t in at:
+        start = int(round(t * rate))
+        x[start : start + len(burst), 0] = 0.8 * np.sin(2 * np.pi * 1000 * burst)
+    stretch = _Stretch(rate, "mono", speed, lead=0)
+    out = [y for i in range(0, len(x), 4096) for y in stretch.push(x[i : i + 4096])]
+    level = np.abs(np.concatenate([*out, *stretch.push(None)])[:, 0])
+    leads = []
+    for t in at:
+        near = int((t - 0.06) / speed * rate)  # no burst comes out more than 60 ms of footage early
+        rise = np.flatnonzero(level[near : near + int(0.2 / speed * rate)] > 0.4)
+        if len(rise):
+            leads.append(t * rate - (near + rise[0]) * speed)
+    return max(0, int(round(float(np.median(leads))))) if leads else 0
+
+
+class _Stretch:
+    """FFmpeg's atempo over blocks of (n, channels) float32: faster or slower, same pitch,
+    output sample k being the sound at input sample ``k * speed`` (atempo's own lead is
+    taken out by starting it on ``stretch_lead`` samples of silence)."""
+
+    def __init__(self, rate: int, layout: str, speed: float, lead: int | None = None):
+        self.lead = stretch_lead(rate, speed) if lead is None else lead
         self.graph = av.filter.Graph()
         self.layout = layout
         self.rate = rate
@@ -359,6 +392,9 @@ class _Stretch:
         if chunk is None:
             self.src.push(None)
         else:
+            if self.lead:
+                chunk = np.concatenate([np.zeros((self.lead, chunk.shape[1]), np.float32), chunk])
+                self.lead = 0
             frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(chunk).reshape(1, -1), format="flt",
                                                layout=self.layout)
             frame.sample_rate = self.rate

@@ -6,11 +6,14 @@ heard: the output's buffers (Qt's and the sound server's) and its time-stretcher
 an amount that depends on the machine and the speed, so following it meant constants fitted
 to one machine. Here FFmpeg decodes the sound (``core.sound_decode.playback``: on its
 timestamps, sped up with the pitch kept) and this module writes it into a QAudioSink. Sample
-k of a run started at footage time T at speed s is heard at T + k * s / rate, and the sink's
-``processedUSecs`` says how much of the run the device has played (on PulseAudio: what the
-server has read, less the latency the sink reports; on WASAPI and CoreAudio: the device
-clock). So the heard moment is known from the output's own account, at every speed and from
-the first sample after a seek.
+k of a run started at footage time T at speed s is heard at T + k * s / rate (atempo's own
+lead taken out: core.sound_decode.stretch_lead), and the sink's ``processedUSecs`` says how
+much of the run the output has taken. So the heard moment is known from the output's own
+account, at every speed and from the first sample after a seek. What it does not include:
+in Qt 6.11 it counts what was handed to the platform's output (on PulseAudio, to the server,
+whose stream buffer Qt caps at 1024 frames, 21 ms at 48 kHz), so the picture may lead the
+sound by up to that buffer; Qt reports no latency to subtract, and no constant is guessed
+for it (benchmarks/av_sync.py measures it: +8 to +12 ms at 1x where mpv gives -2 to 0).
 
 The sink and the decoding live in a thread of their own, with its own event loop: a busy GUI
 thread never starves the sound. That thread publishes what has been played every few
