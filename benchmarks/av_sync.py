@@ -14,7 +14,8 @@ What it does, on any Linux machine with Xvfb, PulseAudio, ffmpeg and mpv:
 4. finds each flash's first captured frame and each beep's first loud sample, pairs
    them, and reports sound minus picture in ms (positive: the sound comes late).
 
-Scenarios: 1x and 2x playing straight through, and 1x with a seek every 3 s landing
+Scenarios: 1x, 2x and 0.5x playing straight through (sped up and slowed down, the sound
+goes through FFmpeg's atempo in ours and mpv's scaletempo), and 1x with a seek every 3 s landing
 0.6 s before a flash (the offset of that flash is "after a seek"). mpv (--no-config,
 pulse output, x11 video) runs the same scenarios on the same capture path as the
 reference; targets: our median within 15 ms of mpv's, p95 within 40 ms of mpv's, and
@@ -44,7 +45,7 @@ PERIOD_S, BEEP_S, LENGTH_S = 2.0, 0.040, 24.0
 DISPLAY = ":113"  # --display: another number where other sessions use this one
 CAPTURE_FPS = 100
 SEEK_EVERY_S, SEEK_LEAD_S = 3.0, 0.6
-SCENARIOS = {"1x": (1.0, False), "2x": (2.0, False), "1x-seeks": (1.0, True)}
+SCENARIOS = {"1x": (1.0, False), "2x": (2.0, False), "0.5x": (0.5, False), "1x-seeks": (1.0, True)}
 
 
 def load() -> str:
