@@ -103,16 +103,18 @@ def cmd_verify(args) -> int:
 
 
 def _copies_said(store: CaseStore) -> None:
-    """What verify made of the redacted copies: those still here were checked, others noted."""
-    from ..core.redact.records import copy_notes  # noqa: PLC0415
+    """What verify made of the redacted copies and their disclosure reports: those still here
+    were checked, others noted."""
+    from ..core.redact.records import copy_notes, report_notes  # noqa: PLC0415
 
-    present, notes = copy_notes(store)
-    if present or notes:
-        here = len(present)
-        emit(f"{here} redacted cop{'y' if here == 1 else 'ies'} still here checked against "
-             f"{'its' if here == 1 else 'their'} SHA-256.")
-        for note in notes:
-            emit(f"  {note}")
+    for what, (present, notes) in (("redacted cop", copy_notes(store)), ("disclosure report", report_notes(store))):
+        if present or notes:
+            here = len(present)
+            plural = ("y", "ies") if what.endswith("cop") else ("", "s")
+            emit(f"{here} {what}{plural[here != 1]} still here checked against "
+                 f"{'its' if here == 1 else 'their'} SHA-256.")
+            for note in notes:
+                emit(f"  {note}")
 
 
 def _print_keys(store: CaseStore) -> None:

@@ -214,3 +214,40 @@ def test_redactions_from_the_command_line_are_changes_bwv_review_undo_takes_back
     assert actions == ["redaction.add", "redaction.add", "redaction.delete", "redaction.undo-delete",
                        "redaction.undo-add"]
     assert all("change " in row["detail"] for row in _audit(path) if row["action"].startswith("redaction"))
+
+
+def test_the_disclosure_report_is_checked_too(cli, tmp_path):
+    """The report's SHA-256 is recorded (and audited) with its copy: one byte of it changed is
+    caught naming it, the report taken away is noted, and its recorded hash edited with sqlite3
+    is caught as a record changed outside the app."""
+    import sqlite3
+
+    path, _ = _make_case(cli, tmp_path)
+    assert cli("redact", path, "--exhibit", "AB/1", "--from", "0", "--to", "1", "--box", "10,60,40,40").returncode == 0
+    out, report = tmp_path / "copy.mp4", tmp_path / "r.pdf"
+    r = cli("export", path, "--format", "mp4", "--exhibit", "AB/1", "-o", out, "--report", report)
+    assert r.returncode == 0, r.stderr
+    good = report.read_bytes()
+    (entry,) = [row for row in _audit(path) if row["action"] == "redaction.copy"]
+    assert json.loads(entry["after"])["report_sha256"] == hashlib.sha256(good).hexdigest()
+    r = cli("verify", path)
+    assert r.returncode == 0 and "1 disclosure report still here checked against its SHA-256." in r.stdout
+    changed = bytearray(good)
+    changed[len(changed) // 2] ^= 0x01
+    report.write_bytes(bytes(changed))
+    r = cli("verify", path)
+    assert r.returncode == 1
+    assert (f"- The disclosure report of redacted copy 1 ({report}) has changed since it was written "
+            "(SHA-256 no longer matches).") in r.stdout
+    report.unlink()
+    r = cli("verify", path)
+    assert r.returncode == 0, r.stdout
+    assert ("The disclosure report of redacted copy 1 (r.pdf) is not here any more (handed over or moved); "
+            "it was not checked.") in r.stdout
+    report.write_bytes(bytes(changed))
+    attacker = sqlite3.connect(path)  # make the record agree with the changed report
+    attacker.execute("UPDATE redacted_copy SET report_sha256 = ?", [hashlib.sha256(changed).hexdigest()])
+    attacker.commit()
+    attacker.close()
+    r = cli("verify", path)
+    assert r.returncode == 1 and "- Redacted_copy 1 was changed outside the app (report_sha256)." in r.stdout

@@ -218,19 +218,53 @@ def copy_notes(store: CaseStore) -> tuple[list[tuple[dict, Path]], list[str]]:
     return present, notes
 
 
+def report_notes(store: CaseStore) -> tuple[list[tuple[dict, Path]], list[str]]:
+    """(disclosure reports to check, notes), as for the copies: the latest report recorded at
+    each path that is still there is checked against the SHA-256 recorded (and audited) with
+    its copy; one written over by a later copy's, no longer there, or recorded without its
+    SHA-256 (a case made before reports were hashed) is only noted, never passed in silence."""
+    made = [row for row in copies(store) if row.get("report_path")]
+    latest = {copy_path(store, row["report_path"]): row for row in made}
+    present, notes = [], []
+    for row in made:
+        path = copy_path(store, row["report_path"])
+        what = f"The disclosure report of redacted copy {row['id']} ({path.name})"
+        if latest[path] is not row:
+            notes.append(f"{what} was replaced by copy {latest[path]['id']}'s.")
+        elif not path.is_file():
+            notes.append(f"{what} is not here any more (handed over or moved); it was not checked.")
+        elif not row.get("report_sha256"):
+            notes.append(f"{what} was not checked: its SHA-256 was not recorded when it was written.")
+        else:
+            present.append((row, path))
+    return present, notes
+
+
+def _system_file(path: Path) -> Path | None:
+    """Where a recorded path leads, when that is a system file (/proc/kcore, say, at a
+    report's size would be read for hours): such a path is named, never read."""
+    real = path.resolve()
+    return real if any(real.is_relative_to(system) for system in footage_paths.SYSTEM_FOLDERS) else None
+
+
 def check_copies(store: CaseStore, progress=None) -> list[audit.Problem]:
-    """A copy still here whose bytes have changed since it was made."""
+    """A copy, or its disclosure report, still here whose bytes have changed since it was made."""
     problems = []
     for row, path in copy_notes(store)[0]:
-        real = path.resolve()
-        if any(real.is_relative_to(system) for system in footage_paths.SYSTEM_FOLDERS):
-            # A record naming /proc/kcore (say) at its reported size would be read for hours.
+        if system := _system_file(path):
             problems.append(audit.Problem("copy", f"Redacted copy {row['id']} was not checked: its recorded path "
-                                                  f"leads to the system file {real}, not a copy."))
-            continue
-        if path.stat().st_size != row["size"] or sha256_file(path, progress=progress) != row["sha256"]:
+                                                  f"leads to the system file {system}, not a copy."))
+        elif path.stat().st_size != row["size"] or sha256_file(path, progress=progress) != row["sha256"]:
             problems.append(audit.Problem(
                 "copy", f"Redacted copy {row['id']} ({path}) has changed since it was made (SHA-256 no longer matches)."))
+    for row, path in report_notes(store)[0]:
+        what = f"The disclosure report of redacted copy {row['id']}"
+        if system := _system_file(path):
+            problems.append(audit.Problem("copy", f"{what} was not checked: its recorded path leads to the system "
+                                                  f"file {system}, not a report."))
+        elif sha256_file(path) != row["report_sha256"]:
+            problems.append(audit.Problem(
+                "copy", f"{what} ({path}) has changed since it was written (SHA-256 no longer matches)."))
     return problems
 
 

@@ -160,3 +160,22 @@ def test_a_second_reviewers_edit_from_an_old_view_is_refused_naming_the_first(en
     fresh = records.redaction(case, rid)  # from what is there now: fine
     operations.edit_redaction(case, rid, "Reviewer A", {"style": "solid"}, expected=fresh)
     assert records.redaction(case, rid).style == "solid"
+
+
+def test_a_report_recorded_without_its_hash_is_said_not_checked(engine_case):
+    """A copy recorded before reports were hashed (no report_sha256): still verifies, and says
+    the report's bytes were not checked rather than passing it in silence."""
+    case = engine_case
+    ex = case.exhibit("AB/1")
+    copy, report = case.folder / "copy.mp4", case.folder / "copy report.docx"
+    copy.write_bytes(b"one")
+    report.write_bytes(b"report")
+    import hashlib
+
+    records.record_copy(case, {"exhibit_id": ex.id, "path": str(copy), "sha256": hashlib.sha256(b"one").hexdigest(),
+                               "size": 3, "source_sha256": ex.sha256, "redactions": "[]",
+                               "report_path": str(report)}, "Jo")
+    assert records.check_copies(case) == [] and verify_case(case) == []
+    assert records.report_notes(case) == ([], [
+        "The disclosure report of redacted copy 1 (copy report.docx) was not checked: its SHA-256 was not recorded "
+        "when it was written."])
