@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import audit, footage_paths, schema, seals, witness
+from . import audit, footage_paths, numbering, schema, seals, witness
 from .errors import FootageError
 from .integrity import Progress, sha256_file
 from .model import Exhibit
@@ -161,6 +161,7 @@ def _check_integrity(store: CaseStore, thorough: bool) -> Verification:
             "entries are then signed as they stand, and a copy of the old file is kept).",
         ))
     result.problems += witness.check(store.db, store.path)
+    result.problems += numbering.check(store)
     records = audit.check_records(store.db)
     result.problems += records + check_drafts(store)
     result.untrusted_all = any(p.kind in _WHOLE_CASE for p in result.problems) or any(

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
 
-from . import audit, conflicts, dialect, footage_paths, model, schema
+from . import audit, conflicts, dialect, footage_paths, model, numbering, schema
 from .casefile import BUSY_TIMEOUT_S, CaseFile, harden
 from .errors import CaseFileError, ReviewError
 from .model import Annotation, Case, Category, Exhibit, from_row, insert_row, to_row
@@ -270,7 +270,10 @@ class CaseStore(CaseFile):
         ann.updated = stamp
         ann.reviewer = ann.reviewer or actor
         with self.transaction():
-            rid = _insert(self.db.conn, "annotation", insert_row(ann))
+            row = insert_row(ann)
+            if ann.id is None:  # a new mark (an undone delete comes back under its own number)
+                row = {"id": numbering.next_id(self, "annotation", actor)} | row
+            rid = _insert(self.db.conn, "annotation", row)
             audit.record(self.db, actor, action, "annotation", rid, after=self._row("annotation", rid))
         return self.annotation(rid)
 
@@ -305,11 +308,11 @@ class CaseStore(CaseFile):
         conn = self.db.conn
         total = len(rows)
         with self.transaction():
-            # New ids are above every id in the table on both engines (SQLite's AUTOINCREMENT,
-            # the server's identity), and the write lock keeps anyone else from adding meanwhile.
-            floor = conn.execute("SELECT coalesce(max(id), 0) FROM annotation").fetchone()[0]
-            conn.executemany(f"INSERT INTO annotation ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-                             rows)
+            # New numbers follow every number ever used (numbering.py), and the write lock keeps
+            # anyone else from adding meanwhile.
+            floor = numbering.next_id(self, "annotation", actor) - 1
+            conn.executemany(f"INSERT INTO annotation (id, {', '.join(names)}) VALUES ({', '.join('?' * (len(names) + 1))})",
+                             ([floor + n, *row] for n, row in enumerate(rows, start=1)))
             ids = [r[0] for r in conn.execute("SELECT id FROM annotation WHERE id > ? ORDER BY id", [floor])]
             if len(ids) != total:
                 raise ReviewError("The case changed while importing; nothing was added.")

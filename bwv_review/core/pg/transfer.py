@@ -18,7 +18,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from .. import audit, dialect, evidence, schema
+from .. import audit, dialect, evidence, numbering, schema
 from ..casefile import harden
 from ..errors import CaseFileError, ReviewError
 from ..store import CaseStore
@@ -188,7 +188,9 @@ def _copy_from_server(server: ServerCase, conn: sqlite3.Connection, progress: Pr
             last = raw.execute(sql.SQL("SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM {}")
                                .format(sql.SQL(seq_name))).fetchone()[0]
             conn.execute("DELETE FROM sqlite_sequence WHERE name = ?", [name])
-            most = conn.execute(f'SELECT coalesce(max(id), 0) FROM "{name}"').fetchone()[0]
+            # Past a deleted mark's number too: the server's own sequence does not number marks
+            # or redactions (numbering.py), so it may stand lower.
+            most = numbering.highest_used(conn, name)
             if max(last, most):
                 conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", [name, max(last, most)])
     except psycopg.Error as exc:

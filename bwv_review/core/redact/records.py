@@ -14,7 +14,7 @@ import json
 from dataclasses import fields
 from pathlib import Path, PurePosixPath
 
-from .. import audit, conflicts, footage_paths
+from .. import audit, conflicts, footage_paths, numbering
 from ..errors import ReviewError
 from ..integrity import sha256_file
 from ..store import CaseStore, _insert, _select, _update
@@ -100,7 +100,10 @@ def add_many(store: CaseStore, items: list[Redaction], actor: str, action: str =
     ids = []
     with store.transaction():
         for r in items:
-            rid = _insert(store.db.conn, "redaction", to_row(r))
+            row = to_row(r)
+            if r.id is None:  # a new redaction (an undone delete comes back under its own number)
+                row = {"id": numbering.next_id(store, "redaction", actor)} | row
+            rid = _insert(store.db.conn, "redaction", row)
             audit.record(store.db, actor, action, "redaction", rid, after=_select(store.db.conn, "redaction", rid))
             ids.append(rid)
     return [redaction(store, i) for i in ids]
