@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..core import operations
 from ..core.errors import ReviewError
+from ..core.model import past_end
 from ..core.redact import model, records
 from ..core.timecode import format_ms, parse_time
 from .common import StderrProgress, emit, emit_json, open_case, warn
@@ -50,9 +51,14 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_redactions)
 
 
-def _times(args, ex) -> tuple[int, int]:
+def _times(args, ex) -> tuple[int | None, int | None]:
+    """--from and --to as typed: a time past the end of the footage is refused, as `annotate`
+    refuses one (the window's "5 s from here" stops at the end; a typed time is meant)."""
     start = parse_time(args.start) if args.start else None
     end = parse_time(args.end) if args.end else None
+    for what, at in (("", start), ("End ", end)):
+        if at is not None and (problem := past_end(at, ex, what)):
+            raise ReviewError(problem)
     return start, end
 
 

@@ -108,14 +108,13 @@ def annotation_problem(ann: Annotation, ex: Exhibit, category_ids: set[int]) -> 
     if ann.start_ms < 0:
         return "An annotation cannot start before 00:00:00.000."
     # A zero-length exhibit has no time past 00:00:00.000.
-    if ann.start_ms > ex.duration_ms:
-        return f"{_shown(ann.start_ms)} is past the end of exhibit {ex.ref} ({format_ms(ex.duration_ms)} long)."
+    if problem := past_end(ann.start_ms, ex):
+        return problem
     if ann.end_ms is not None:
         if ann.end_ms < ann.start_ms:
             return "An annotation cannot end before it starts."
-        if ann.end_ms > ex.duration_ms:
-            return (f"End {_shown(ann.end_ms)} is past the end of exhibit {ex.ref} "
-                    f"({format_ms(ex.duration_ms)} long).")
+        if problem := past_end(ann.end_ms, ex, "End "):
+            return problem
     if ann.status not in STATUSES:
         return f"Status {ann.status!r} is not one of {', '.join(STATUSES)}."
     for name in ("speaker", "text", "note", "reviewer"):
@@ -130,6 +129,13 @@ def annotation_problem(ann: Annotation, ex: Exhibit, category_ids: set[int]) -> 
                         "bytes that were not UTF-8), which is not valid text.")
     if ann.category_id not in category_ids:
         return f"Category {ann.category_id} does not exist."
+    return None
+
+
+def past_end(ms: int, ex: Exhibit, what: str = "") -> str | None:
+    """The one sentence for a typed time past the end of an exhibit (a mark's, a redaction's)."""
+    if ms > ex.duration_ms:
+        return f"{what}{_shown(ms)} is past the end of exhibit {ex.ref} ({format_ms(ex.duration_ms)} long)."
     return None
 
 

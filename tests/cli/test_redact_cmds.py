@@ -96,6 +96,13 @@ def test_redact_box_audio_and_list(cli, case):
         (("--from", "0", "--to", "1", "--box", "1,1,0,5"), "no area"),
         (("--from", "0", "--to", "1", "--box", "900,1,5,5"), "outside the picture"),
         (("--from", "9", "--to", "10", "--box", "1,1,5,5"), "past the end"),
+        # A typed --to past the end is refused as `annotate` refuses it, never clamped to the end.
+        (("--from", "0", "--to", "2.5", "--box", "1,1,5,5"),
+         "bwv-review: End 00:00:02.500 is past the end of exhibit AB/1 (00:00:02.000 long).\n"),
+        (("--from", "0", "--to", "2.001", "--audio"),
+         "bwv-review: End 00:00:02.001 is past the end of exhibit AB/1 (00:00:02.000 long).\n"),
+        (("--from", "0", "--to", "2.5", "--faces"),
+         "bwv-review: End 00:00:02.500 is past the end of exhibit AB/1 (00:00:02.000 long).\n"),
         (("--box", "1,1,5,5"), "--from and --to"),
         (("--from", "0", "--to", "1", "--audio", "--solid"), "for --box"),
         (("--from", "x", "--to", "1", "--audio"), "not understood"),
@@ -104,6 +111,7 @@ def test_redact_box_audio_and_list(cli, case):
 def test_bad_redactions_refused_with_a_sentence(cli, refusing_case, args, message):
     r = cli("redact", refusing_case, "--exhibit", "AB/1", *args)
     assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
+    assert r.stderr.count("\n") == 1 and r.stdout == ""  # one sentence, nothing said done
     assert "redaction" not in _audit_entities(refusing_case)
 
 
