@@ -14,7 +14,7 @@ import sys
 
 from .. import __version__
 from ..core.errors import Cancelled, ReviewError
-from .common import warn
+from .common import SentenceParser, warn
 
 log = logging.getLogger(__name__)
 
@@ -36,20 +36,14 @@ MODULES = ["case_cmds", "trust_cmds", "footage_cmds", "export_cmds", "clock_cmds
 EXIT_OK, EXIT_PROBLEMS, EXIT_BAD_INPUT = 0, 1, 2
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # argparse's own exit code is 2 as well
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message}\n")
-
-
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; with ``command``, only that command's module is loaded (all otherwise)."""
-    parser = _Parser(
+    parser = SentenceParser(
         prog="bwv-review",
         description="Evidence review for police body-worn video. Run a command with -h for its options.",
     )
     parser.add_argument("--version", action="version", version=f"bwv-review {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=SentenceParser)
     gui = sub.add_parser("gui", help="open the reviewer's window (the default with no command)")
     gui.add_argument("case", nargs="?", help="a case file to open")
     gui.add_argument("--sample", action="store_true", help="build and open the sample case")
@@ -59,6 +53,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         names = [] if command == "--version" else MODULES
     for name in names:
         importlib.import_module(f"{__name__}.{name}").register(sub)
+    parser.command_parsers = sub.choices  # each command's own parser, by name
     return parser
 
 
@@ -85,7 +80,9 @@ def run(argv: list[str]) -> int:
     if command != "--version" and COMMANDS.get(command) != "footage_cmds":
         _load_sqlite_utils_without_numpy()
     parser = build_parser(command)
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # said by the command's own parser, so the sentence names the command
+        (parser.command_parsers.get(args.command) or parser).error(f"unrecognized arguments: {' '.join(extra)}")
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return EXIT_BAD_INPUT

@@ -10,6 +10,7 @@ through ``emit``/``warn``, which show such characters escaped (``\\x1b``, ``\\n`
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -27,6 +28,20 @@ if TYPE_CHECKING:  # the case store (sqlite-utils) loads only for commands that 
     from ..core.store import CaseStore
 
 REVIEWER_ENV = "BWV_REVIEWER"
+EXIT_BAD_INPUT = 2
+
+
+class SentenceParser(argparse.ArgumentParser):
+    """Bad arguments get one sentence on stderr naming the command, what is wrong and where
+    the options are listed, and exit 2 (the house rule for bad input), not argparse's usage
+    lines first; ``--help`` is argparse's own."""
+
+    def error(self, message: str):
+        if message.startswith("argument COMMAND: invalid choice: "):  # the list of every command is --help's
+            wrong = message.removeprefix("argument COMMAND: invalid choice: ").split(" (choose from", 1)[0]
+            message = f"{wrong} is not a command"
+        warn(f"{self.prog}: {message} (see {self.prog} --help).")
+        self.exit(EXIT_BAD_INPUT)
 
 # Anything outside printable ASCII is looked at one character at a time (cheap: rare).
 _SUSPECT = re.compile(r"[^\x20-\x7e]")

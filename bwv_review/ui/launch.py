@@ -13,7 +13,9 @@ log = logging.getLogger(__name__)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="bwv-review gui", description="Open the reviewer's window.")
+    from ..cli.common import SentenceParser  # bad arguments: one sentence, exit 2, as every command
+
+    parser = SentenceParser(prog="bwv-review gui", description="Open the reviewer's window.")
     parser.add_argument("case", nargs="?", help="a .bwvcase file to open")
     parser.add_argument("--sample", action="store_true", help="open the sample case")
     parser.add_argument("--readonly", action="store_true", help="open the case read-only")
