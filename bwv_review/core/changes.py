@@ -166,8 +166,9 @@ def recorded(store: CaseStore, number: int) -> ChangeSet:
         tag = _tag(detail)
         if tag is None or tag[0] != number:
             break
-        action, actor, undoes = action or act, who, tag[2]
-        if entity is not None:
+        actor, undoes = who, tag[2]
+        if entity is not None:  # a row about no record (numbering.lowered, found on the way) names no change
+            action = action or act
             rows.append(RowChange(entity, eid, act, before, after, seq, who))
     if not rows:
         raise ReviewError(f"There is no change {number} in this case's audit log.")

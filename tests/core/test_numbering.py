@@ -98,3 +98,21 @@ def test_a_server_sequence_set_back_by_the_owner_never_reuses_a_mark_number(serv
         assert store.add_annotation(_ann(store, 900, "a different utterance"), "Al").id == 4
         assert [a.id for a in store.add_annotations([_ann(store, 1000, "five")], "Al")] == [5]
         assert verify_case(store) == []
+
+
+def test_a_change_numbered_over_a_lowered_sequence_undoes_as_the_mark_it_added(case):
+    from bwv_review.core import operations
+
+    for n in (1, 2):
+        case.add_annotation(_ann(case, 100 * n, f"utterance {n}"), "Jo")
+    case.delete_annotation(2, "Jo")
+    path = case.path
+    case.close()
+    _attack(path, "UPDATE sqlite_sequence SET seq = 0 WHERE name = 'annotation'")
+    with CaseStore.open(path, actor="Jo") as store:
+        operations.add_annotation(store, _ann(store, 500, "three"), "Jo")
+        change = operations.last_change(store, "Jo")
+        assert change.action == "annotation.add" and list(change.annotations()) == [3]
+        undone = operations.undo(store, change, "Jo")
+        assert undone.annotations() == {3: None}
+        assert [a.id for a in store.annotations()] == [1]
