@@ -18,9 +18,10 @@ from .frames import FrameTimes
 # moment when the decode thread is not scheduled costs no frames; capped by memory.
 READ_AHEAD_MS = 250
 READ_AHEAD_BYTES = 96 * 1024 * 1024
-# The clock starts once frames covering this much wall time are decoded (at most the
-# read-ahead), or after PREROLL_MAX_MS whatever has come.
-PREROLL_MS, PREROLL_MAX_MS = 100, 300
+# The clock starts once the frames due in this much wall time are decoded (at most the
+# read-ahead), or after PREROLL_MAX_MS whatever has come: at 4x, 3 frames (at 1x none, so
+# playing starts at once); the first frames after a start then come no later than the rest.
+PREROLL_MS, PREROLL_MAX_MS = 25, 120
 
 
 class ReadAhead:
@@ -83,6 +84,6 @@ class ReadAhead:
         read-ahead and the footage left allow), or it has waited PREROLL_MAX_MS."""
         if self._preroll_until is None or time.monotonic() >= self._preroll_until:
             return True
-        enough = min(self.frames(frames, info, speed) - 1, int(PREROLL_MS * speed / frames.frame_ms) + 1,
+        enough = min(self.frames(frames, info, speed) - 1, int(PREROLL_MS * speed / frames.frame_ms),
                      frames.count - 1 - due)
         return len(self.ready) >= enough
