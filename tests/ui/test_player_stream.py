@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QCoreApplication, QObject, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Slot
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QWidget
 
@@ -173,3 +173,23 @@ def test_pausing_mid_stream_settles_on_the_exact_full_frame(qtbot, player, clip7
     data = np.frombuffer(image.constBits(), np.uint8, count=image.bytesPerLine() * 720).reshape(720, -1)
     with VideoSource(clip720) as source:
         assert np.array_equal(data[:, : 1280 * 3].reshape(720, 1280, 3), source.frame(index).image)
+
+
+def test_a_picture_already_fitted_to_the_view_is_painted_pixel_for_pixel(qtbot, player, clip720):
+    # Playing, frames come scaled to the view; they are drawn as they are (one paint, no
+    # second smoothing), centred, with the bars around them.
+    with qtbot.waitSignal(player.frameShown, timeout=10000):
+        player.load(clip720)
+    player.play()
+    qtbot.waitUntil(lambda: player.displayed_image().width() < 1280, timeout=10000)
+    player.pause()
+    qtbot.waitUntil(lambda: player.displayed_image().width() == 1280, timeout=5000)
+    view = player.view
+    fitted = player.displayed_image().scaled(view.width(), 10_000, Qt.AspectRatioMode.KeepAspectRatio)
+    assert fitted.width() == view.width() and fitted.height() < view.height()
+    view.set_caption("")
+    view.set_image(fitted)
+    shot = view.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    top = (view.height() - fitted.height()) // 2
+    assert shot.copy(0, top, fitted.width(), fitted.height()) == fitted.convertToFormat(QImage.Format.Format_RGB32)
+    assert shot.pixelColor(5, max(0, top - 3)).lightness() < 20  # the bar above it
