@@ -436,8 +436,10 @@ class PlayerWidget(QWidget):
         now = self._clock.position()
         if index > self._frames.index_at(now):
             self._ahead.keep((image, index, time_ms, flags))  # early: wait for the clock
-        elif index > self._shown_index or self._jumped:
-            self._show(image, index, time_ms, flags)  # on time, or late: show it now
+        else:
+            self._ahead.clear()  # frames kept are earlier ones, passed too: never shown after this
+            if index > self._shown_index or self._jumped:
+                self._show(image, index, time_ms, flags)  # on time, or late: show it now
         self._plan(now)
 
     def _show(self, image: QImage, index: int, time_ms: float, flags: int = 0) -> None:
