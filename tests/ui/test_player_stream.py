@@ -13,13 +13,14 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Slot
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QWidget
 
 from bwv_review.ui.player.decoder import STREAMED, DecodeThread, FrameRequest
-from bwv_review.ui.player.widget import PlayerWidget
 from tests.footage import read_index, write_clip
+from tests.ui import test_player
 
 pytestmark = pytest.mark.gui
+
+clip720, player = test_player.clip720, test_player.player  # the player tests' own fixtures
 
 FPS = 25
 
@@ -28,12 +29,6 @@ FPS = 25
 def clip10s(tmp_path_factory) -> Path:
     """10 s of 25 fps H.264 with B-frames and 1 s GOPs, each frame's number drawn in it."""
     return write_clip(tmp_path_factory.mktemp("stream") / "ten.mp4", frames=250, fps=FPS, gop=25)
-
-
-@pytest.fixture(scope="module")
-def clip720(tmp_path_factory) -> Path:
-    return write_clip(tmp_path_factory.mktemp("stream") / "hd720.mp4", frames=100, fps=FPS,
-                      size=(1280, 720), gop=50)
 
 
 def drawn(image: QImage) -> int:
@@ -95,18 +90,6 @@ def test_stream_decodes_in_order_inside_its_window_and_jumps_exactly(qtbot, work
     qtbot.waitUntil(lambda: len(got) == 16, timeout=5000)
     assert got[-1][:3] == (4, 5, 5) and not got[-1][3] & STREAMED
     assert worker._stream is None
-
-
-@pytest.fixture
-def player(qtbot):
-    host = QWidget()
-    qtbot.addWidget(host)
-    host.resize(640, 420)
-    widget = PlayerWidget(host)
-    widget.setGeometry(0, 0, 640, 420)
-    host.show()
-    yield widget
-    widget.shutdown()
 
 
 def test_seeks_while_playing_never_show_a_stale_frame_and_drops_are_counted(qtbot, player, clip10s):
