@@ -6,6 +6,13 @@ worker wakes, takes whatever is in the mailbox at that moment and decodes it. A 
 posted while the worker is busy overwrites the one still waiting, so a burst of seeks while
 scrubbing decodes the first and the last, never the 48 stale ones between.
 
+While playing, the GUI posts a *stream* instead (``post_stream``): the worker decodes on from
+frame N in order, one frame per turn of its event loop, without waiting to be asked for each,
+within a window the GUI moves with the clock (``post_window``: never before the frame the
+clock is at, never more than the read-ahead past it, so memory stays bounded). Any other
+request replaces the stream; its frames carry the serial of the play or seek that asked for
+them and the STREAMED flag, so the GUI drops any that arrive after a seek or a pause.
+
 Frames leave the worker as QImages that own their pixels (a converted copy of the numpy
 array, never a view onto it), tagged with the generation of the load that asked for them,
 so a frame from the previous file can never be shown for the next one.
@@ -16,7 +23,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -37,8 +44,19 @@ class FrameRequest:
     fit: tuple[int, int] | None = None  # playing: the view's pixels; a larger frame comes scaled to fit
 
 
-# Bits of frameReady's ``flags``: what the caption must say about the picture.
-DEINTERLACED, DAMAGED = 1, 2
+# Bits of frameReady's ``flags``: what the caption must say about the picture, and STREAMED
+# for a frame decoded ahead while playing (shown only by the play or seek that asked for it).
+DEINTERLACED, DAMAGED, STREAMED = 1, 2, 4
+
+
+@dataclass
+class _Stream:
+    """Playing: decode frames in order from ``request.index`` within [floor, limit]."""
+
+    request: FrameRequest  # generation, serial and fit; ``index`` is the next frame to decode
+    floor: int  # the frame the clock is at: when decoding falls behind, go on from here
+    limit: int  # the furthest frame ahead the read-ahead allows
+    waiting: bool = False  # reached the limit: post_window wakes the worker again
 
 
 def to_qimage(rgb: np.ndarray, pixel_format: str = "rgb") -> QImage:
@@ -82,6 +100,7 @@ class DecodeWorker(QObject):
         self._lock = threading.Lock()
         self._open_request: tuple[int, Path | None, str | None] | None = None
         self._frame_request: FrameRequest | None = None
+        self._stream: _Stream | None = None
         self._scheduled = False
         self._source = None
         self._generation = 0
@@ -95,7 +114,7 @@ class DecodeWorker(QObject):
         """Open ``path`` (None closes the current file); cancels any frame still waiting."""
         with self._lock:
             self._open_request = (generation, path, sha256)
-            self._frame_request = None
+            self._frame_request = self._stream = None
             self._schedule()
 
     def post_deinterlace(self, on: bool) -> None:
@@ -103,10 +122,31 @@ class DecodeWorker(QObject):
         with self._lock:
             self._deinterlace = bool(on)
 
-    def post_frame(self, request: FrameRequest) -> None:
+    def post_frame(self, request: FrameRequest | None) -> None:
+        """Decode this one frame next (None: nothing); ends any stream."""
         with self._lock:
-            self._frame_request = request
+            self._frame_request, self._stream = request, None
+            if request is not None:
+                self._schedule()
+
+    def post_stream(self, request: FrameRequest, floor: int, limit: int) -> None:
+        """Playing: decode frame ``request.index`` and the frames after it, in order, each
+        handed over as it is done, while they lie within [floor, limit] (see post_window)."""
+        with self._lock:
+            self._frame_request, self._stream = None, _Stream(request, floor, limit)
             self._schedule()
+
+    def post_window(self, serial: int, floor: int, limit: int, fit: tuple[int, int] | None) -> None:
+        """Move the stream's window with the clock (a stream of another serial is left alone)."""
+        with self._lock:
+            stream = self._stream
+            if stream is None or stream.request.serial != serial:
+                return
+            stream.floor, stream.limit = floor, limit
+            stream.request.fit = fit
+            if stream.waiting and max(stream.request.index, floor) <= limit:
+                stream.waiting = False
+                self._schedule()
 
     def _schedule(self) -> None:
         if not self._scheduled:
@@ -119,11 +159,37 @@ class DecodeWorker(QObject):
         with self._lock:
             opening, self._open_request = self._open_request, None
             request, self._frame_request = self._frame_request, None
+            stream = self._stream
             self._scheduled = False
         if opening is not None:
             self._open(*opening)
         if request is not None and request.generation == self._generation and self._source:
             self._decode(request)
+        elif request is None and stream is not None:
+            self._stream_on(stream)
+
+    def _stream_on(self, stream: _Stream) -> None:
+        """One frame of the stream, then a turn of the event loop (so a new request, or
+        quitting, is seen between any two frames), then the next."""
+        with self._lock:
+            if self._stream is not stream:
+                return
+            index = max(stream.request.index, stream.floor)  # behind the clock: on from where it is
+            count = self._source.info.frame_count if self._source else 0
+            if index > stream.limit or index >= count:
+                stream.waiting = True  # post_window wakes it (the end of the footage: never)
+                return
+            request = replace(stream.request, index=index)
+        if request.generation != self._generation or not self._source:
+            return
+        shown = self._decode(request, STREAMED)
+        with self._lock:
+            if self._stream is stream:
+                if shown is None:
+                    self._stream = None  # failed (said so) or ended
+                else:
+                    stream.request.index = shown + 1
+                    self._schedule()
 
     def _open(self, generation: int, path: Path | None, sha256: str | None) -> None:
         self.release()
@@ -139,7 +205,8 @@ class DecodeWorker(QObject):
             return
         self.opened.emit(generation, info)
 
-    def _decode(self, request: FrameRequest) -> None:
+    def _decode(self, request: FrameRequest, flags: int = 0) -> int | None:
+        """Decode and hand over the frame asked for; its number (None: failed or the end)."""
         source = self._source
         try:
             frame = self._read(source, request)
@@ -147,14 +214,15 @@ class DecodeWorker(QObject):
             log.warning("Decoding %s failed: %s", getattr(source.info, "path", "?"), exc)
             self.release()
             self.failed.emit(request.generation, _sentence(exc, Path(str(getattr(source.info, "path", "")))))
-            return
+            return None
         if frame is None:
             self.endOfFootage.emit(request.generation)
-            return
+            return None
         self.decodes += 1
-        flags = DEINTERLACED * bool(getattr(frame, "deinterlaced", False)) + DAMAGED * bool(getattr(frame, "damaged", False))
+        flags |= DEINTERLACED * bool(getattr(frame, "deinterlaced", False)) + DAMAGED * bool(getattr(frame, "damaged", False))
         self.frameReady.emit(request.generation, request.serial, to_qimage(frame.image, getattr(frame, "pixel_format", "rgb")),
                              frame.index, float(frame.time_ms), flags)
+        return frame.index
 
     def _read(self, source, request: FrameRequest):
         if hasattr(source, "set_deinterlace"):

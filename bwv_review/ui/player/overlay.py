@@ -11,7 +11,7 @@ from bwv_review.core.timecode import clock_at, format_ms, local
 SEP = "   \u00b7   "
 
 
-DEINTERLACED, DAMAGED = 1, 2  # the decode worker's frame flags
+DEINTERLACED, DAMAGED, STREAMED = 1, 2, 4  # the decode worker's frame flags
 
 
 def caption(exhibit_ref: str, file_ms: float, frame_index: int, recording_start: str | None,

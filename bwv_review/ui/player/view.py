@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
@@ -101,10 +101,26 @@ class VideoView(QWidget):
             self._layer, self._layer_key = layer, key
         return self._layer
 
+    def _unscaled_at(self) -> QPoint | None:
+        """Where the picture goes when it is already the size it is shown at (playing: the
+        decoder scaled it to fit the view), so it is drawn as it is; else None."""
+        image = self._image
+        if self.devicePixelRatioF() != 1.0:
+            return None
+        iw, ih, w, h = image.width(), image.height(), self.width(), self.height()
+        if (iw == w and ih <= h) or (ih == h and iw <= w):
+            return QPoint((w - iw) // 2, (h - ih) // 2)
+        return None
+
     def paintEvent(self, _event) -> None:
         painter = QPainter(self)
         if self._image is not None and not self._image.isNull():
-            painter.drawImage(0, 0, self._picture_layer())
+            # A new frame while playing is painted once: drawn straight, not through the layer.
+            if (at := self._unscaled_at()) is not None:
+                painter.fillRect(self.rect(), QColor(12, 12, 12))
+                painter.drawImage(at, self._image)
+            else:
+                painter.drawImage(0, 0, self._picture_layer())
             if self._caption:
                 self._paint_caption(painter)
         else:

@@ -1,9 +1,10 @@
 """PlayerWidget: the picture, its caption and the transport bar, driven by the clock.
 
-The GUI thread only posts requests and paints what comes back. While playing, a precise
-timer asks the clock for the media time and posts "the frame for that time"; if the decoder
-is still busy, the newest such request replaces the waiting one, so frames are dropped
-(and counted) and the clock never slips.
+The GUI thread only posts requests and paints what comes back. While playing, the decode
+thread decodes on in order (a stream) within a window that a precise timer moves with the
+clock: frames arrive ahead of their time and are shown when the clock reaches them; when
+decoding falls behind, frames the clock has passed are skipped, counted as dropped, and the
+clock never slips. Playing starts once a few frames are ready (or after PREROLL_MAX_MS).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from . import overlay
 from .actions import deinterlace_action
 from .clock import MAX_SOUND_SPEED, MAX_SPEED, MIN_SPEED, PlaybackClock
 from .frames import FrameTimes, skim_request
+from .read_ahead import ReadAhead
 from .signal_guard import guard_signal_refcounts
 from .transport import TransportBar
 from .view import VideoView
@@ -27,10 +29,6 @@ if TYPE_CHECKING:  # the decoder (numpy, and PyAV/cv2 once a file opens) loads w
     from .decoder import DecodeThread
 
 TICK_MS = 4  # how often the clock is read while playing; well under one frame at 4x 30 fps
-# While playing, frames are decoded ahead of the clock to cover this much wall time, so a
-# moment when the decode thread is not scheduled costs no frames; capped by memory.
-READ_AHEAD_MS = 250
-READ_AHEAD_BYTES = 96 * 1024 * 1024
 WATCH_CHUNK_MS = 1000  # coverage is reported per second of footage watched
 SKIM_GAP_MS = 200  # skimming: keyframes further apart than this (wall ms) get a picture between
 
@@ -112,8 +110,8 @@ class PlayerWidget(QWidget):
         self._target_index = -1
         self._target_ms = 0.0
         self._serial = 0  # bumped by every seek, step, play and pause
-        self._inflight: int | None = None  # playback: the frame being decoded
-        self._ready: list[tuple[QImage, int, float]] = []  # playback: decoded early, in order
+        self._inflight: int | None = None  # skimming: the frame being decoded
+        self._ahead = ReadAhead()  # playing: frames (picture, number, ms, flags) decoded early
         self._playing = False
         self._play_when_ready = False
         self._jumped = True  # the next frame may be far from the last: not a drop
@@ -190,11 +188,13 @@ class PlayerWidget(QWidget):
         if self._target_index >= self._frames.count - 1:
             start = 0.0  # at the end: play from the start, as players do
         self._serial += 1
-        self._inflight, self._ready = None, []
+        self._inflight = None
+        self._ahead.clear()
         self._playing = True
         self._jumped = True
         self._watch_from = start
-        self._clock.start(start)
+        self._clock.seek(start)  # started by _on_tick once the first frames are ready
+        self._ahead.start_preroll()
         self._tick.start()
         self.transport.set_playing(True)
         self.playingChanged.emit(True)
@@ -228,11 +228,15 @@ class PlayerWidget(QWidget):
             target -= self.rewind_on_pause_ms
             self._jumped = True
         target = self._frames.clamp(target)
+        self._ahead.stop_preroll()
         if self._frames.index_at(target) != self._shown_index or self._inflight is not None or self.view.scaled_down(self._info):
             self._request(target)
         else:
             self._target_ms, self._target_index = target, self._shown_index
-        self._inflight, self._ready = None, []
+            self._serial += 1
+            self._decoder.worker.post_frame(None)  # ends the stream
+        self._inflight = None
+        self._ahead.clear()
 
     def seek(self, ms: int) -> None:
         ms = self._frames.clamp(ms)
@@ -242,7 +246,8 @@ class PlayerWidget(QWidget):
             self._clock.seek(ms)
             self._watch_from = ms
             self._serial += 1
-            self._inflight, self._ready = None, []
+            self._inflight = None
+            self._ahead.clear()
             self._plan(ms)
         else:
             self._request(ms)
@@ -269,7 +274,8 @@ class PlayerWidget(QWidget):
         skimming = x > MAX_SOUND_SPEED
         if self._playing and skimming != (self._speed > MAX_SOUND_SPEED):
             self._serial += 1  # frames asked for in the other mode are not wanted now
-            self._inflight, self._ready, self._jumped = None, [], True
+            self._inflight, self._jumped = None, True
+            self._ahead.clear()
         self._speed = x
         self._clock.set_rate(x)
         self.transport.set_speed(x)
@@ -338,33 +344,19 @@ class PlayerWidget(QWidget):
         self._decoder.worker.post_frame(FrameRequest(self._generation, index=index, serial=self._serial, fit=fit))
 
     def _plan(self, now: float) -> None:
-        """While playing: show the decoded frame whose time has come, and keep the decoder
-        up to READ_AHEAD_MS ahead of the clock, so a slow frame or a busy moment costs
-        nothing as long as the frames already decoded last."""
+        """While playing: show the decoded frame whose time has come, and keep the decode
+        thread streaming frames up to READ_AHEAD_MS ahead of the clock (read_ahead), so a
+        slow frame or a busy moment costs nothing while the frames already decoded last.
+        Late frames are shown late; when decoding falls behind, it goes on from the frame due."""
         if self._speed > MAX_SOUND_SPEED:
             self._plan_skim(now)
             return
         due = self._frames.index_at(now)
-        ready = self._ready
-        if ready and ready[0][1] <= due:
-            while len(ready) > 1 and ready[1][1] <= due:
-                ready.pop(0)  # its time has passed too: dropped
-            self._show(*ready.pop(0))
-        if self._inflight is not None and self._inflight >= due:
-            return  # one request at a time: the next is asked for when this one arrives
-        if len(ready) >= self._read_ahead():
-            return
-        if ready:
-            want = ready[-1][1] + 1
-        else:
-            want = due if self._shown_index != due else due + 1
-        # No guessing further ahead when decoding falls behind (H.264 decodes every frame
-        # anyway): late frames are shown late; one overtaken by the clock, the one due then.
-        want = max(want, due)
-        if want < self._frames.count:
-            self._inflight = want
-            self._target_index, self._target_ms = want, self._frames.time_of(want)
-            self._post(want)
+        frame = self._ahead.due(due)
+        if frame is not None:
+            self._show(*frame)
+        self._ahead.window(self._decoder.worker, self._generation, self._serial, due, self._shown_index,
+                           due + self._ahead.frames(self._frames, self._info, self._speed), self.view.device_size())
 
     def _plan_skim(self, now: float) -> None:
         """Skimming (8x, 16x): keyframes, each decoded alone (one seek, one picture), and
@@ -373,11 +365,11 @@ class PlayerWidget(QWidget):
         if self._info is None or self._info.index is None:
             return
         index, due = self._info.index, self._frames.index_at(now)
-        ready = self._ready
+        ready = self._ahead.ready
         while ready and ready[0][1] <= due:
-            image, number, ms = ready.pop(0)
+            shown = ready.pop(0)
             if not ready or ready[0][1] > due:
-                self._show(image, number, ms)
+                self._show(*shown)
         if self._inflight is not None:
             return
         have = max(self._shown_index, ready[-1][1] if ready else -1)
@@ -404,12 +396,11 @@ class PlayerWidget(QWidget):
         if not self._playing and self._info is not None and self._shown_index >= 0:
             self._request(self._frames.time_of(self._shown_index))
 
-    def _read_ahead(self) -> int:
-        frames = int(READ_AHEAD_MS * self._speed / self._frames.frame_ms) + 1
-        frame_bytes = 4 * max(1, int(getattr(self._info, "width", 0) or 0) * int(getattr(self._info, "height", 0) or 0))
-        return max(2, min(frames, READ_AHEAD_BYTES // frame_bytes))
-
     def _on_tick(self) -> None:
+        if self._ahead.prerolling() and (self.skimming() or self._ahead.prerolled(
+                self._frames, self._info, self._speed, self._frames.index_at(self._clock.position()))):
+            self._ahead.stop_preroll()
+            self._clock.start(self._clock.position())
         now = self._clock.position()
         if now >= self.duration_ms():
             if not self.skimming():
@@ -426,36 +417,38 @@ class PlayerWidget(QWidget):
                   flags: int = 0) -> None:
         if generation != self._generation:
             return
-        self._flags = flags
+        if flags & overlay.STREAMED and (not self._playing or serial != self._serial):
+            return  # decoded ahead for a play or seek since ended
+        flags &= ~overlay.STREAMED
         if not self._playing:
-            self._show(image, index, time_ms)  # scrubbing shows each frame as it comes
+            self._show(image, index, time_ms, flags)  # scrubbing shows each frame as it comes
             return
         if serial != self._serial:
             return  # asked for before the latest seek
         if self.skimming():
             self._inflight, self._jumped = None, True  # keyframes only: nothing counts as dropped
             if index > self._frames.index_at(self._clock.position()):
-                self._ready.append((image, index, time_ms))  # fetched ahead: shown when due
+                self._ahead.ready.append((image, index, time_ms, flags))  # fetched ahead: shown when due
             elif index > self._shown_index:
-                self._show(image, index, time_ms)
+                self._show(image, index, time_ms, flags)
             self._plan_skim(self._clock.position())
             return
-        if index == self._inflight:
-            self._inflight = None
         now = self._clock.position()
         if index > self._frames.index_at(now):
-            if not self._ready or index > self._ready[-1][1]:
-                self._ready.append((image, index, time_ms))  # early: wait for the clock
-        elif index > self._shown_index or self._jumped:
-            self._show(image, index, time_ms)  # on time, or late: show it now
+            self._ahead.keep((image, index, time_ms, flags))  # early: wait for the clock
+        else:
+            self._ahead.clear()  # frames kept are earlier ones, passed too: never shown after this
+            if index > self._shown_index or self._jumped:
+                self._show(image, index, time_ms, flags)  # on time, or late: show it now
         self._plan(now)
 
-    def _show(self, image: QImage, index: int, time_ms: float) -> None:
+    def _show(self, image: QImage, index: int, time_ms: float, flags: int = 0) -> None:
         if self._playing:
             if not self._jumped and index > self._shown_index + 1:
                 self._dropped += index - self._shown_index - 1
             self._sync_offsets.append(self._clock.position() - time_ms)
         self._jumped = False
+        self._flags = flags
         self._shown_index = index
         self._shown_ms = time_ms
         self.view.set_image(image)

@@ -54,6 +54,8 @@ class RedactOverlay(QWidget):
         self.update()
 
     def set_regions(self, regions: list[tuple[object, Box]]) -> None:
+        if not regions and not self.regions:
+            return  # nothing was drawn, nothing is: repainting this see-through layer repaints the picture under it
         self.regions = regions
         self.update()
 
