@@ -297,13 +297,7 @@ class CaseFile:
             version = check_schema(conn, path)  # again, on the connection used: the file may have been swapped
             store = cls(path, conn, False, actor, version)
             backup.daily_backup(conn, path)
-            if version < schema.VERSION:
-                _refuse_downgraded(store, version)
-                schema.backup_before_migration(store.db, path, version)
-                schema.migrate(store.db, actor=actor or "bwv-review", seal=store._seal)
-                store._committed()
-                store.format_version = schema.VERSION
-            store._schema_cookie = store._cookie()
+            store.upgrade(actor)
         except sqlite3.OperationalError as exc:
             conn.close()
             raise CaseFileError(f"Case file {path} cannot be opened for writing: {exc}.") from exc
@@ -311,6 +305,19 @@ class CaseFile:
             conn.close()
             raise
         return store
+
+    def upgrade(self, actor: str | None) -> None:
+        """Bring a writable store opened on an older format up to this version's (audited and
+        signed as ``actor``, a copy kept beside the file first), then remember the schema as
+        it now stands, so a schema changed behind the store's back is noticed."""
+        version = self.format_version
+        if version < schema.VERSION:
+            _refuse_downgraded(self, version)
+            schema.backup_before_migration(self.db, self.path, version)
+            schema.migrate(self.db, actor=actor or "bwv-review", seal=self._seal)
+            self._committed()
+            self.format_version = schema.VERSION
+        self._schema_cookie = self._cookie()
 
     @classmethod
     def _open_readonly(cls, path: Path, actor: str | None) -> CaseFile:
