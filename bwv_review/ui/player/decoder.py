@@ -30,6 +30,11 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from PySide6.QtGui import QImage
 
+# Bits of frameReady's ``flags``, defined beside the caption that reads them: what the caption
+# must say about the picture, and STREAMED for a frame decoded ahead while playing (shown only
+# by the play or seek that asked for it).
+from .overlay import DAMAGED, DEINTERLACED, STREAMED
+
 log = logging.getLogger(__name__)
 
 
@@ -44,9 +49,6 @@ class FrameRequest:
     fit: tuple[int, int] | None = None  # playing: the view's pixels; a larger frame comes scaled to fit
 
 
-# Bits of frameReady's ``flags``: what the caption must say about the picture, and STREAMED
-# for a frame decoded ahead while playing (shown only by the play or seek that asked for it).
-DEINTERLACED, DAMAGED, STREAMED = 1, 2, 4
 
 
 @dataclass
