@@ -6,6 +6,8 @@ from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
+BACKGROUND = QColor(12, 12, 12)  # around the picture, and where there is none
+
 EMPTY_TEXT = "No footage loaded"
 EMPTY_HINT = "Choose an exhibit to review it here."
 
@@ -94,7 +96,7 @@ class VideoView(QWidget):
                            QImage.Format.Format_ARGB32_Premultiplied)
             layer.setDevicePixelRatio(dpr)
             painter = QPainter(layer)
-            painter.fillRect(self.rect(), QColor(12, 12, 12))
+            painter.fillRect(self.rect(), BACKGROUND)
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             painter.drawImage(self.picture_rect(), self._image)
             painter.end()
@@ -117,7 +119,7 @@ class VideoView(QWidget):
         if self._image is not None and not self._image.isNull():
             # A new frame while playing is painted once: drawn straight, not through the layer.
             if (at := self._unscaled_at()) is not None:
-                painter.fillRect(self.rect(), QColor(12, 12, 12))
+                painter.fillRect(self.rect(), BACKGROUND)
                 painter.drawImage(at, self._image)
             else:
                 painter.drawImage(0, 0, self._picture_layer())
@@ -125,7 +127,7 @@ class VideoView(QWidget):
                 self._paint_caption(painter)
         else:
             self._layer = self._layer_key = None
-            painter.fillRect(self.rect(), QColor(12, 12, 12))
+            painter.fillRect(self.rect(), BACKGROUND)
         if self._message:
             self._paint_message(painter)
         painter.end()
